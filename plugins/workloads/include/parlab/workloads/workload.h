@@ -1,0 +1,71 @@
+// The workload library: the kernels every model runs (Task Bench's shared core). A workload
+// is a list of independent tasks; each task verifies its own result, so a wrong answer fails
+// the job instead of producing a timing.
+//
+//   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w, CreateWorkload(spec));
+//   PARLAB_RETURN_IF_ERROR(w->Prepare());          // untimed: reference values, servers, ...
+//   for (uint64_t i = 0; i < w->task_count(); ++i) PARLAB_RETURN_IF_ERROR(w->RunTask(i));
+//
+// Adding a workload touches only this library (see registry.cc); models never change.
+#ifndef PARLAB_WORKLOADS_WORKLOAD_H_
+#define PARLAB_WORKLOADS_WORKLOAD_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "parlab/model_abi.h"
+#include "parlab/v1/parlab.pb.h"
+
+namespace parlab::workloads {
+
+// Per-task state of a stepped task; each workload derives its own.
+struct TaskState {
+  virtual ~TaskState() = default;
+};
+
+enum class StepResult { kDone, kWait };
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  virtual uint64_t task_count() const = 0;
+
+  // Untimed set-up before the first repetition (reference results, fixtures). Called once, on
+  // the runner's main thread, before any model runs; its results are inherited by forked
+  // children.
+  [[nodiscard]] virtual absl::Status Prepare() { return absl::OkStatus(); }
+
+  // Blocking form: runs task `index` to completion on the calling thread and verifies it.
+  // Thread-safe and fork-safe (may run in a child forked by a process model).
+  [[nodiscard]] virtual absl::Status RunTask(uint64_t index) = 0;
+
+  // Stepping form: advances task `index` until it completes (kDone) or must wait (kWait, with
+  // `wait` filled in). `state` starts empty and is owned by the caller between steps. The
+  // default runs the whole task in one step — right for CPU-bound kernels.
+  [[nodiscard]] virtual absl::StatusOr<StepResult> Step(uint64_t index,
+                                                        std::unique_ptr<TaskState>& state,
+                                                        parlab_wait_t& wait) {
+    absl::Status status = RunTask(index);
+    if (!status.ok()) return status;
+    return StepResult::kDone;
+  }
+};
+
+// Builds the workload a spec names, validating every parameter. Errors name the field and the
+// value: `plan.workload.to: must be greater than from (1000), got 10`.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Workload>> CreateWorkload(
+    const v1::WorkloadSpec& spec);
+
+// Checks a spec without preparing anything (the coordinator validates plans with it).
+[[nodiscard]] absl::Status ValidateWorkloadSpec(const v1::WorkloadSpec& spec);
+
+// Every workload kind this build knows, with version, description and parameters.
+std::vector<v1::WorkloadInfo> ListWorkloads();
+
+}  // namespace parlab::workloads
+
+#endif  // PARLAB_WORKLOADS_WORKLOAD_H_
