@@ -1,0 +1,70 @@
+// Harness overhead: the seed's sieve workload (n = 1000..15999, 15,000 tasks) as a plain loop
+// over the kernel, against the same tasks run through parlab's runner and the `sequential`
+// model plugin (C ABI call per task, verification against pi(n), completion counting).
+//
+// The harness figure is the wall time parlab itself reports for a repetition (Sample.wall_ns),
+// fed to Google Benchmark as manual time, so both rows measure the same interval: the tasks.
+//
+//   build/bin/harness_overhead_benchmark --benchmark_repetitions=10
+//     (add --benchmark_report_aggregates_only=true for the summary rows only)
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+
+#include "parlab/runner/job_runner.h"
+#include "parlab/runner/plugin_loader.h"
+#include "parlab/workloads/primes_sieve.h"
+
+namespace {
+
+constexpr uint64_t kFrom = 1000;
+constexpr uint64_t kTo = 16000;
+
+void BM_SievePlainLoop(benchmark::State& state) {
+  for (auto _ : state) {
+    uint64_t total = 0;
+    for (uint64_t n = kFrom; n < kTo; ++n) total += parlab::workloads::CountPrimesSieve(n);
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetItemsProcessed(state.iterations() * (kTo - kFrom));
+}
+
+void BM_SieveThroughSequentialPlugin(benchmark::State& state) {
+  static const auto plugin = parlab::runner::LoadPlugin(PARLAB_PLUGIN_DIR "/sequential.so");
+  if (!plugin.ok()) {
+    state.SkipWithError(std::string(plugin.status().message()).c_str());
+    return;
+  }
+  parlab::v1::Job job;
+  job.set_model("sequential");
+  job.set_concurrency(1);
+  job.set_repetitions(1);
+  job.set_warmup(0);
+  job.mutable_workload()->set_kind("primes.sieve");
+  (*job.mutable_workload()->mutable_params())["from"] = std::to_string(kFrom);
+  (*job.mutable_workload()->mutable_params())["to"] = std::to_string(kTo);
+
+  for (auto _ : state) {
+    int64_t wall_ns = -1;
+    std::string error;
+    auto outcome = parlab::runner::RunJob(job, *plugin, [&](const parlab::v1::RunnerEvent& e) {
+      if (e.has_sample()) wall_ns = e.sample().wall_ns();
+      if (e.has_error()) error = e.error();
+    });
+    if (outcome != parlab::runner::JobOutcome::kDone || wall_ns < 0) {
+      state.SkipWithError(("job failed: " + error).c_str());
+      return;
+    }
+    state.SetIterationTime(static_cast<double>(wall_ns) / 1e9);
+  }
+  state.SetItemsProcessed(state.iterations() * (kTo - kFrom));
+}
+
+BENCHMARK(BM_SievePlainLoop)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SieveThroughSequentialPlugin)->Unit(benchmark::kMillisecond)->UseManualTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

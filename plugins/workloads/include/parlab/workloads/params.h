@@ -1,0 +1,50 @@
+// Typed access to a WorkloadSpec's string parameters, with defaults and field-naming errors.
+// Each workload's factory reads its parameters through one ParamReader; a parameter the
+// workload does not know is an error (a typo must not silently fall back to a default).
+//
+//   PARLAB_ASSIGN_OR_RETURN(ParamReader params,
+//                           ParamReader::Create("primes.sieve", spec.params(), {"from", "to"}));
+//   PARLAB_ASSIGN_OR_RETURN(int64_t from, params.Int("from", 1000));
+//   // plan.workload.from: must be an integer, got "abc"
+#ifndef PARLAB_WORKLOADS_PARAMS_H_
+#define PARLAB_WORKLOADS_PARAMS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/map.h"
+
+namespace parlab::workloads {
+
+// "plan.workload.<name>": how every workload error names its field.
+std::string FieldName(absl::string_view param);
+
+class ParamReader {
+ public:
+  using ParamMap = google::protobuf::Map<std::string, std::string>;
+
+  // Fails if `params` holds a name outside `valid`, naming it and listing the valid ones.
+  [[nodiscard]] static absl::StatusOr<ParamReader> Create(absl::string_view kind,
+                                                          const ParamMap& params,
+                                                          std::vector<std::string> valid);
+
+  // The parameter as a (decimal, optionally signed) integer, or `default_value` if absent.
+  [[nodiscard]] absl::StatusOr<int64_t> Int(absl::string_view name, int64_t default_value) const;
+
+ private:
+  explicit ParamReader(const ParamMap& params) : params_(&params) {}
+  const ParamMap* params_;
+};
+
+// `plan.workload.<name>: must be >= <min>, got <value>` unless value >= min.
+[[nodiscard]] absl::Status RequireAtLeast(absl::string_view name, int64_t value, int64_t min);
+// `plan.workload.<name>: must be <= <max>, got <value>` unless value <= max.
+[[nodiscard]] absl::Status RequireAtMost(absl::string_view name, int64_t value, int64_t max);
+
+}  // namespace parlab::workloads
+
+#endif  // PARLAB_WORKLOADS_PARAMS_H_

@@ -1,0 +1,171 @@
+// The real parlab-runner executable, driven as the worker daemon drives it: a Job frame on
+// stdin, RunnerEvent frames on stdout, the exit status, SIGTERM for cancellation.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "parlab/common/framing.h"
+#include "test_util.h"
+
+extern char** environ;
+
+namespace parlab::runner {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A parlab-runner child with pipes on stdin and stdout; stderr is inherited (logs show in the
+// test output).
+class RunnerProcess {
+ public:
+  explicit RunnerProcess(std::vector<std::string> args) {
+    int in[2], out[2];
+    EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
+    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    args.insert(args.begin(), PARLAB_RUNNER_PATH);
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    EXPECT_EQ(posix_spawn(&pid_, PARLAB_RUNNER_PATH, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    stdin_ = in[1];
+    stdout_ = out[0];
+  }
+  ~RunnerProcess() {
+    if (stdin_ >= 0) close(stdin_);
+    close(stdout_);
+    if (pid_ > 0 && !waited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  void SendJob(const v1::Job& job) {
+    ASSERT_TRUE(WriteFrame(stdin_, job).ok());
+    close(stdin_);
+    stdin_ = -1;
+  }
+  // The next frame, or nullopt at the end of the stream.
+  std::optional<v1::RunnerEvent> Next() {
+    v1::RunnerEvent event;
+    absl::StatusOr<bool> got = ReadFrame(stdout_, &event);
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok() || !*got) return std::nullopt;
+    return event;
+  }
+  std::vector<v1::RunnerEvent> Rest() {
+    std::vector<v1::RunnerEvent> events;
+    while (auto event = Next()) events.push_back(*event);
+    return events;
+  }
+  void Signal(int sig) { kill(pid_, sig); }
+  // The exit code, or 128+signal if it died by one.
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    waited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1, stdout_ = -1;
+  bool waited_ = false;
+};
+
+TEST(RunnerBinary, RunsAJobAndWritesFrames) {
+  RunnerProcess runner({"--job", "--plugin", TestPlugin("probe")});
+  runner.SendJob(MakeJob("primes.sieve", {{"from", "1000"}, {"to", "1100"}}, 1, 2, 1));
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 0);
+  ASSERT_EQ(events.size(), 7u);
+  int samples = 0;
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    EXPECT_EQ(events[i].has_progress(), i % 2 == 0) << i;
+    if (events[i].has_sample()) {
+      ++samples;
+      EXPECT_EQ(events[i].sample().tasks(), 100u);
+    }
+  }
+  EXPECT_EQ(samples, 3);
+  EXPECT_TRUE(events.back().done());
+}
+
+TEST(RunnerBinary, UnknownWorkloadIsAnErrorFrameAndExit1) {
+  RunnerProcess runner({"--job", "--plugin", TestPlugin("probe")});
+  runner.SendJob(MakeJob("nope", {}));
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].error(),
+            "plan.workload.kind: unknown workload \"nope\" (known: primes.sieve, sleep)");
+}
+
+TEST(RunnerBinary, SamplesBeforeAFailureAreKept) {
+  RunnerProcess runner({"--job", "--plugin", TestPlugin("fails")});
+  runner.SendJob(MakeJob("sleep", {{"tasks", "2"}, {"ms", "1"}}, 1, 3));
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 1);
+  ASSERT_EQ(events.size(), 4u);  // progress, sample, progress, error
+  EXPECT_EQ(events[1].sample().tasks(), 2u);
+  EXPECT_EQ(events[3].error(), "model runner_test_fails: task 3: deliberate failure");
+}
+
+TEST(RunnerBinary, UnloadablePluginIsAnErrorFrame) {
+  const std::string path = TestPlugin("abi_too_new");
+  RunnerProcess runner({"--job", "--plugin", path});
+  runner.SendJob(MakeJob("sleep", {}));
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].error(),
+            "plugin " + path + ": ABI version 2 is not supported (this runner supports 1..1)");
+}
+
+TEST(RunnerBinary, SigtermCancelsWithExit2) {
+  RunnerProcess runner({"--job", "--plugin", TestPlugin("probe")});
+  runner.SendJob(MakeJob("sleep", {{"tasks", "1000"}, {"ms", "10"}}));  // 10 s uncancelled
+  std::optional<v1::RunnerEvent> first = runner.Next();
+  ASSERT_TRUE(first && first->has_progress());
+  runner.Signal(SIGTERM);
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 2);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().error(), "cancelled");
+}
+
+TEST(RunnerBinary, DescribeWritesOneDescriptionFrame) {
+  RunnerProcess runner({"--describe", "--plugins",
+                        std::string(PARLAB_RUNNER_TEST_PLUGIN_DIR) + "::/nonexistent-dir"});
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 0);
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(events[0].has_description());
+  EXPECT_EQ(events[0].description().models_size(), 3);
+  EXPECT_EQ(events[0].description().workloads_size(), 2);
+  EXPECT_EQ(events[0].description().refused_size(), 3);  // abi_too_new, no_entry, the bad dir
+}
+
+TEST(RunnerBinary, BadCommandLinesExit64) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {}, {"--job"}, {"--describe"}, {"--frobnicate"}, {"--job", "--describe", "--plugins", "x"},
+           {"--describe", "--plugin", "x.so"}}) {
+    RunnerProcess runner(args);
+    EXPECT_TRUE(runner.Rest().empty());
+    EXPECT_EQ(runner.Wait(), 64) << ::testing::PrintToString(args);
+  }
+}
+
+}  // namespace
+}  // namespace parlab::runner

@@ -1,0 +1,369 @@
+// End-to-end tests of the parlab-worker binary with the real runner and the real plugins.
+#include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "parlab/v1/parlab.grpc.pb.h"
+#include "worker_harness.h"
+
+namespace parlab::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+
+v1::Job SieveJob(const std::string& model, int concurrency) {
+  v1::Job job;
+  job.set_job_id("sieve-" + model);
+  job.set_plan_name("worker-test");
+  job.mutable_workload()->set_kind("primes.sieve");
+  (*job.mutable_workload()->mutable_params())["from"] = "1000";
+  (*job.mutable_workload()->mutable_params())["to"] = "1200";
+  job.set_model(model);
+  job.set_concurrency(concurrency);
+  job.set_warmup(1);
+  job.set_repetitions(3);
+  return job;
+}
+
+v1::Job SleepJob(const std::string& model, int concurrency, int tasks, int ms) {
+  v1::Job job;
+  job.set_job_id("sleep-" + model);
+  job.mutable_workload()->set_kind("sleep");
+  (*job.mutable_workload()->mutable_params())["tasks"] = std::to_string(tasks);
+  (*job.mutable_workload()->mutable_params())["ms"] = std::to_string(ms);
+  job.set_model(model);
+  job.set_concurrency(concurrency);
+  job.set_warmup(0);
+  job.set_repetitions(1);
+  return job;
+}
+
+struct JobOutcome {
+  grpc::Status status;
+  std::vector<v1::JobEvent> events;  // the streamed events, the result last if there was one
+  v1::JobResult result;
+  bool has_result = false;
+};
+
+JobOutcome RunJob(v1::WorkerService::Stub& stub, const v1::Job& job) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::RunJobRequest request;
+  *request.mutable_job() = job;
+  auto reader = stub.RunJob(&context, request);
+  JobOutcome outcome;
+  v1::JobEvent event;
+  while (reader->Read(&event)) {
+    outcome.events.push_back(event);
+    if (event.has_result()) {
+      outcome.result = event.result();
+      outcome.has_result = true;
+    }
+  }
+  outcome.status = reader->Finish();
+  return outcome;
+}
+
+class WorkerDaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = WorkerDaemon::Start({"--plugins", PluginDirs()});
+    ASSERT_TRUE(started.ok()) << started.status();
+    worker_ = *std::move(started);
+  }
+
+  v1::WorkerDescription Describe() {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::WorkerDescription description;
+    grpc::Status status = worker_->stub().Describe(&context, {}, &description);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return description;
+  }
+
+  void ExpectSieveJobSucceeds() {
+    JobOutcome outcome = RunJob(worker_->stub(), SieveJob("thread_pool", 2));
+    ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+    ASSERT_TRUE(outcome.has_result);
+    EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+  }
+
+  // Starts a long sleep job, waits for its first event and returns the runner's pid.
+  pid_t StartLongJob(grpc::ClientContext& context, const std::string& model, int concurrency,
+                     std::unique_ptr<grpc::ClientReader<v1::JobEvent>>& reader) {
+    v1::RunJobRequest request;
+    *request.mutable_job() = SleepJob(model, concurrency, 1000, 100);
+    reader = worker_->stub().RunJob(&context, request);
+    v1::JobEvent first;
+    EXPECT_TRUE(reader->Read(&first));
+    EXPECT_FALSE(first.has_result()) << first.result().error();
+    std::vector<pid_t> children = ChildrenOf(worker_->pid());
+    EXPECT_EQ(children.size(), 1u);
+    if (children.size() != 1) return -1;
+    // The runner leads its own process group, so cancel reaches what it forked.
+    EXPECT_EQ(getpgid(children[0]), children[0]);
+    return children[0];
+  }
+
+  std::unique_ptr<WorkerDaemon> worker_;
+};
+
+TEST_F(WorkerDaemonTest, HealthServiceReportsServing) {
+  grpc::GenericStub generic(worker_->channel());
+  for (const std::string& service : {std::string(), std::string("parlab.v1.WorkerService")}) {
+    // HealthCheckRequest{service = 1}, encoded by hand: the health proto is not installed.
+    std::string body;
+    if (!service.empty())
+      body = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+    grpc::Slice slice(body);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    std::promise<grpc::Status> done;
+    generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                      &response, [&](grpc::Status s) { done.set_value(s); });
+    grpc::Status status = done.get_future().get();
+    ASSERT_TRUE(status.ok()) << service << ": " << status.error_message();
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(response.Dump(&slices).ok());
+    std::string bytes;
+    for (const auto& s : slices)
+      bytes += std::string(reinterpret_cast<const char*>(s.begin()), s.size());
+    EXPECT_EQ(bytes, std::string("\x08\x01", 2)) << "HealthCheckResponse{status: SERVING}";
+  }
+}
+
+TEST_F(WorkerDaemonTest, DescribeListsModelsWorkloadsAndRefusedPlugins) {
+  v1::WorkerDescription d = Describe();
+  std::vector<std::string> models;
+  for (const auto& m : d.models()) {
+    models.push_back(m.name());
+    EXPECT_FALSE(m.version().empty()) << m.name();
+    EXPECT_FALSE(m.path().empty()) << m.name();
+  }
+  for (const char* name :
+       {"sequential", "threads", "thread_pool", "processes", "process_pool", "coroutines"}) {
+    EXPECT_NE(std::find(models.begin(), models.end(), name), models.end())
+        << name << " missing from " << absl::StrJoin(models, ", ");
+  }
+  std::vector<std::string> workloads;
+  for (const auto& w : d.workloads()) workloads.push_back(w.kind());
+  EXPECT_NE(std::find(workloads.begin(), workloads.end(), "primes.sieve"), workloads.end());
+  EXPECT_NE(std::find(workloads.begin(), workloads.end(), "sleep"), workloads.end());
+
+  bool wrong_abi_refused = false;
+  for (const auto& r : d.refused()) {
+    if (r.path().find("wrong_abi") != std::string::npos) {
+      wrong_abi_refused = true;
+      EXPECT_THAT(r.reason(), HasSubstr("ABI version 999"));
+    }
+  }
+  EXPECT_TRUE(wrong_abi_refused) << d.DebugString();
+  EXPECT_EQ(d.address(), worker_->address());
+  EXPECT_FALSE(d.machine().hostname().empty());
+  EXPECT_GT(d.machine().logical_cores(), 0);
+}
+
+TEST_F(WorkerDaemonTest, SieveJobStreamsProgressAndSamples) {
+  JobOutcome outcome = RunJob(worker_->stub(), SieveJob("thread_pool", 2));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  ASSERT_TRUE(outcome.has_result);
+  ASSERT_TRUE(outcome.events.back().has_result()) << "the result must be the last event";
+  const v1::JobResult& r = outcome.result;
+  EXPECT_EQ(r.status(), v1::JOB_STATUS_OK) << r.error();
+  EXPECT_EQ(r.model(), "thread_pool");
+  EXPECT_EQ(r.concurrency(), 2);
+  EXPECT_EQ(r.job_id(), "sieve-thread_pool");
+  EXPECT_EQ(r.worker_address(), worker_->address());
+  EXPECT_FALSE(r.machine().empty());
+  ASSERT_EQ(r.samples_size(), 4);
+  int warmups = 0;
+  for (const auto& s : r.samples()) {
+    warmups += s.warmup();
+    EXPECT_GT(s.wall_ns(), 0);
+    EXPECT_GT(s.tasks(), 0u);
+  }
+  EXPECT_EQ(warmups, 1);
+  int progress = 0, samples = 0;
+  for (const auto& e : outcome.events) {
+    progress += e.has_progress();
+    samples += e.has_sample();
+  }
+  EXPECT_EQ(progress, 4);
+  EXPECT_EQ(samples, 4);
+}
+
+TEST_F(WorkerDaemonTest, CrashingPluginsFailTheJobAndTheWorkerKeepsServing) {
+  struct Crash {
+    const char* model;
+    const char* signal_number;
+    const char* abbrev;
+    const char* description;
+  };
+  for (const Crash& crash : {Crash{"crash_segv", "signal 11", "SIGSEGV", "Segmentation fault"},
+                             Crash{"crash_abort", "signal 6", "SIGABRT", "Aborted"}}) {
+    SCOPED_TRACE(crash.model);
+    v1::Job job = SieveJob(crash.model, 1);
+    JobOutcome outcome = RunJob(worker_->stub(), job);
+    ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+    ASSERT_TRUE(outcome.has_result);
+    EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_FAILED);
+    EXPECT_THAT(outcome.result.error(),
+                AllOf(HasSubstr(crash.model), HasSubstr(crash.signal_number),
+                      AnyOf(HasSubstr(crash.abbrev), HasSubstr(crash.description))));
+    EXPECT_TRUE(ChildrenOf(worker_->pid()).empty());
+    EXPECT_GE(Describe().models_size(), 6);
+    ExpectSieveJobSucceeds();
+  }
+}
+
+TEST_F(WorkerDaemonTest, UnknownModelIsRejectedByName) {
+  JobOutcome outcome = RunJob(worker_->stub(), SieveJob("no_such_model", 1));
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(outcome.status.error_message(),
+              AllOf(HasSubstr("\"no_such_model\""), HasSubstr("thread_pool")));
+  EXPECT_FALSE(outcome.has_result);
+}
+
+TEST_F(WorkerDaemonTest, InvalidJobFieldsAreRejectedByName) {
+  v1::Job job = SieveJob("thread_pool", 0);
+  JobOutcome outcome = RunJob(worker_->stub(), job);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("job.concurrency"));
+
+  job = SieveJob("sequential", 4);  // sequential runs only at concurrency 1
+  outcome = RunJob(worker_->stub(), job);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("sequential"));
+}
+
+TEST_F(WorkerDaemonTest, BadWorkloadParamsFailTheJobWithTheRunnersMessage) {
+  v1::Job job = SieveJob("thread_pool", 1);
+  (*job.mutable_workload()->mutable_params())["to"] = "not-a-number";
+  JobOutcome outcome = RunJob(worker_->stub(), job);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  ASSERT_TRUE(outcome.has_result);
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_THAT(outcome.result.error(), HasSubstr("to"));
+}
+
+class CancelTest : public WorkerDaemonTest,
+                   public ::testing::WithParamInterface<std::pair<const char*, int>> {};
+
+TEST_P(CancelTest, CancellingAJobStopsItsRunnerAndEverythingItForked) {
+  auto [model, concurrency] = GetParam();
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader;
+  pid_t runner = StartLongJob(context, model, concurrency, reader);
+  ASSERT_GT(runner, 0);
+
+  const absl::Time cancelled_at = absl::Now();
+  context.TryCancel();
+  v1::JobEvent event;
+  while (reader->Read(&event)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // 1000 sleeps of 100 ms would take 100 s (50 s at concurrency 2); a cancelled job stops now.
+  EXPECT_TRUE(WaitForGroupGone(runner, absl::Seconds(5))) << "runner group " << runner;
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(8));
+  EXPECT_TRUE(ChildrenOf(worker_->pid()).empty());
+  ExpectSieveJobSucceeds();
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, CancelTest,
+                         ::testing::Values(std::make_pair("sequential", 1),
+                                           std::make_pair("processes", 2)),
+                         [](const auto& info) { return std::string(info.param.first); });
+
+TEST_F(WorkerDaemonTest, JobsRunOneAtATime) {
+  // Two jobs sent at once: the second starts only after the first has ended.
+  std::vector<absl::Time> first_event(2), result_at(2);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      v1::RunJobRequest request;
+      *request.mutable_job() = SleepJob("sequential", 1, 4, 100);
+      auto reader = worker_->stub().RunJob(&context, request);
+      v1::JobEvent event;
+      bool first = true;
+      while (reader->Read(&event)) {
+        if (first) first_event[i] = absl::Now();
+        first = false;
+        if (event.has_result()) result_at[i] = absl::Now();
+      }
+      EXPECT_TRUE(reader->Finish().ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  const int earlier = first_event[0] < first_event[1] ? 0 : 1;
+  EXPECT_GE(first_event[1 - earlier], result_at[earlier]) << "the two jobs overlapped";
+}
+
+TEST_F(WorkerDaemonTest, SigtermStopsARunningJobAndExitsCleanly) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader;
+  pid_t runner = StartLongJob(context, "sequential", 1, reader);
+  ASSERT_GT(runner, 0);
+  // The client keeps reading, as the coordinator does: it sees the job end as cancelled.
+  std::thread client([&] {
+    v1::JobEvent event;
+    v1::JobStatus last = v1::JOB_STATUS_UNSPECIFIED;
+    while (reader->Read(&event)) {
+      if (event.has_result()) last = event.result().status();
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(!status.ok() || last == v1::JOB_STATUS_CANCELLED) << status.error_message();
+  });
+  absl::StatusOr<int> status = worker_->StopWith(SIGTERM, absl::Seconds(10));
+  client.join();
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status;
+  EXPECT_TRUE(WaitForGroupGone(runner, absl::Seconds(5)));
+}
+
+TEST(WorkerDaemonStartTest, BrokenRunnerStillStartsAndSaysWhy) {
+  auto worker =
+      WorkerDaemon::Start({"--plugins", PluginDirs(), "--runner", "/nonexistent/parlab-runner"});
+  ASSERT_TRUE(worker.ok()) << worker.status();
+  grpc::ClientContext context;
+  v1::WorkerDescription d;
+  ASSERT_TRUE((*worker)->stub().Describe(&context, {}, &d).ok());
+  EXPECT_EQ(d.models_size(), 0);
+  ASSERT_EQ(d.refused_size(), 1);
+  EXPECT_EQ(d.refused(0).path(), "/nonexistent/parlab-runner");
+  EXPECT_THAT(d.refused(0).reason(), HasSubstr("No such file or directory"));
+
+  JobOutcome outcome = RunJob((*worker)->stub(), SieveJob("thread_pool", 1));
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("no models"));
+}
+
+TEST(WorkerDaemonStartTest, BadFlagsPrintUsageAndExit64) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--bogus"}, std::vector<std::string>{"--listen", "nohost"},
+        std::vector<std::string>{"--listen"}}) {
+    absl::StatusOr<Completed> run = RunWorkerToCompletion(args);
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_TRUE(WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 64)
+        << absl::StrJoin(args, " ") << ": wait status " << run->wait_status;
+    EXPECT_THAT(run->err, HasSubstr("usage: parlab-worker"));
+    EXPECT_THAT(run->err, HasSubstr(args.size() == 1 ? args[0] : args[1]));
+  }
+}
+
+}  // namespace
+}  // namespace parlab::testing

@@ -1,0 +1,52 @@
+// The WorkerService gRPC implementation: Describe answers from the description taken at
+// start-up; RunJob runs one job at a time in a fresh runner process and streams its events.
+//
+//   WorkerServiceImpl service(runner_path, DescribePluginsOrRefusal(runner_path, dirs));
+//   builder.RegisterService(&service);
+//   ... after binding:  service.SetAddress("127.0.0.1:50051");
+//   ... on SIGTERM:     service.BeginShutdown();  server->Shutdown(deadline);
+#ifndef PARLAB_WORKER_WORKER_SERVICE_H_
+#define PARLAB_WORKER_WORKER_SERVICE_H_
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "parlab/v1/parlab.grpc.pb.h"
+#include "parlab/v1/parlab.pb.h"
+
+namespace parlab {
+
+// The checks a job must pass before a runner starts: returns the model it names, or
+// INVALID_ARGUMENT (a missing or out-of-range field) / NOT_FOUND (unknown model or workload).
+[[nodiscard]] absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker,
+                                                        const v1::Job& job);
+
+class WorkerServiceImpl final : public v1::WorkerService::Service {
+ public:
+  // `description` is what the runner reported at start-up; its machine is filled in here.
+  WorkerServiceImpl(std::string runner_path, v1::WorkerDescription description);
+
+  // The address clients reach this worker at; known only once the server has bound its port.
+  void SetAddress(const std::string& address);
+  // Cancels the running job and every job still waiting for its turn.
+  void BeginShutdown() { shutting_down_ = true; }
+
+  grpc::Status Describe(grpc::ServerContext* context, const v1::DescribeRequest* request,
+                        v1::WorkerDescription* response) override;
+  grpc::Status RunJob(grpc::ServerContext* context, const v1::RunJobRequest* request,
+                      grpc::ServerWriter<v1::JobEvent>* writer) override;
+
+ private:
+  const std::string runner_path_;
+  std::mutex description_mutex_;
+  v1::WorkerDescription description_;  // guarded by description_mutex_
+  // One job at a time: benchmarks running side by side would disturb each other's timings.
+  std::timed_mutex job_mutex_;
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace parlab
+
+#endif  // PARLAB_WORKER_WORKER_SERVICE_H_

@@ -1,0 +1,36 @@
+// Runs one job: validate it, build and prepare the workload, then warm-up and measured
+// repetitions of the model's run(), reporting every step as a RunnerEvent to a sink. main()
+// wires the sink to stdout frames; tests collect the events in a vector.
+//
+//   PARLAB_ASSIGN_OR_RETURN(Plugin plugin, LoadPlugin(path));
+//   JobOutcome outcome = RunJob(job, plugin, [](const v1::RunnerEvent& e) { ... });
+//   return static_cast<int>(outcome);  // the runner's exit code
+#ifndef PARLAB_RUNNER_JOB_RUNNER_H_
+#define PARLAB_RUNNER_JOB_RUNNER_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "parlab/runner/plugin_loader.h"
+#include "parlab/v1/parlab.pb.h"
+
+namespace parlab::runner {
+
+using EventSink = std::function<void(const v1::RunnerEvent&)>;
+
+// Values are the runner's exit codes.
+enum class JobOutcome { kDone = 0, kFailed = 1, kCancelled = 2 };
+
+// Checks the job's numbers and that it fits the model: "job.concurrency: must be >= 1, got 0".
+[[nodiscard]] absl::Status ValidateJob(const v1::Job& job, const parlab_model_entry_t& model);
+
+// Emits progress before and a sample after each repetition (warm-ups first, flagged), then
+// exactly one final event: done, or error (a cancelled job's error is "cancelled").
+JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sink);
+
+// The final error event alone (for failures before a job could start, e.g. an unloadable plugin).
+JobOutcome ReportError(const EventSink& sink, absl::string_view message);
+
+}  // namespace parlab::runner
+
+#endif  // PARLAB_RUNNER_JOB_RUNNER_H_

@@ -1,0 +1,115 @@
+// parlab-runner: runs ONE job in a fresh process, or describes the plugins. Frames go to
+// stdout, logs to stderr; see the runner contract in the team brief and job_runner.h.
+//
+//   parlab-runner --describe --plugins DIR[:DIR...]
+//   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "parlab/common/framing.h"
+#include "parlab/runner/cancel.h"
+#include "parlab/runner/describe.h"
+#include "parlab/runner/job_runner.h"
+#include "parlab/runner/plugin_loader.h"
+
+namespace parlab::runner {
+namespace {
+
+constexpr int kExitUsage = 64;  // EX_USAGE
+constexpr char kUsage[] =
+    "usage: parlab-runner --describe --plugins DIR[:DIR...]\n"
+    "       parlab-runner --job --plugin PATH.so   (reads one Job frame from stdin)\n";
+
+struct Args {
+  bool describe = false, job = false, help = false;
+  std::string plugins, plugin;
+};
+
+bool Parse(int argc, char** argv, Args& args) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--describe") {
+      args.describe = true;
+    } else if (flag == "--job") {
+      args.job = true;
+    } else if (flag == "--help" || flag == "-h") {
+      args.help = true;
+    } else if ((flag == "--plugins" || flag == "--plugin") && i + 1 < argc) {
+      (flag == "--plugins" ? args.plugins : args.plugin) = argv[++i];
+    } else {
+      std::fprintf(stderr, "parlab-runner: unexpected argument \"%s\"\n", argv[i]);
+      return false;
+    }
+  }
+  if (args.help) return true;
+  if (args.describe == args.job) return false;  // exactly one mode
+  if (args.describe) return !args.plugins.empty() && args.plugin.empty();
+  return !args.plugin.empty() && args.plugins.empty();
+}
+
+// Frames get a private copy of stdout; fd 1 then points at stderr, so that a plugin that
+// printf()s cannot corrupt the frame stream. CLOEXEC: nothing a model execs inherits it.
+int TakeFrameFd() {
+  const int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    std::perror("parlab-runner: cannot set up the frame fd");
+    return -1;
+  }
+  return fd;
+}
+
+EventSink FrameSink(int fd) {
+  return [fd](const v1::RunnerEvent& event) {
+    if (absl::Status written = WriteFrame(fd, event); !written.ok()) {
+      std::fprintf(stderr, "parlab-runner: %s\n", std::string(written.message()).c_str());
+    }
+  };
+}
+
+int Describe(const std::string& plugin_dirs, const EventSink& sink) {
+  std::vector<std::string> dirs = absl::StrSplit(plugin_dirs, ':', absl::SkipEmpty());
+  v1::RunnerEvent event;
+  *event.mutable_description() = DescribePlugins(dirs);
+  sink(event);
+  return 0;
+}
+
+int RunOneJob(const std::string& plugin_path, const EventSink& sink) {
+  InstallCancelHandler();
+  v1::Job job;
+  absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
+  if (!got.ok() || !*got) {
+    const std::string why = got.ok() ? "stdin ended before a Job frame"
+                                     : std::string(got.status().message());
+    return static_cast<int>(ReportError(sink, "runner: cannot read the job: " + why));
+  }
+  absl::StatusOr<Plugin> plugin = LoadPlugin(plugin_path);
+  if (!plugin.ok()) return static_cast<int>(ReportError(sink, plugin.status().message()));
+  return static_cast<int>(RunJob(job, *plugin, sink));
+}
+
+int Main(int argc, char** argv) {
+  Args args;
+  if (!Parse(argc, argv, args)) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  if (args.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const int frame_fd = TakeFrameFd();
+  if (frame_fd < 0) return 1;
+  const EventSink sink = FrameSink(frame_fd);
+  return args.describe ? Describe(args.plugins, sink) : RunOneJob(args.plugin, sink);
+}
+
+}  // namespace
+}  // namespace parlab::runner
+
+int main(int argc, char** argv) { return parlab::runner::Main(argc, argv); }

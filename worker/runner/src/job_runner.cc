@@ -1,0 +1,167 @@
+#include "parlab/runner/job_runner.h"
+
+#include <sys/resource.h>
+#include <time.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "parlab/runner/cancel.h"
+#include "parlab/runner/host_job.h"
+#include "parlab/workloads/workload.h"
+
+namespace parlab::runner {
+namespace {
+
+int64_t MonotonicNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t ToNs(const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000'000 + tv.tv_usec * 1000; }
+
+// Self + waited-for children: process models' CPU time shows up once their children are reaped.
+struct Usage {
+  int64_t user_ns = 0, system_ns = 0, voluntary = 0, involuntary = 0, max_rss_kib = 0;
+};
+
+Usage ReadUsage() {
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  Usage u;
+  u.user_ns = ToNs(self.ru_utime) + ToNs(children.ru_utime);
+  u.system_ns = ToNs(self.ru_stime) + ToNs(children.ru_stime);
+  u.voluntary = self.ru_nvcsw + children.ru_nvcsw;
+  u.involuntary = self.ru_nivcsw + children.ru_nivcsw;
+  u.max_rss_kib = self.ru_maxrss;  // Linux reports KiB
+  return u;
+}
+
+void Emit(const EventSink& sink, const v1::JobProgress& progress) {
+  v1::RunnerEvent event;
+  *event.mutable_progress() = progress;
+  sink(event);
+}
+
+// One repetition: run() timed, then checked. Returns the sample or the failure.
+absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host, uint64_t task_count) {
+  const parlab_model_entry_t& model = *plugin.entry;
+  parlab_error_t error{};
+  host.ResetCompleted();
+  const Usage before = ReadUsage();
+  const int64_t start = MonotonicNs();
+  const int32_t rc = model.run(host.job(), &error);
+  const int64_t wall = MonotonicNs() - start;
+  const Usage after = ReadUsage();
+
+  error.message[sizeof(error.message) - 1] = '\0';  // never trust the plugin's termination
+  if (rc == PARLAB_CANCELLED || (rc != PARLAB_OK && IsCancelled())) {
+    return absl::CancelledError("cancelled");
+  }
+  if (rc != PARLAB_OK) {
+    const std::string message =
+        error.message[0] != '\0' ? error.message : "run() failed without a message";
+    return absl::InternalError(absl::StrCat("model ", model.name, ": ", message));
+  }
+  // A wrong answer is an error, never a timing: a run that skipped or repeated tasks is one.
+  const uint64_t completed = host.completed();
+  if (completed != task_count) {
+    return absl::InternalError(absl::StrCat("model ", model.name, ": run() returned OK but ",
+                                            completed, " task completions were verified, expected ",
+                                            task_count));
+  }
+  v1::Sample sample;
+  sample.set_wall_ns(wall);
+  sample.set_user_ns(after.user_ns - before.user_ns);
+  sample.set_system_ns(after.system_ns - before.system_ns);
+  sample.set_voluntary_ctx_switches(after.voluntary - before.voluntary);
+  sample.set_involuntary_ctx_switches(after.involuntary - before.involuntary);
+  sample.set_max_rss_kib(after.max_rss_kib);
+  sample.set_tasks(completed);
+  return sample;
+}
+
+JobOutcome Fail(const EventSink& sink, const absl::Status& status) {
+  if (absl::IsCancelled(status)) {
+    ReportError(sink, "cancelled");
+    return JobOutcome::kCancelled;
+  }
+  return ReportError(sink, status.message());
+}
+
+}  // namespace
+
+absl::Status ValidateJob(const v1::Job& job, const parlab_model_entry_t& model) {
+  if (job.concurrency() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.concurrency: must be >= 1, got ", job.concurrency()));
+  }
+  if (model.max_concurrency != 0 && static_cast<uint32_t>(job.concurrency()) > model.max_concurrency) {
+    return absl::InvalidArgumentError(absl::StrCat("job.concurrency: model ", model.name,
+                                                   " runs at most ", model.max_concurrency,
+                                                   ", got ", job.concurrency()));
+  }
+  if (job.repetitions() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.repetitions: must be >= 1, got ", job.repetitions()));
+  }
+  if (job.warmup() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("job.warmup: must be >= 0, got ", job.warmup()));
+  }
+  if (!job.model().empty() && job.model() != model.name) {
+    return absl::InvalidArgumentError(absl::StrCat("job.model: the plugin is model \"", model.name,
+                                                   "\", got \"", job.model(), "\""));
+  }
+  return absl::OkStatus();
+}
+
+JobOutcome ReportError(const EventSink& sink, absl::string_view message) {
+  v1::RunnerEvent event;
+  event.set_error(std::string(message));
+  sink(event);
+  return JobOutcome::kFailed;
+}
+
+JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sink) {
+  if (absl::Status valid = ValidateJob(job, *plugin.entry); !valid.ok()) return Fail(sink, valid);
+  absl::StatusOr<std::unique_ptr<workloads::Workload>> workload =
+      workloads::CreateWorkload(job.workload());
+  if (!workload.ok()) return Fail(sink, workload.status());
+  if (absl::Status prepared = (*workload)->Prepare(); !prepared.ok()) {
+    return Fail(sink, prepared);
+  }
+  HostJob host(**workload, static_cast<uint32_t>(job.concurrency()), plugin.entry->name);
+
+  struct Phase {
+    const char* name;
+    int32_t repetitions;
+    bool warmup;
+  };
+  for (const Phase& phase : {Phase{"warmup", job.warmup(), true},
+                             Phase{"measure", job.repetitions(), false}}) {
+    for (int32_t rep = 0; rep < phase.repetitions; ++rep) {
+      if (IsCancelled()) return Fail(sink, absl::CancelledError());
+      v1::JobProgress progress;
+      progress.set_phase(phase.name);
+      progress.set_repetition(rep);
+      progress.set_repetitions(phase.repetitions);
+      Emit(sink, progress);
+
+      absl::StatusOr<v1::Sample> sample = RunOnce(plugin, host, (*workload)->task_count());
+      if (!sample.ok()) return Fail(sink, sample.status());
+      sample->set_index(rep);
+      sample->set_warmup(phase.warmup);
+      v1::RunnerEvent event;
+      *event.mutable_sample() = *std::move(sample);
+      sink(event);
+    }
+  }
+  v1::RunnerEvent done;
+  done.set_done(true);
+  sink(done);
+  return JobOutcome::kDone;
+}
+
+}  // namespace parlab::runner

@@ -1,0 +1,95 @@
+#include "parlab/worker/server.h"
+
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <signal.h>
+#include <string.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "parlab/worker/runner_describe.h"
+
+namespace parlab {
+namespace {
+
+constexpr absl::Duration kShutdownDeadline = absl::Seconds(5);
+
+void LogDescription(const v1::WorkerDescription& description) {
+  std::vector<std::string> models;
+  for (const auto& m : description.models())
+    models.push_back(absl::StrCat(m.name(), " ", m.version()));
+  std::vector<std::string> workloads;
+  for (const auto& w : description.workloads()) workloads.push_back(w.kind());
+  std::cerr << "parlab-worker: models: " << (models.empty() ? "none" : absl::StrJoin(models, ", "))
+            << "; workloads: " << (workloads.empty() ? "none" : absl::StrJoin(workloads, ", "))
+            << "\n";
+  for (const auto& refused : description.refused()) {
+    std::cerr << "parlab-worker: refused " << refused.path() << ": " << refused.reason() << "\n";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& options) {
+  v1::WorkerDescription description =
+      DescribePluginsOrRefusal(options.runner_path, options.plugin_dirs);
+  LogDescription(description);
+
+  std::unique_ptr<WorkerServer> server(new WorkerServer());
+  server->service_ =
+      std::make_unique<WorkerServiceImpl>(options.runner_path, std::move(description));
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("--listen: cannot listen on \"", options.listen, "\""));
+  }
+  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  server->address_ = absl::StrCat(host, ":", port);
+  server->service_->SetAddress(server->address_);
+  if (auto* health = server->server_->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+    health->SetServingStatus(v1::WorkerService::service_full_name(), true);
+  }
+  return server;
+}
+
+void WorkerServer::Shutdown(absl::Duration deadline) {
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  service_->BeginShutdown();
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
+  server_->Wait();
+}
+
+absl::Status RunServer(const WorkerOptions& options) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  absl::StatusOr<std::unique_ptr<WorkerServer>> server = WorkerServer::Start(options);
+  if (!server.ok()) return server.status();
+  std::cout << "parlab-worker listening on " << (*server)->address() << std::endl;
+
+  int signal_number = 0;
+  while (sigwait(&stop_signals, &signal_number) != 0) {
+  }
+  std::cerr << "parlab-worker: " << strsignal(signal_number) << ", shutting down\n";
+  (*server)->Shutdown(kShutdownDeadline);
+  std::cerr << "parlab-worker: stopped\n";
+  return absl::OkStatus();
+}
+
+}  // namespace parlab

@@ -1,0 +1,126 @@
+#include "parlab/worker/worker_service.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "parlab/common/machine_info.h"
+#include "parlab/worker/job_executor.h"
+
+namespace parlab {
+namespace {
+
+// The one place where internal errors become gRPC errors (the code numbers are the same).
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, const v1::Job& job) {
+  if (job.model().empty()) return absl::InvalidArgumentError("job.model: must be set");
+  const v1::ModelInfo* model = nullptr;
+  std::vector<std::string> names;
+  for (const v1::ModelInfo& m : worker.models()) {
+    names.push_back(m.name());
+    if (m.name() == job.model()) model = &m;
+  }
+  if (model == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "unknown model \"", job.model(),
+        "\" (this worker has: ", names.empty() ? "no models" : absl::StrJoin(names, ", "), ")"));
+  }
+  if (job.workload().kind().empty()) {
+    return absl::InvalidArgumentError("job.workload.kind: must be set");
+  }
+  if (worker.workloads_size() > 0) {
+    std::vector<std::string> kinds;
+    bool known = false;
+    for (const v1::WorkloadInfo& w : worker.workloads()) {
+      kinds.push_back(w.kind());
+      known = known || w.kind() == job.workload().kind();
+    }
+    if (!known) {
+      return absl::NotFoundError(absl::StrCat("unknown workload \"", job.workload().kind(),
+                                              "\" (this worker has: ", absl::StrJoin(kinds, ", "),
+                                              ")"));
+    }
+  }
+  if (job.concurrency() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.concurrency: must be >= 1, got ", job.concurrency()));
+  }
+  if (model->max_concurrency() > 0 && job.concurrency() > model->max_concurrency()) {
+    return absl::InvalidArgumentError(absl::StrCat("job.concurrency: model ", model->name(),
+                                                   " runs at most ", model->max_concurrency(),
+                                                   ", got ", job.concurrency()));
+  }
+  if (job.repetitions() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.repetitions: must be >= 1, got ", job.repetitions()));
+  }
+  if (job.warmup() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("job.warmup: must be >= 0, got ", job.warmup()));
+  }
+  return *model;
+}
+
+WorkerServiceImpl::WorkerServiceImpl(std::string runner_path, v1::WorkerDescription description)
+    : runner_path_(std::move(runner_path)), description_(std::move(description)) {
+  *description_.mutable_machine() = CollectMachineInfo();
+}
+
+void WorkerServiceImpl::SetAddress(const std::string& address) {
+  std::lock_guard<std::mutex> lock(description_mutex_);
+  description_.set_address(address);
+}
+
+grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext*, const v1::DescribeRequest*,
+                                         v1::WorkerDescription* response) {
+  std::lock_guard<std::mutex> lock(description_mutex_);
+  *response = description_;
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
+                                       const v1::RunJobRequest* request,
+                                       grpc::ServerWriter<v1::JobEvent>* writer) {
+  JobTarget target;
+  absl::StatusOr<v1::ModelInfo> model;
+  {
+    std::lock_guard<std::mutex> lock(description_mutex_);
+    model = ValidateJob(description_, request->job());
+    target.machine = description_.machine().hostname();
+    target.worker_address = description_.address();
+  }
+  if (!model.ok()) return ToGrpcStatus(model.status());
+  target.runner_path = runner_path_;
+  target.plugin_path = model->path();
+
+  auto stop = [&] { return shutting_down_.load() || context->IsCancelled(); };
+  std::unique_lock<std::timed_mutex> turn(job_mutex_, std::defer_lock);
+  while (!turn.try_lock_for(std::chrono::milliseconds(100))) {
+    if (stop()) {
+      return grpc::Status(grpc::StatusCode::CANCELLED,
+                          absl::StrCat("job ", request->job().job_id(),
+                                       " was cancelled while waiting for the previous job"));
+    }
+  }
+
+  v1::JobResult result = ExecuteJob(
+      target, request->job(), [&](const v1::JobEvent& event) { return writer->Write(event); },
+      stop);
+  v1::JobEvent last;
+  *last.mutable_result() = result;
+  writer->Write(last);
+  if (result.status() == v1::JOB_STATUS_CANCELLED) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, result.error());
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace parlab
