@@ -1,0 +1,159 @@
+#include "local_worker.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+extern char** environ;
+
+namespace parlab::cli {
+namespace {
+
+constexpr char kListeningOn[] = "listening on ";
+
+std::string DescribeWaitStatus(int status) {
+  if (WIFEXITED(status)) return absl::StrCat("exit status ", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return absl::StrCat("killed by signal ", WTERMSIG(status));
+  return absl::StrCat("wait status ", status);
+}
+
+// Reads stdout until a full line arrives, the worker closes it, or the deadline passes.
+absl::StatusOr<std::string> ReadFirstLine(int fd, absl::Time deadline, const std::string& what) {
+  std::string buffer;
+  while (true) {
+    size_t newline = buffer.find('\n');
+    if (newline != std::string::npos) return buffer.substr(0, newline);
+    int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left_ms <= 0) {
+      return absl::DeadlineExceededError(absl::StrCat(what, ": no \"listening on\" line in time"));
+    }
+    pollfd pfd{fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left_ms, 1000)));
+    if (ready < 0 && errno != EINTR) return absl::InternalError(strerror(errno));
+    if (ready <= 0) continue;
+    char chunk[512];
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::UnavailableError(absl::StrCat(what, ": exited before listening"));
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+std::string DefaultWorkerPath() {
+  std::error_code error;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return "parlab-worker";
+  return (exe.parent_path() / "parlab-worker").string();
+}
+
+absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::string& worker_path,
+                                                                const std::string& plugins,
+                                                                absl::Duration timeout) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError(strerror(errno));
+
+  std::vector<std::string> args = {worker_path, "--listen", "127.0.0.1:0"};
+  if (!plugins.empty()) args.insert(args.end(), {"--plugins", plugins});
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Own process group; default signal handling and an empty mask (ours blocks SIGINT/SIGTERM
+  // for the signal watcher thread, and a spawned child would inherit that).
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigemptyset(&defaults);
+  for (int signo : {SIGINT, SIGTERM, SIGPIPE, SIGUSR2}) sigaddset(&defaults, signo);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = 0;
+  int spawn_error = posix_spawn(&pid, worker_path.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  close(pipe_fds[1]);
+  if (spawn_error != 0) {
+    close(pipe_fds[0]);
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot start the local worker ", worker_path, ": ", strerror(spawn_error),
+                     " (start parlab-worker yourself and pass --workers)"));
+  }
+
+  std::unique_ptr<LocalWorker> worker(new LocalWorker(pid, pipe_fds[0]));
+  std::string what = absl::StrCat("local worker ", worker_path, " (pid ", pid, ")");
+  absl::StatusOr<std::string> line = ReadFirstLine(pipe_fds[0], absl::Now() + timeout, what);
+  if (!line.ok()) {
+    worker->Stop();
+    return absl::Status(
+        line.status().code(),
+        absl::StrCat(line.status().message(), " (", DescribeWaitStatus(worker->wait_status_), ")"));
+  }
+  size_t at = line->find(kListeningOn);
+  if (at == std::string::npos) {
+    worker->Stop();
+    return absl::InternalError(absl::StrCat(
+        what, ": expected \"parlab-worker listening on HOST:PORT\", got \"", *line, "\""));
+  }
+  worker->address_ =
+      std::string(absl::StripAsciiWhitespace(line->substr(at + strlen(kListeningOn))));
+  worker->StartDrain();
+  return worker;
+}
+
+void LocalWorker::StartDrain() {
+  drain_ = std::thread([this] {
+    char chunk[4096];
+    while (!stop_drain_.load()) {
+      pollfd pfd{stdout_fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 100) <= 0) continue;
+      ssize_t n = read(stdout_fd_, chunk, sizeof(chunk));
+      if (n == 0) return;
+      if (n > 0) (void)!write(STDERR_FILENO, chunk, static_cast<size_t>(n));
+    }
+  });
+}
+
+void LocalWorker::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  kill(-pid_, SIGTERM);
+  int status = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  pid_t done = 0;
+  while ((done = waitpid(pid_, &status, WNOHANG)) == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  if (done == 0) {
+    kill(-pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
+  wait_status_ = status;
+  stop_drain_.store(true);
+  if (drain_.joinable()) drain_.join();
+  close(stdout_fd_);
+}
+
+LocalWorker::~LocalWorker() { Stop(); }
+
+}  // namespace parlab::cli

@@ -1,0 +1,61 @@
+// A parlab-worker started by the CLI for a run that names no worker: spawned next to the
+// `parlab` binary on 127.0.0.1:0, its address read from its "listening on" line, and stopped
+// (SIGTERM, then SIGKILL after a grace period) when the object goes away — on every path,
+// errors and Ctrl-C included.
+//
+//   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<LocalWorker> worker,
+//                           LocalWorker::Start(DefaultWorkerPath(), /*plugins=*/"",
+//                           absl::Seconds(15)));
+//   RunPlan(plan, {worker->address()}, ...);
+#ifndef PARLAB_COORDINATOR_CLI_LOCAL_WORKER_H_
+#define PARLAB_COORDINATOR_CLI_LOCAL_WORKER_H_
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace parlab::cli {
+
+// <dir of /proc/self/exe>/parlab-worker.
+std::string DefaultWorkerPath();
+
+class LocalWorker {
+ public:
+  // Starts `worker_path --listen 127.0.0.1:0 [--plugins plugins]` in its own process group
+  // (so a terminal's Ctrl-C reaches only us, and we decide how the worker stops) and waits up
+  // to `timeout` for its "listening on" line.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<LocalWorker>> Start(
+      const std::string& worker_path, const std::string& plugins, absl::Duration timeout);
+  ~LocalWorker();
+  LocalWorker(const LocalWorker&) = delete;
+  LocalWorker& operator=(const LocalWorker&) = delete;
+
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // SIGTERM to the worker's process group, wait up to 5 s, then SIGKILL. Idempotent.
+  void Stop();
+
+ private:
+  LocalWorker(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
+  // Copies the worker's later stdout to our stderr, so our stdout carries only results.
+  void StartDrain();
+
+  pid_t pid_;
+  int stdout_fd_;
+  std::string address_;
+  std::atomic<bool> stop_drain_{false};
+  std::thread drain_;
+  bool stopped_ = false;
+  int wait_status_ = 0;  // from waitpid, once stopped
+};
+
+}  // namespace parlab::cli
+
+#endif  // PARLAB_COORDINATOR_CLI_LOCAL_WORKER_H_

@@ -1,0 +1,42 @@
+// parlab: the command-line front end. Thin: parse, install the Ctrl-C watcher, dispatch.
+//
+//   parlab run plans/cpu-sieve.json --format json
+//   parlab workers --workers 10.0.0.5:4511
+#include <signal.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "commands.h"
+#include "parlab/common/machine_info.h"
+#include "parlab/coordinator/signal_watcher.h"
+
+int main(int argc, char** argv) {
+  using namespace parlab::cli;
+  absl::StatusOr<CliOptions> options =
+      ParseCliArgs(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options.ok()) {
+    std::cerr << "parlab: " << options.status().message() << "\n(see parlab --help)\n";
+    return kExitUsage;
+  }
+  switch (options->command) {
+    case CliCommand::kHelp:
+      std::cout << kUsage;
+      return kExitOk;
+    case CliCommand::kVersion:
+      std::cout << "parlab " << parlab::kParlabVersion << "\n";
+      return kExitOk;
+    default:
+      break;
+  }
+  // A closed stdout (`parlab run p.json | head`) must be an error we survive, not a signal that
+  // kills us before the local worker is stopped.
+  signal(SIGPIPE, SIG_IGN);
+  // Before any gRPC thread exists, so every thread inherits the blocked SIGINT/SIGTERM.
+  Interrupt interrupt;
+  parlab::coordinator::SignalWatcher watcher([&interrupt](int) { interrupt.OnSignal(); });
+  if (options->command == CliCommand::kWorkers) return WorkersCommand(*options, interrupt);
+  return RunCommand(*options, interrupt);
+}

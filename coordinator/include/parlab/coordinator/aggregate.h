@@ -1,0 +1,59 @@
+// From raw job results to one row per machine x model x concurrency, with the statistics the
+// reporters print. Only measured (non-warm-up) samples of OK jobs count: a failed job's
+// samples are kept in the row but never turned into a timing.
+//
+//   std::vector<ResultRow> rows = Aggregate(plan, outcome.workers, outcome.results);
+//   // rows[i].aggregates->speedup: median wall of `sequential` at concurrency 1 on the same
+//   // machine / this row's median wall.
+#ifndef PARLAB_COORDINATOR_AGGREGATE_H_
+#define PARLAB_COORDINATOR_AGGREGATE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parlab/v1/parlab.pb.h"
+
+namespace parlab::coordinator {
+
+struct Aggregates {
+  int measured_samples = 0;
+  double median_wall_ns = 0;  // an even count takes the mean of the two middle values
+  int64_t min_wall_ns = 0;
+  int64_t max_wall_ns = 0;
+  double mean_wall_ns = 0;
+  double median_cpu_ns = 0;  // user + system
+  // Absent when the machine has no OK `sequential` concurrency-1 row to compare with.
+  std::optional<double> speedup;
+  // speedup / min(concurrency, logical cores of the machine).
+  std::optional<double> efficiency;
+};
+
+struct ResultRow {
+  std::string worker;   // the worker's address: the key of a "machine"
+  std::string machine;  // its hostname
+  int32_t logical_cores = 0;
+  std::string model;
+  int32_t concurrency = 0;
+  v1::JobStatus status = v1::JOB_STATUS_UNSPECIFIED;
+  std::string error;
+  std::vector<v1::Sample> samples;       // all of them, warm-ups flagged
+  std::optional<Aggregates> aggregates;  // OK rows with at least one measured sample
+};
+
+// Median of the values (mean of the two middle ones for an even count); 0 for none.
+double Median(std::vector<int64_t> values);
+
+// Statistics of one job's measured samples, without speedup (that needs the baseline row).
+std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples);
+
+// One row per result, ordered by worker (as in `workers`), then plan model order, then
+// concurrency; speedup and efficiency filled where the baseline exists.
+std::vector<ResultRow> Aggregate(const v1::Plan& plan,
+                                 const std::vector<v1::WorkerDescription>& workers,
+                                 const std::vector<v1::JobResult>& results);
+
+}  // namespace parlab::coordinator
+
+#endif  // PARLAB_COORDINATOR_AGGREGATE_H_

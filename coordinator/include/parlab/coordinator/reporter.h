@@ -1,0 +1,81 @@
+// The one seam every output format implements (google/benchmark's BenchmarkReporter shape):
+// the run's context first, then the rows, then Finalize. Measurement code never formats text;
+// a new format (CSV, Markdown) is one more Reporter.
+//
+//   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<Reporter> reporter, MakeReporter("json", std::cout));
+//   reporter->ReportContext({.plan = plan, .machines = outcome.workers});
+//   reporter->ReportRows(Aggregate(plan, outcome.workers, outcome.results));
+//   reporter->Finalize();
+#ifndef PARLAB_COORDINATOR_REPORTER_H_
+#define PARLAB_COORDINATOR_REPORTER_H_
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "parlab/coordinator/aggregate.h"
+#include "parlab/v1/parlab.pb.h"
+
+namespace parlab::coordinator {
+
+struct RunContext {
+  v1::Plan plan;
+  std::vector<v1::WorkerDescription> machines;
+  std::string run_id;
+};
+
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  virtual void ReportContext(const RunContext& context) = 0;
+  // May be called more than once; rows accumulate.
+  virtual void ReportRows(const std::vector<ResultRow>& rows) = 0;
+  // Writes whatever is still buffered; the reporter is done afterwards.
+  virtual void Finalize() = 0;
+};
+
+// An aligned text table for people (time in ns/us/ms/s, speedup as 1.95x).
+class TableReporter : public Reporter {
+ public:
+  explicit TableReporter(std::ostream& out) : out_(out) {}
+  void ReportContext(const RunContext& context) override;
+  void ReportRows(const std::vector<ResultRow>& rows) override;
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+  RunContext context_;
+  std::vector<ResultRow> rows_;
+};
+
+// One JSON document for programs; the format is documented in docs/output-format.md.
+class JsonReporter : public Reporter {
+ public:
+  explicit JsonReporter(std::ostream& out) : out_(out) {}
+  void ReportContext(const RunContext& context) override;
+  void ReportRows(const std::vector<ResultRow>& rows) override;
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+  RunContext context_;
+  std::vector<ResultRow> rows_;
+};
+
+// "table" or "json"; InvalidArgument names anything else: `--format: must be table or json,
+// got "xml"`.
+[[nodiscard]] absl::StatusOr<std::unique_ptr<Reporter>> MakeReporter(absl::string_view format,
+                                                                     std::ostream& out);
+
+// Human units for a duration in nanoseconds: "850 ns", "12.3 us", "4.56 ms", "1.234 s".
+std::string FormatNanos(double ns);
+
+// "OK", "FAILED", "CANCELLED", "UNSPECIFIED".
+std::string StatusName(v1::JobStatus status);
+
+}  // namespace parlab::coordinator
+
+#endif  // PARLAB_COORDINATOR_REPORTER_H_

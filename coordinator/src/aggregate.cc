@@ -1,0 +1,103 @@
+#include "parlab/coordinator/aggregate.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "parlab/coordinator/run_plan.h"
+
+namespace parlab::coordinator {
+
+double Median(std::vector<int64_t> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t mid = values.size() / 2;
+  if (values.size() % 2 == 1) return static_cast<double>(values[mid]);
+  return (static_cast<double>(values[mid - 1]) + static_cast<double>(values[mid])) / 2;
+}
+
+std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples) {
+  std::vector<int64_t> walls;
+  std::vector<int64_t> cpus;
+  for (const v1::Sample& sample : samples) {
+    if (sample.warmup()) continue;
+    walls.push_back(sample.wall_ns());
+    cpus.push_back(sample.user_ns() + sample.system_ns());
+  }
+  if (walls.empty()) return std::nullopt;
+  Aggregates aggregates;
+  aggregates.measured_samples = static_cast<int>(walls.size());
+  aggregates.median_wall_ns = Median(walls);
+  aggregates.min_wall_ns = *std::min_element(walls.begin(), walls.end());
+  aggregates.max_wall_ns = *std::max_element(walls.begin(), walls.end());
+  double sum = 0;
+  for (int64_t wall : walls) sum += static_cast<double>(wall);
+  aggregates.mean_wall_ns = sum / static_cast<double>(walls.size());
+  aggregates.median_cpu_ns = Median(cpus);
+  return aggregates;
+}
+
+std::vector<ResultRow> Aggregate(const v1::Plan& plan,
+                                 const std::vector<v1::WorkerDescription>& workers,
+                                 const std::vector<v1::JobResult>& results) {
+  std::map<std::string, size_t> worker_rank;
+  std::map<std::string, const v1::WorkerDescription*> worker_by_address;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    worker_rank.emplace(workers[i].address(), i);
+    worker_by_address.emplace(workers[i].address(), &workers[i]);
+  }
+  std::map<std::string, size_t> model_rank;
+  for (int i = 0; i < plan.models_size(); ++i) model_rank.emplace(plan.models(i), i);
+
+  std::vector<ResultRow> rows;
+  for (const v1::JobResult& result : results) {
+    ResultRow row;
+    row.worker = result.worker_address();
+    row.machine = result.machine();
+    auto described = worker_by_address.find(row.worker);
+    if (described != worker_by_address.end()) {
+      row.logical_cores = described->second->machine().logical_cores();
+      if (row.machine.empty()) row.machine = described->second->machine().hostname();
+    }
+    row.model = result.model();
+    row.concurrency = result.concurrency();
+    row.status = result.status();
+    row.error = result.error();
+    row.samples.assign(result.samples().begin(), result.samples().end());
+    if (row.status == v1::JOB_STATUS_OK) row.aggregates = AggregateSamples(row.samples);
+    rows.push_back(std::move(row));
+  }
+
+  // Unknown workers and models sort last, in their original order (stable sort).
+  auto rank = [](const std::map<std::string, size_t>& ranks, const std::string& key) {
+    auto it = ranks.find(key);
+    return it == ranks.end() ? ranks.size() : it->second;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const ResultRow& a, const ResultRow& b) {
+    return std::make_tuple(rank(worker_rank, a.worker), rank(model_rank, a.model), a.concurrency) <
+           std::make_tuple(rank(worker_rank, b.worker), rank(model_rank, b.model), b.concurrency);
+  });
+
+  std::map<std::string, double> baseline_by_worker;
+  for (const ResultRow& row : rows) {
+    if (row.model == kBaselineModel && row.concurrency == 1 && row.aggregates.has_value() &&
+        row.aggregates->median_wall_ns > 0) {
+      baseline_by_worker.emplace(row.worker, row.aggregates->median_wall_ns);
+    }
+  }
+  for (ResultRow& row : rows) {
+    auto baseline = baseline_by_worker.find(row.worker);
+    if (!row.aggregates.has_value() || baseline == baseline_by_worker.end() ||
+        row.aggregates->median_wall_ns <= 0) {
+      continue;
+    }
+    double speedup = baseline->second / row.aggregates->median_wall_ns;
+    int32_t units = row.concurrency;
+    if (row.logical_cores > 0) units = std::min(units, row.logical_cores);
+    row.aggregates->speedup = speedup;
+    row.aggregates->efficiency = speedup / std::max(units, 1);
+  }
+  return rows;
+}
+
+}  // namespace parlab::coordinator

@@ -1,0 +1,110 @@
+// JsonReporter: one document, written by Finalize. The format is documented in
+// docs/output-format.md; change both together.
+#include <map>
+
+#include "nlohmann/json.hpp"
+#include "parlab/coordinator/reporter.h"
+
+namespace parlab::coordinator {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json PlanJson(const v1::Plan& plan) {
+  Json params = Json::object();
+  std::map<std::string, std::string> sorted(plan.workload().params().begin(),
+                                            plan.workload().params().end());
+  for (const auto& [key, value] : sorted) params[key] = value;
+  return Json{
+      {"name", plan.name()},
+      {"description", plan.description()},
+      {"workload", {{"kind", plan.workload().kind()}, {"params", params}}},
+      {"models", std::vector<std::string>(plan.models().begin(), plan.models().end())},
+      {"concurrency", std::vector<int>(plan.concurrency().begin(), plan.concurrency().end())},
+      {"repetitions", plan.repetitions()},
+      {"warmup", plan.warmup()}};
+}
+
+Json MachineJson(const v1::WorkerDescription& worker) {
+  const v1::MachineInfo& m = worker.machine();
+  Json models = Json::array();
+  for (const v1::ModelInfo& model : worker.models()) {
+    models.push_back({{"name", model.name()},
+                      {"version", model.version()},
+                      {"max_concurrency", model.max_concurrency()}});
+  }
+  return Json{{"worker", worker.address()},           {"hostname", m.hostname()},
+              {"cpu_model", m.cpu_model()},           {"logical_cores", m.logical_cores()},
+              {"memory_bytes", m.memory_bytes()},     {"kernel", m.kernel()},
+              {"parlab_version", m.parlab_version()}, {"models", models}};
+}
+
+Json SampleJson(const v1::Sample& s) {
+  return Json{{"index", s.index()},
+              {"warmup", s.warmup()},
+              {"wall_ns", s.wall_ns()},
+              {"user_ns", s.user_ns()},
+              {"system_ns", s.system_ns()},
+              {"voluntary_ctx_switches", s.voluntary_ctx_switches()},
+              {"involuntary_ctx_switches", s.involuntary_ctx_switches()},
+              {"max_rss_kib", s.max_rss_kib()},
+              {"tasks", s.tasks()}};
+}
+
+Json OptionalNumber(const std::optional<double>& value) {
+  return value.has_value() ? Json(*value) : Json(nullptr);
+}
+
+Json RowJson(const ResultRow& row) {
+  Json samples = Json::array();
+  for (const v1::Sample& sample : row.samples) samples.push_back(SampleJson(sample));
+  Json aggregates = nullptr;
+  if (row.aggregates.has_value()) {
+    const Aggregates& a = *row.aggregates;
+    aggregates = Json{
+        {"measured_samples", a.measured_samples}, {"median_wall_ns", a.median_wall_ns},
+        {"min_wall_ns", a.min_wall_ns},           {"max_wall_ns", a.max_wall_ns},
+        {"mean_wall_ns", a.mean_wall_ns},         {"median_cpu_ns", a.median_cpu_ns},
+        {"speedup", OptionalNumber(a.speedup)},   {"efficiency", OptionalNumber(a.efficiency)}};
+  }
+  return Json{{"machine", row.machine},
+              {"worker", row.worker},
+              {"model", row.model},
+              {"concurrency", row.concurrency},
+              {"status", StatusName(row.status)},
+              {"error", row.error},
+              {"samples", samples},
+              {"aggregates", aggregates}};
+}
+
+}  // namespace
+
+void JsonReporter::ReportContext(const RunContext& context) { context_ = context; }
+
+void JsonReporter::ReportRows(const std::vector<ResultRow>& rows) {
+  rows_.insert(rows_.end(), rows.begin(), rows.end());
+}
+
+void JsonReporter::Finalize() {
+  Json machines = Json::array();
+  for (const v1::WorkerDescription& worker : context_.machines)
+    machines.push_back(MachineJson(worker));
+  Json results = Json::array();
+  int ok = 0;
+  for (const ResultRow& row : rows_) {
+    results.push_back(RowJson(row));
+    ok += row.status == v1::JOB_STATUS_OK ? 1 : 0;
+  }
+  Json document{
+      {"format", "parlab.results/v1"},
+      {"run_id", context_.run_id},
+      {"plan", PlanJson(context_.plan)},
+      {"machines", machines},
+      {"results", results},
+      {"summary", {{"jobs_ok", ok}, {"jobs_failed", static_cast<int>(rows_.size()) - ok}}}};
+  // Worker error texts may be cut mid-character: replace bad UTF-8 rather than throw.
+  out_ << document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  out_.flush();
+}
+
+}  // namespace parlab::coordinator

@@ -1,0 +1,267 @@
+#include "parlab/coordinator/plan.h"
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "parlab/common/status_macros.h"
+#include "parlab/workloads/workload.h"
+
+namespace parlab::coordinator {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr const char* kTopLevelKeys[] = {"name",        "description", "workload", "models",
+                                         "concurrency", "repetitions", "warmup",
+                                         "order"};
+constexpr const char* kWorkloadKeys[] = {"kind", "params"};
+
+// A value as it appears in the file, shortened so a huge array cannot flood the message.
+std::string Show(const Json& value) {
+  std::string text = value.dump();
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+absl::Status Invalid(absl::string_view field, absl::string_view message) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
+}
+
+template <size_t N>
+absl::Status CheckKnownKeys(const Json& object, absl::string_view prefix,
+                            const char* const (&known)[N]) {
+  for (const auto& [key, value] : object.items()) {
+    bool found = false;
+    for (const char* k : known) found = found || key == k;
+    if (!found) {
+      return Invalid(absl::StrCat(prefix, ".", key),
+                     absl::StrCat("unknown field (known: ", absl::StrJoin(known, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> GetString(const Json& value, absl::string_view field) {
+  if (!value.is_string())
+    return Invalid(field, absl::StrCat("must be a string, got ", Show(value)));
+  return value.get<std::string>();
+}
+
+// Integers only, but 2.0 is accepted as 2: some JSON writers print every number as a float.
+absl::StatusOr<int32_t> GetInt32(const Json& value, absl::string_view field) {
+  double as_double = 0;
+  if (value.is_number_integer() || value.is_number_unsigned()) {
+    as_double = value.get<double>();
+  } else if (value.is_number_float() && std::trunc(value.get<double>()) == value.get<double>()) {
+    as_double = value.get<double>();
+  } else {
+    return Invalid(field, absl::StrCat("must be an integer, got ", Show(value)));
+  }
+  if (as_double < std::numeric_limits<int32_t>::min() ||
+      as_double > std::numeric_limits<int32_t>::max()) {
+    return Invalid(field, absl::StrCat("out of range, got ", Show(value)));
+  }
+  return static_cast<int32_t>(as_double);
+}
+
+// Workload params travel as strings; integers print without a trailing ".0".
+absl::StatusOr<std::string> ParamToString(const Json& value, absl::string_view field) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return std::string(value.get<bool>() ? "true" : "false");
+  if (value.is_number_integer() || value.is_number_unsigned()) return value.dump();
+  if (value.is_number_float()) {
+    double d = value.get<double>();
+    if (std::trunc(d) == d && std::fabs(d) < 9.0e15) {
+      return absl::StrCat(static_cast<int64_t>(d));
+    }
+    return value.dump();
+  }
+  return Invalid(field, absl::StrCat("must be a number, string or bool, got ", Show(value)));
+}
+
+absl::Status ParseWorkload(const Json& value, v1::WorkloadSpec* spec) {
+  if (!value.is_object()) {
+    return Invalid("plan.workload", absl::StrCat("must be an object, got ", Show(value)));
+  }
+  PARLAB_RETURN_IF_ERROR(CheckKnownKeys(value, "plan.workload", kWorkloadKeys));
+  if (!value.contains("kind")) return Invalid("plan.workload.kind", "required field is missing");
+  PARLAB_ASSIGN_OR_RETURN(*spec->mutable_kind(), GetString(value["kind"], "plan.workload.kind"));
+  if (value.contains("params")) {
+    const Json& params = value["params"];
+    if (!params.is_object()) {
+      return Invalid("plan.workload.params", absl::StrCat("must be an object, got ", Show(params)));
+    }
+    for (const auto& [key, param] : params.items()) {
+      PARLAB_ASSIGN_OR_RETURN(std::string text,
+                              ParamToString(param, absl::StrCat("plan.workload.params.", key)));
+      (*spec->mutable_params())[key] = std::move(text);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseModels(const Json& value, v1::Plan* plan) {
+  if (!value.is_array()) {
+    return Invalid("plan.models",
+                   absl::StrCat("must be an array of model names, got ", Show(value)));
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    PARLAB_ASSIGN_OR_RETURN(std::string model,
+                            GetString(value[i], absl::StrCat("plan.models[", i, "]")));
+    plan->add_models(std::move(model));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseConcurrency(const Json& value, v1::Plan* plan) {
+  if (!value.is_array()) {
+    return Invalid("plan.concurrency",
+                   absl::StrCat("must be an array of integers, got ", Show(value)));
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    PARLAB_ASSIGN_OR_RETURN(int32_t level,
+                            GetInt32(value[i], absl::StrCat("plan.concurrency[", i, "]")));
+    plan->add_concurrency(level);
+  }
+  return absl::OkStatus();
+}
+
+// nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1, column 5:
+// syntax error ..."; keep the position and the reason, drop the library's prefix.
+std::string DescribeParseError(const Json::parse_error& e) {
+  std::string what = e.what();
+  size_t at = what.find("at line ");
+  if (at != std::string::npos) return absl::StrCat("plan: malformed JSON ", what.substr(at));
+  size_t colon = what.find(": ");
+  std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
+  return absl::StrCat("plan: malformed JSON at byte ", e.byte, ": ", reason);
+}
+
+bool IsModelName(absl::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text) {
+  Json root;
+  try {
+    root = Json::parse(text.begin(), text.end());
+  } catch (const Json::parse_error& e) {
+    return absl::InvalidArgumentError(DescribeParseError(e));
+  }
+  if (!root.is_object()) {
+    return Invalid("plan", absl::StrCat("must be a JSON object, got ", root.type_name()));
+  }
+  PARLAB_RETURN_IF_ERROR(CheckKnownKeys(root, "plan", kTopLevelKeys));
+
+  v1::Plan plan;
+  plan.set_repetitions(kDefaultRepetitions);
+  plan.set_warmup(kDefaultWarmup);
+  if (root.contains("name")) {
+    PARLAB_ASSIGN_OR_RETURN(*plan.mutable_name(), GetString(root["name"], "plan.name"));
+  }
+  if (root.contains("description")) {
+    PARLAB_ASSIGN_OR_RETURN(*plan.mutable_description(),
+                            GetString(root["description"], "plan.description"));
+  }
+  if (!root.contains("workload")) return Invalid("plan.workload", "required field is missing");
+  PARLAB_RETURN_IF_ERROR(ParseWorkload(root["workload"], plan.mutable_workload()));
+  if (!root.contains("models")) return Invalid("plan.models", "required field is missing");
+  PARLAB_RETURN_IF_ERROR(ParseModels(root["models"], &plan));
+  if (root.contains("concurrency")) {
+    PARLAB_RETURN_IF_ERROR(ParseConcurrency(root["concurrency"], &plan));
+  } else {
+    plan.add_concurrency(1);
+  }
+  if (root.contains("repetitions")) {
+    PARLAB_ASSIGN_OR_RETURN(int32_t repetitions, GetInt32(root["repetitions"], "plan.repetitions"));
+    plan.set_repetitions(repetitions);
+  }
+  if (root.contains("warmup")) {
+    PARLAB_ASSIGN_OR_RETURN(int32_t warmup, GetInt32(root["warmup"], "plan.warmup"));
+    plan.set_warmup(warmup);
+  }
+  if (root.contains("order")) {
+    PARLAB_ASSIGN_OR_RETURN(std::string order, GetString(root["order"], "plan.order"));
+    if (order == "interleaved") {
+      plan.set_order(v1::REPETITION_ORDER_INTERLEAVED);
+    } else if (order == "grouped") {
+      plan.set_order(v1::REPETITION_ORDER_GROUPED);
+    } else {
+      return Invalid("plan.order",
+                     absl::StrCat("must be \"interleaved\" or \"grouped\", got \"", order, "\""));
+    }
+  }
+  PARLAB_RETURN_IF_ERROR(ValidatePlan(plan));
+  return plan;
+}
+
+absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(text.str());
+  if (!plan.ok()) {
+    return absl::Status(plan.status().code(), absl::StrCat(path, ": ", plan.status().message()));
+  }
+  // A plan without a name is called after its file, so reports still say what ran.
+  if (plan->name().empty()) plan->set_name(std::filesystem::path(path).stem().string());
+  return plan;
+}
+
+absl::Status ValidatePlan(const v1::Plan& plan) {
+  if (plan.models().empty()) return Invalid("plan.models", "must list at least one model, got []");
+  std::map<std::string, int> seen_models;
+  for (int i = 0; i < plan.models_size(); ++i) {
+    const std::string& model = plan.models(i);
+    std::string field = absl::StrCat("plan.models[", i, "]");
+    if (!IsModelName(model)) {
+      return Invalid(field, absl::StrCat("must be a model name ([a-z0-9_]+), got \"", model, "\""));
+    }
+    auto [it, inserted] = seen_models.emplace(model, i);
+    if (!inserted) {
+      return Invalid(field, absl::StrCat("duplicate model \"", model, "\" (also plan.models[",
+                                         it->second, "])"));
+    }
+  }
+  if (plan.concurrency().empty()) {
+    return Invalid("plan.concurrency", "must list at least one level, got []");
+  }
+  std::map<int32_t, int> seen_levels;
+  for (int i = 0; i < plan.concurrency_size(); ++i) {
+    int32_t level = plan.concurrency(i);
+    std::string field = absl::StrCat("plan.concurrency[", i, "]");
+    if (level < 1) return Invalid(field, absl::StrCat("must be >= 1, got ", level));
+    auto [it, inserted] = seen_levels.emplace(level, i);
+    if (!inserted) {
+      return Invalid(field, absl::StrCat("duplicate level ", level, " (also plan.concurrency[",
+                                         it->second, "])"));
+    }
+  }
+  if (plan.repetitions() < 1) {
+    return Invalid("plan.repetitions", absl::StrCat("must be >= 1, got ", plan.repetitions()));
+  }
+  if (plan.warmup() < 0) {
+    return Invalid("plan.warmup", absl::StrCat("must be >= 0, got ", plan.warmup()));
+  }
+  if (plan.workload().kind().empty()) {
+    return Invalid("plan.workload.kind", "must name a workload, got \"\"");
+  }
+  return workloads::ValidateWorkloadSpec(plan.workload());
+}
+
+}  // namespace parlab::coordinator

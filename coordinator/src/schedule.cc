@@ -1,0 +1,76 @@
+// PlanJobs and CheckWorkerHasPlan: what a worker runs for a plan, decided from its description.
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "parlab/coordinator/run_plan.h"
+
+namespace parlab::coordinator {
+namespace {
+
+const v1::ModelInfo* FindModel(const v1::WorkerDescription& worker, const std::string& name) {
+  for (const v1::ModelInfo& model : worker.models()) {
+    if (model.name() == name) return &model;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<PlannedJob> PlanJobs(const v1::Plan& plan, const v1::WorkerDescription& worker,
+                                 const std::string& job_id_prefix) {
+  std::vector<PlannedJob> jobs;
+  for (const std::string& model : plan.models()) {
+    const v1::ModelInfo* info = FindModel(worker, model);
+    const int32_t max_concurrency = info == nullptr ? 0 : info->max_concurrency();
+    std::vector<int32_t> levels(plan.concurrency().begin(), plan.concurrency().end());
+    if (max_concurrency == 1) levels = {1};
+    for (int32_t level : levels) {
+      PlannedJob planned;
+      v1::Job& job = planned.job;
+      job.set_job_id(absl::StrCat(job_id_prefix, model, "@", level));
+      job.set_plan_name(plan.name());
+      *job.mutable_workload() = plan.workload();
+      job.set_model(model);
+      job.set_concurrency(level);
+      job.set_repetitions(plan.repetitions());
+      job.set_warmup(plan.warmup());
+      if (max_concurrency > 1 && level > max_concurrency) {
+        planned.skip_reason =
+            absl::StrCat("model ", model, " supports concurrency <= ", max_concurrency,
+                         ", the plan asks for ", level);
+      }
+      jobs.push_back(std::move(planned));
+    }
+  }
+  return jobs;
+}
+
+absl::Status CheckWorkerHasPlan(const v1::Plan& plan, const v1::WorkerDescription& worker) {
+  for (int i = 0; i < plan.models_size(); ++i) {
+    if (FindModel(worker, plan.models(i)) != nullptr) continue;
+    std::vector<std::string> names;
+    for (const v1::ModelInfo& model : worker.models()) names.push_back(model.name());
+    std::string message = absl::StrCat(
+        "plan.models[", i, "]: unknown model \"", plan.models(i), "\" on worker ", worker.address(),
+        " (it has: ", names.empty() ? "no models" : absl::StrJoin(names, ", "), ")");
+    // A refused plugin is the usual reason a model is missing: say why it was refused.
+    for (const v1::RefusedPlugin& refused : worker.refused()) {
+      absl::StrAppend(&message, "; refused ", refused.path(), ": ", refused.reason());
+    }
+    return absl::InvalidArgumentError(message);
+  }
+  if (worker.workloads_size() > 0) {
+    std::vector<std::string> kinds;
+    for (const v1::WorkloadInfo& workload : worker.workloads()) kinds.push_back(workload.kind());
+    if (std::find(kinds.begin(), kinds.end(), plan.workload().kind()) == kinds.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "plan.workload.kind: unknown workload \"", plan.workload().kind(), "\" on worker ",
+          worker.address(), " (it has: ", absl::StrJoin(kinds, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace parlab::coordinator

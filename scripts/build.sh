@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what is missing (scripts/setup.sh), then configures and builds parlab into build/.
+# Binaries: build/bin/{parlab,parlab-worker,parlab-coordinator,parlab-runner};
+# model plugins: build/lib/parlab/plugins/*.so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+BUILD_DIR=${PARLAB_BUILD_DIR:-build}
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+ninja -C "$BUILD_DIR" "$@"

@@ -1,0 +1,68 @@
+// The `parlab` CLI's argument parser.
+#include "args.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace parlab::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ErrorOf(const std::vector<std::string>& args) {
+  absl::StatusOr<CliOptions> options = ParseCliArgs(args);
+  EXPECT_FALSE(options.ok());
+  return options.ok() ? "" : std::string(options.status().message());
+}
+
+TEST(ParseCliArgsTest, RunWithEveryOption) {
+  absl::StatusOr<CliOptions> options =
+      ParseCliArgs({"run", "plan.json", "--workers", "a:1,b:2", "--format=json",
+                    "--connect-timeout", "0.5", "--plugins", "/x:/y"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->command, CliCommand::kRun);
+  EXPECT_EQ(options->plan_path, "plan.json");
+  EXPECT_THAT(options->workers, ::testing::ElementsAre("a:1", "b:2"));
+  EXPECT_EQ(options->format, "json");
+  EXPECT_EQ(options->connect_timeout, absl::Milliseconds(500));
+  EXPECT_EQ(options->plugins, "/x:/y");
+}
+
+TEST(ParseCliArgsTest, Defaults) {
+  absl::StatusOr<CliOptions> options = ParseCliArgs({"run", "p.json"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->format, "table");
+  EXPECT_EQ(options->connect_timeout, absl::Seconds(5));
+  EXPECT_TRUE(options->workers.empty());
+  EXPECT_TRUE(options->coordinator.empty());
+}
+
+TEST(ParseCliArgsTest, HelpAndVersion) {
+  EXPECT_EQ(ParseCliArgs({"--help"})->command, CliCommand::kHelp);
+  EXPECT_EQ(ParseCliArgs({"run", "--version"})->command, CliCommand::kVersion);
+  EXPECT_EQ(ParseCliArgs({"workers", "--coordinator", "c:1"})->command, CliCommand::kWorkers);
+}
+
+TEST(ParseCliArgsTest, BadValuesNameTheOptionAndValue) {
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--format", "xml"}),
+              HasSubstr(R"(--format: must be table or json, got "xml")"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--connect-timeout", "soon"}),
+              HasSubstr(R"(--connect-timeout: must be a positive number of seconds, got "soon")"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--connect-timeout=0"}), HasSubstr(R"(got "0")"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--workers", ","}), HasSubstr("--workers"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--workers"}), HasSubstr("--workers: missing value"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--frobnicate"}),
+              HasSubstr(R"(unknown option "--frobnicate")"));
+}
+
+TEST(ParseCliArgsTest, BadCommands) {
+  EXPECT_THAT(ErrorOf({}), HasSubstr("missing command"));
+  EXPECT_THAT(ErrorOf({"run"}), HasSubstr("run: missing PLAN.json"));
+  EXPECT_THAT(ErrorOf({"run", "a.json", "b.json"}), HasSubstr(R"(unexpected argument "b.json")"));
+  EXPECT_THAT(ErrorOf({"bench"}), HasSubstr(R"(unknown command "bench")"));
+  EXPECT_THAT(ErrorOf({"workers", "--workers", "a:1", "--coordinator", "c:1"}),
+              HasSubstr("not both"));
+}
+
+}  // namespace
+}  // namespace parlab::cli

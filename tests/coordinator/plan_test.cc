@@ -1,0 +1,239 @@
+// Plan parsing and validation: every bad input names its field and value.
+#include "parlab/coordinator/plan.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace parlab::coordinator {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kGoodPlan[] = R"({
+  "name": "cpu-sieve", "description": "primes",
+  "workload": {"kind": "primes.sieve", "params": {"from": 1000, "to": 16000}},
+  "models": ["sequential", "thread_pool"],
+  "concurrency": [1, 2, 4], "repetitions": 3, "warmup": 2
+})";
+
+// The message of parsing `text`, which must fail.
+std::string ErrorOf(const std::string& text) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(text);
+  EXPECT_FALSE(plan.ok()) << text;
+  if (plan.ok()) return "";
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(plan.status().message());
+}
+
+// A minimal valid plan with `extra` spliced into the top-level object.
+std::string PlanWith(const std::string& extra) {
+  return R"({"workload": {"kind": "primes.sieve"}, "models": ["sequential"])" +
+         (extra.empty() ? std::string() : ", " + extra) + "}";
+}
+
+TEST(PlanTest, ParsesEveryField) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(kGoodPlan);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->name(), "cpu-sieve");
+  EXPECT_EQ(plan->description(), "primes");
+  EXPECT_EQ(plan->workload().kind(), "primes.sieve");
+  EXPECT_EQ(plan->workload().params().at("from"), "1000");
+  EXPECT_EQ(plan->workload().params().at("to"), "16000");
+  EXPECT_THAT(plan->models(), ::testing::ElementsAre("sequential", "thread_pool"));
+  EXPECT_THAT(plan->concurrency(), ::testing::ElementsAre(1, 2, 4));
+  EXPECT_EQ(plan->repetitions(), 3);
+  EXPECT_EQ(plan->warmup(), 2);
+}
+
+TEST(PlanTest, AppliesDefaults) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(PlanWith(""));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->repetitions(), 5);
+  EXPECT_EQ(plan->warmup(), 1);
+  EXPECT_THAT(plan->concurrency(), ::testing::ElementsAre(1));
+  EXPECT_TRUE(plan->workload().params().empty());
+}
+
+TEST(PlanTest, RepetitionOrder) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(PlanWith(""));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->order(), v1::REPETITION_ORDER_UNSPECIFIED);  // interleaved
+  plan = ParsePlanJson(PlanWith(R"("order": "grouped")"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->order(), v1::REPETITION_ORDER_GROUPED);
+  plan = ParsePlanJson(PlanWith(R"("order": "interleaved")"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->order(), v1::REPETITION_ORDER_INTERLEAVED);
+  EXPECT_THAT(ErrorOf(PlanWith(R"("order": "random")")),
+              HasSubstr(R"(plan.order: must be "interleaved" or "grouped", got "random")"));
+}
+
+TEST(PlanTest, PrintsParamsAsStrings) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(
+      R"({"workload": {"kind": "sleep", "params": {"tasks": 4.0, "ms": 1}}, "models": ["sequential"]})");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->workload().params().at("tasks"), "4");  // no ".0"
+  EXPECT_EQ(plan->workload().params().at("ms"), "1");
+}
+
+TEST(PlanTest, AcceptsIntegralFloatsForIntegers) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(PlanWith(R"("repetitions": 3.0)"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->repetitions(), 3);
+}
+
+TEST(PlanTest, MalformedJsonGivesThePosition) {
+  std::string message = ErrorOf("{\n  \"models\": [\"sequential\",]\n}");
+  EXPECT_THAT(message, HasSubstr("plan: malformed JSON at line 2"));
+  EXPECT_THAT(message, HasSubstr("column"));
+}
+
+TEST(PlanTest, TruncatedJson) {
+  EXPECT_THAT(ErrorOf(R"({"models": ["sequential")"), HasSubstr("plan: malformed JSON"));
+  EXPECT_THAT(ErrorOf(""), HasSubstr("plan: malformed JSON"));
+}
+
+TEST(PlanTest, TopLevelMustBeAnObject) {
+  EXPECT_THAT(ErrorOf("[1, 2]"), HasSubstr("plan: must be a JSON object, got array"));
+}
+
+TEST(PlanTest, ConcurrencyBelowOne) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [1, 2, 0])")),
+              HasSubstr("plan.concurrency[2]: must be >= 1, got 0"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [-3])")),
+              HasSubstr("plan.concurrency[0]: must be >= 1, got -3"));
+}
+
+TEST(PlanTest, ConcurrencyWrongTypes) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": 4)")),
+              HasSubstr("plan.concurrency: must be an array of integers, got 4"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [1, "two"])")),
+              HasSubstr(R"(plan.concurrency[1]: must be an integer, got "two")"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [1.5])")),
+              HasSubstr("plan.concurrency[0]: must be an integer, got 1.5"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [])")),
+              HasSubstr("plan.concurrency: must list at least one level"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [1, 2, 2])")),
+              HasSubstr("plan.concurrency[2]: duplicate level 2"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("concurrency": [99999999999])")),
+              HasSubstr("plan.concurrency[0]: out of range, got 99999999999"));
+}
+
+TEST(PlanTest, RepetitionsAndWarmup) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("repetitions": 0)")),
+              HasSubstr("plan.repetitions: must be >= 1, got 0"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("repetitions": "5")")),
+              HasSubstr(R"(plan.repetitions: must be an integer, got "5")"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("warmup": -1)")), HasSubstr("plan.warmup: must be >= 0, got -1"));
+  absl::StatusOr<v1::Plan> no_warmup = ParsePlanJson(PlanWith(R"("warmup": 0)"));
+  EXPECT_TRUE(no_warmup.ok()) << no_warmup.status();
+}
+
+TEST(PlanTest, Models) {
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": "primes.sieve"}, "models": ["sequential", 3]})"),
+              HasSubstr("plan.models[1]: must be a string, got 3"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": "primes.sieve"}})"),
+              HasSubstr("plan.models: required field is missing"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": "primes.sieve"}, "models": []})"),
+              HasSubstr("plan.models: must list at least one model"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": "primes.sieve"}, "models": "sequential"})"),
+              HasSubstr(R"(plan.models: must be an array of model names, got "sequential")"));
+  EXPECT_THAT(
+      ErrorOf(
+          R"({"workload": {"kind": "primes.sieve"}, "models": ["sequential", "threads", "sequential"]})"),
+      HasSubstr(R"(plan.models[2]: duplicate model "sequential" (also plan.models[0]))"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": "primes.sieve"}, "models": ["Thread Pool"]})"),
+              HasSubstr(R"(plan.models[0]: must be a model name ([a-z0-9_]+), got "Thread Pool")"));
+}
+
+TEST(PlanTest, UnknownFields) {
+  std::string message = ErrorOf(PlanWith(R"("foo": 1)"));
+  EXPECT_THAT(message, HasSubstr("plan.foo: unknown field (known: name, description, workload"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": "sleep", "parms": {}}, "models": ["sequential"]})"),
+              HasSubstr("plan.workload.parms: unknown field (known: kind, params)"));
+}
+
+TEST(PlanTest, WorkloadShape) {
+  EXPECT_THAT(ErrorOf(R"({"models": ["sequential"]})"),
+              HasSubstr("plan.workload: required field is missing"));
+  EXPECT_THAT(ErrorOf(R"({"workload": "sleep", "models": ["sequential"]})"),
+              HasSubstr(R"(plan.workload: must be an object, got "sleep")"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"params": {}}, "models": ["sequential"]})"),
+              HasSubstr("plan.workload.kind: required field is missing"));
+  EXPECT_THAT(ErrorOf(R"({"workload": {"kind": 7}, "models": ["sequential"]})"),
+              HasSubstr("plan.workload.kind: must be a string, got 7"));
+  EXPECT_THAT(
+      ErrorOf(
+          R"({"workload": {"kind": "sleep", "params": {"ms": [1]}}, "models": ["sequential"]})"),
+      HasSubstr("plan.workload.params.ms: must be a number, string or bool, got [1]"));
+}
+
+// The workload library's own checks run as part of plan validation.
+TEST(PlanTest, WorkloadValidation) {
+  std::string unknown =
+      ErrorOf(R"({"workload": {"kind": "nope.kernel"}, "models": ["sequential"]})");
+  EXPECT_THAT(unknown, HasSubstr("plan.workload.kind"));
+  EXPECT_THAT(unknown, HasSubstr("nope.kernel"));
+  std::string reversed = ErrorOf(
+      R"({"workload": {"kind": "primes.sieve", "params": {"from": 5000, "to": 10}}, "models": ["sequential"]})");
+  EXPECT_THAT(reversed, HasSubstr("plan.workload.to"));
+  EXPECT_THAT(reversed, HasSubstr("10"));
+}
+
+TEST(PlanTest, ValidatePlanChecksProtoPlans) {
+  v1::Plan plan;
+  plan.mutable_workload()->set_kind("primes.sieve");
+  plan.add_models("sequential");
+  plan.set_repetitions(1);
+  EXPECT_THAT(std::string(ValidatePlan(plan).message()), HasSubstr("plan.concurrency"));
+  plan.add_concurrency(1);
+  EXPECT_TRUE(ValidatePlan(plan).ok()) << ValidatePlan(plan);
+  plan.set_repetitions(0);
+  EXPECT_THAT(std::string(ValidatePlan(plan).message()),
+              HasSubstr("plan.repetitions: must be >= 1, got 0"));
+}
+
+TEST(PlanTest, LoadPlanFileNamesAMissingFile) {
+  absl::StatusOr<v1::Plan> plan = LoadPlanFile("/nonexistent/dir/plan.json");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("/nonexistent/dir/plan.json"));
+}
+
+TEST(PlanTest, LoadPlanFileNamesThePlanAfterTheFile) {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("parlab-plan-test-" + std::to_string(getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << PlanWith("");
+  }
+  absl::StatusOr<v1::Plan> plan = LoadPlanFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->name(), path.stem().string());
+}
+
+TEST(PlanTest, LoadPlanFilePrefixesErrorsWithThePath) {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("parlab-plan-bad-" + std::to_string(getpid()) + ".json");
+  {
+    std::ofstream out(path);
+    out << PlanWith(R"("repetitions": 0)");
+  }
+  absl::StatusOr<v1::Plan> plan = LoadPlanFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr(path.string()));
+  EXPECT_THAT(std::string(plan.status().message()),
+              HasSubstr("plan.repetitions: must be >= 1, got 0"));
+}
+
+}  // namespace
+}  // namespace parlab::coordinator

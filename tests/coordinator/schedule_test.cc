@@ -1,0 +1,98 @@
+// Which jobs a worker runs for a plan, and the checks made before any job starts.
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "parlab/coordinator/run_plan.h"
+
+namespace parlab::coordinator {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::WorkerDescription Worker() {
+  v1::WorkerDescription worker;
+  worker.set_address("127.0.0.1:4511");
+  for (auto [name, max] : std::vector<std::pair<std::string, int>>{
+           {"sequential", 1}, {"thread_pool", 0}, {"limited", 2}}) {
+    v1::ModelInfo* model = worker.add_models();
+    model->set_name(name);
+    model->set_max_concurrency(max);
+  }
+  worker.add_workloads()->set_kind("primes.sieve");
+  worker.add_workloads()->set_kind("sleep");
+  return worker;
+}
+
+v1::Plan Plan(std::vector<std::string> models, std::vector<int> levels) {
+  v1::Plan plan;
+  plan.set_name("p");
+  plan.mutable_workload()->set_kind("primes.sieve");
+  (*plan.mutable_workload()->mutable_params())["to"] = "2000";
+  for (const std::string& model : models) plan.add_models(model);
+  for (int level : levels) plan.add_concurrency(level);
+  plan.set_repetitions(3);
+  plan.set_warmup(1);
+  return plan;
+}
+
+TEST(PlanJobsTest, SequentialModelsRunOnceAtConcurrencyOne) {
+  std::vector<PlannedJob> jobs =
+      PlanJobs(Plan({"sequential", "thread_pool"}, {2, 4}), Worker(), "r/");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].job.model(), "sequential");
+  EXPECT_EQ(jobs[0].job.concurrency(), 1);  // even though the plan lists only 2 and 4
+  EXPECT_EQ(jobs[1].job.model(), "thread_pool");
+  EXPECT_EQ(jobs[1].job.concurrency(), 2);
+  EXPECT_EQ(jobs[2].job.concurrency(), 4);
+  for (const PlannedJob& planned : jobs) {
+    EXPECT_TRUE(planned.skip_reason.empty());
+    EXPECT_EQ(planned.job.repetitions(), 3);
+    EXPECT_EQ(planned.job.warmup(), 1);
+    EXPECT_EQ(planned.job.plan_name(), "p");
+    EXPECT_EQ(planned.job.workload().params().at("to"), "2000");
+    EXPECT_EQ(planned.job.job_id().rfind("r/", 0), 0u);
+  }
+  EXPECT_NE(jobs[1].job.job_id(), jobs[2].job.job_id());
+}
+
+TEST(PlanJobsTest, LevelsAboveABoundedModelAreSkippedWithAReason) {
+  std::vector<PlannedJob> jobs = PlanJobs(Plan({"limited"}, {1, 2, 4}), Worker(), "");
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_TRUE(jobs[0].skip_reason.empty());
+  EXPECT_TRUE(jobs[1].skip_reason.empty());
+  EXPECT_THAT(jobs[2].skip_reason, HasSubstr("limited supports concurrency <= 2"));
+  EXPECT_THAT(jobs[2].skip_reason, HasSubstr("4"));
+}
+
+TEST(CheckWorkerHasPlanTest, AcceptsAPlanItCanRun) {
+  EXPECT_TRUE(CheckWorkerHasPlan(Plan({"sequential", "limited"}, {1}), Worker()).ok());
+}
+
+TEST(CheckWorkerHasPlanTest, NamesTheUnknownModelAndWhatTheWorkerHas) {
+  absl::Status status =
+      CheckWorkerHasPlan(Plan({"sequential", "thread_pool", "foo"}, {1}), Worker());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("plan.models[2]: unknown model \"foo\" on worker 127.0.0.1:4511 "
+                        "(it has: sequential, thread_pool, limited)"));
+}
+
+TEST(CheckWorkerHasPlanTest, MentionsRefusedPlugins) {
+  v1::WorkerDescription worker = Worker();
+  v1::RefusedPlugin* refused = worker.add_refused();
+  refused->set_path("/p/foo.so");
+  refused->set_reason("ABI version 99 is not supported");
+  absl::Status status = CheckWorkerHasPlan(Plan({"foo"}, {1}), worker);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("refused /p/foo.so: ABI version 99"));
+}
+
+TEST(CheckWorkerHasPlanTest, NamesAWorkloadTheWorkerLacks) {
+  v1::Plan plan = Plan({"sequential"}, {1});
+  plan.mutable_workload()->set_kind("matrix.multiply");
+  absl::Status status = CheckWorkerHasPlan(plan, Worker());
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("plan.workload.kind: unknown workload \"matrix.multiply\" on worker "
+                        "127.0.0.1:4511 (it has: primes.sieve, sleep)"));
+}
+
+}  // namespace
+}  // namespace parlab::coordinator

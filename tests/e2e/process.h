@@ -1,0 +1,56 @@
+// Child processes for the end-to-end tests: a daemon started on 127.0.0.1:0 whose address is
+// read from its "listening on" line, and a command run to completion with its output captured.
+//
+//   Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
+//   ASSERT_TRUE(worker.ok()) << worker.error();
+//   Completed run = RunToCompletion({PARLAB_CLI_BIN, "run", plan, "--workers", worker.address()});
+#ifndef PARLAB_TESTS_E2E_PROCESS_H_
+#define PARLAB_TESTS_E2E_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace parlab::e2e {
+
+class Daemon {
+ public:
+  explicit Daemon(const std::vector<std::string>& argv);
+  ~Daemon();  // SIGTERM to its process group, then SIGKILL after 5 s
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  bool ok() const { return !address_.empty(); }
+  const std::string& error() const { return error_; }
+  const std::string& address() const { return address_; }
+  // SIGKILL to its process group, now: a machine that dies mid-run.
+  void Kill();
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string address_;
+  std::string error_;
+};
+
+struct Completed {
+  int exit_code = -1;  // -1: killed (signal or timeout)
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+  absl::Duration elapsed;
+};
+
+// Runs argv with stdin from /dev/null; kills it after `timeout`. `on_stderr` (optional) sees
+// the stderr collected so far each time more arrives, so a test can act mid-run.
+Completed RunToCompletion(const std::vector<std::string>& argv,
+                          absl::Duration timeout = absl::Seconds(90),
+                          const std::function<void(const std::string&)>& on_stderr = nullptr);
+
+}  // namespace parlab::e2e
+
+#endif  // PARLAB_TESTS_E2E_PROCESS_H_
