@@ -59,8 +59,11 @@ void TableReporter::ReportRows(const std::vector<ResultRow>& rows) {
 void TableReporter::Finalize() {
   const v1::Plan& plan = context_.plan;
   out_ << "plan " << plan.name() << ": " << plan.workload().kind() << " {"
-       << Params(plan.workload()) << "}, " << Count(plan.repetitions(), "repetition") << " + "
-       << Count(plan.warmup(), "warm-up") << "\n";
+       << Params(plan.workload()) << "}, " << Count(plan.repetitions(), "repetition")
+       << (plan.order() == v1::REPETITION_ORDER_GROUPED
+               ? absl::StrCat(" (grouped) after ", Count(plan.warmup(), "warm-up"))
+               : absl::StrCat(" (interleaved), each after ", Count(plan.warmup(), "warm-up")))
+       << "\n";
   for (const v1::WorkerDescription& m : context_.machines) {
     const v1::MachineInfo& info = m.machine();
     out_ << "machine " << info.hostname() << " (" << m.address() << "): " << info.cpu_model()

@@ -147,7 +147,9 @@ TEST_F(AggregateTest, AFailedBaselineGivesNoSpeedup) {
   results_[4].set_status(v1::JOB_STATUS_FAILED);
   std::vector<ResultRow> rows = Aggregate(plan_, workers_, results_);
   for (const ResultRow& row : rows) {
-    if (row.aggregates.has_value()) EXPECT_FALSE(row.aggregates->speedup.has_value()) << row.model;
+    if (row.aggregates.has_value()) {
+      EXPECT_FALSE(row.aggregates->speedup.has_value()) << row.model;
+    }
   }
 }
 

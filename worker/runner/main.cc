@@ -1,5 +1,5 @@
 // parlab-runner: runs ONE job in a fresh process, or describes the plugins. Frames go to
-// stdout, logs to stderr; see the runner contract in the team brief and job_runner.h.
+// stdout, logs to stderr; the contract is in docs/architecture.md ("The runner contract") and job_runner.h.
 //
 //   parlab-runner --describe --plugins DIR[:DIR...]
 //   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
