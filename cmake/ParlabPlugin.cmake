@@ -5,13 +5,24 @@
 # instantiations from system headers (std::, boost::asio) as weak symbols, which could bind to
 # another module's copies; the linker version script closes that (model_conformance_test
 # checks it with nm).
-set(PARLAB_MODEL_EXPORTS_MAP ${CMAKE_CURRENT_LIST_DIR}/parlab_model_exports.map)
-
+#
+# The same file serves parlab's own tree and, installed in <prefix>/lib/cmake/parlab, out-of-tree
+# models (find_package(parlab) includes it). The plugin lands in OUTPUT_DIR, else in
+# ${PARLAB_PLUGIN_OUTPUT_DIR} (parlab's tree: build/lib/parlab/plugins; an out-of-tree project:
+# <its build dir>/plugins, set by parlabConfig.cmake).
 function(parlab_add_model name)
   cmake_parse_arguments(ARG "" "OUTPUT_DIR" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "parlab_add_model(${name}): SOURCES is required")
+  endif()
   if(NOT ARG_OUTPUT_DIR)
     set(ARG_OUTPUT_DIR ${PARLAB_PLUGIN_OUTPUT_DIR})
   endif()
+  if(NOT ARG_OUTPUT_DIR)
+    set(ARG_OUTPUT_DIR ${CMAKE_CURRENT_BINARY_DIR})
+  endif()
+  # Found relative to this file, so a function called from any directory of the project works.
+  set(exports_map ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/parlab_model_exports.map)
   add_library(${name} MODULE ${ARG_SOURCES})
   set_target_properties(${name} PROPERTIES
     PREFIX ""
@@ -21,7 +32,6 @@ function(parlab_add_model name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_libraries(${name} PRIVATE parlab::abi Threads::Threads ${ARG_LIBRARIES})
-  target_link_options(${name} PRIVATE -Wl,--no-undefined
-    -Wl,--version-script=${PARLAB_MODEL_EXPORTS_MAP})
-  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${PARLAB_MODEL_EXPORTS_MAP})
+  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,--version-script=${exports_map})
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${exports_map})
 endfunction()

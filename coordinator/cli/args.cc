@@ -14,11 +14,16 @@ const char kUsage[] =
     "                            [--plugins DIR[:DIR...]]\n"
     "       parlab workers [--workers HOST:PORT,...|--coordinator HOST:PORT] [--format "
     "table|json]\n"
+    "       parlab models [--workers HOST:PORT,...|--coordinator HOST:PORT] [--format table|json]\n"
+    "       parlab models validate PATH.so\n"
     "       parlab --help | --version\n"
     "\n"
     "  run       runs the plan under every model at every concurrency level and prints the\n"
     "            results (stdout); progress goes to stderr.\n"
     "  workers   describes the workers: machine, models, workloads.\n"
+    "  models    lists the models the workers have loaded, with version and ABI version;\n"
+    "            `models validate PATH.so` runs the conformance checks on a plugin, in a\n"
+    "            parlab-runner (exit 0 only if every check passes; see docs/plugin-authoring.md)\n"
     "\n"
     "  --workers          run on these parlab-worker daemons (every one runs the whole plan)\n"
     "  --coordinator      submit the run to a parlab-coordinator daemon (with --workers: it\n"
@@ -96,7 +101,7 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       options.plugins = value;
     }
   }
-  if (positional.empty()) return Invalid("missing command (run or workers)");
+  if (positional.empty()) return Invalid("missing command (run, workers or models)");
   const std::string& command = positional[0];
   if (command == "run") {
     options.command = CliCommand::kRun;
@@ -113,8 +118,25 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     if (!options.workers.empty() && !options.coordinator.empty()) {
       return Invalid("workers: give --workers or --coordinator, not both");
     }
+  } else if (command == "models" && positional.size() > 1 && positional[1] == "validate") {
+    options.command = CliCommand::kModelsValidate;
+    if (positional.size() < 3) return Invalid("models validate: missing PATH.so");
+    if (positional.size() > 3) {
+      return Invalid(absl::StrCat("models validate: unexpected argument \"", positional[3], "\""));
+    }
+    options.plugin_path = positional[2];
+  } else if (command == "models") {
+    options.command = CliCommand::kModels;
+    if (positional.size() > 1) {
+      return Invalid(absl::StrCat("models: unexpected argument \"", positional[1],
+                                  "\" (known: validate)"));
+    }
+    if (!options.workers.empty() && !options.coordinator.empty()) {
+      return Invalid("models: give --workers or --coordinator, not both");
+    }
   } else {
-    return Invalid(absl::StrCat("unknown command \"", command, "\" (known: run, workers)"));
+    return Invalid(
+        absl::StrCat("unknown command \"", command, "\" (known: run, workers, models)"));
   }
   return options;
 }

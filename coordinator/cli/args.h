@@ -15,11 +15,12 @@
 
 namespace parlab::cli {
 
-enum class CliCommand { kHelp, kVersion, kRun, kWorkers };
+enum class CliCommand { kHelp, kVersion, kRun, kWorkers, kModels, kModelsValidate };
 
 struct CliOptions {
   CliCommand command = CliCommand::kHelp;
   std::string plan_path;             // run
+  std::string plugin_path;           // models validate PATH.so
   std::vector<std::string> workers;  // --workers a:1,b:2
   std::string coordinator;           // --coordinator ADDR
   std::string format = "table";      // --format table|json

@@ -2,6 +2,7 @@
 //
 //   parlab run plans/cpu-sieve.json --format json
 //   parlab workers --workers 10.0.0.5:4511
+//   parlab models validate build/plugins/my_model.so
 #include <signal.h>
 
 #include <iostream>
@@ -10,6 +11,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "models_command.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/coordinator/signal_watcher.h"
 
@@ -38,5 +40,7 @@ int main(int argc, char** argv) {
   Interrupt interrupt;
   parlab::coordinator::SignalWatcher watcher([&interrupt](int) { interrupt.OnSignal(); });
   if (options->command == CliCommand::kWorkers) return WorkersCommand(*options, interrupt);
+  if (options->command == CliCommand::kModels) return ModelsCommand(*options, interrupt);
+  if (options->command == CliCommand::kModelsValidate) return ValidateCommand(*options, interrupt);
   return RunCommand(*options, interrupt);
 }

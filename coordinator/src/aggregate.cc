@@ -16,13 +16,35 @@ double Median(std::vector<int64_t> values) {
   return (static_cast<double>(values[mid - 1]) + static_cast<double>(values[mid])) / 2;
 }
 
+namespace {
+
+// Measured wall times in the order they were measured (the order of the samples).
+std::vector<double> MeasuredWalls(const std::vector<v1::Sample>& samples) {
+  std::vector<double> walls;
+  for (const v1::Sample& sample : samples) {
+    if (!sample.warmup()) walls.push_back(static_cast<double>(sample.wall_ns()));
+  }
+  return walls;
+}
+
+// The p of efficiency, Karp-Flatt and Amdahl: units that can run at once on this machine.
+int32_t ParallelUnits(const ResultRow& row) {
+  int32_t units = row.concurrency;
+  if (row.logical_cores > 0) units = std::min(units, row.logical_cores);
+  return std::max(units, 1);
+}
+
+}  // namespace
+
 std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples) {
   std::vector<int64_t> walls;
   std::vector<int64_t> cpus;
+  std::vector<int32_t> indices;
   for (const v1::Sample& sample : samples) {
     if (sample.warmup()) continue;
     walls.push_back(sample.wall_ns());
     cpus.push_back(sample.user_ns() + sample.system_ns());
+    indices.push_back(sample.index());
   }
   if (walls.empty()) return std::nullopt;
   Aggregates aggregates;
@@ -34,6 +56,16 @@ std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& sample
   for (int64_t wall : walls) sum += static_cast<double>(wall);
   aggregates.mean_wall_ns = sum / static_cast<double>(walls.size());
   aggregates.median_cpu_ns = Median(cpus);
+
+  std::vector<double> measured = MeasuredWalls(samples);
+  stats::Summary summary = stats::Summarize(measured);
+  aggregates.stddev_wall_ns = summary.stddev;
+  aggregates.cv = summary.cv;
+  aggregates.p90_wall_ns = summary.p90;
+  aggregates.median_ci = summary.median_ci;
+  aggregates.mean_ci = summary.mean_ci;
+  for (size_t position : summary.outliers) aggregates.outliers.push_back(indices[position]);
+  aggregates.warnings = stats::SampleWarnings(measured, summary);
   return aggregates;
 }
 
@@ -78,11 +110,11 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
            std::make_tuple(rank(worker_rank, b.worker), rank(model_rank, b.model), b.concurrency);
   });
 
-  std::map<std::string, double> baseline_by_worker;
+  std::map<std::string, const ResultRow*> baseline_by_worker;
   for (const ResultRow& row : rows) {
     if (row.model == kBaselineModel && row.concurrency == 1 && row.aggregates.has_value() &&
         row.aggregates->median_wall_ns > 0) {
-      baseline_by_worker.emplace(row.worker, row.aggregates->median_wall_ns);
+      baseline_by_worker.emplace(row.worker, &row);
     }
   }
   for (ResultRow& row : rows) {
@@ -91,11 +123,34 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
         row.aggregates->median_wall_ns <= 0) {
       continue;
     }
-    double speedup = baseline->second / row.aggregates->median_wall_ns;
-    int32_t units = row.concurrency;
-    if (row.logical_cores > 0) units = std::min(units, row.logical_cores);
-    row.aggregates->speedup = speedup;
-    row.aggregates->efficiency = speedup / std::max(units, 1);
+    Aggregates& a = *row.aggregates;
+    double speedup = baseline->second->aggregates->median_wall_ns / a.median_wall_ns;
+    int32_t units = ParallelUnits(row);
+    a.speedup = speedup;
+    a.efficiency = speedup / units;
+    a.karp_flatt = stats::KarpFlatt(speedup, units);
+    if (baseline->second == &row) {
+      a.speedup_ci = stats::Interval{1, 1};  // the baseline against itself, by definition
+    } else if (std::optional<stats::Estimate> ratio = stats::RatioOfMedians(
+                   MeasuredWalls(baseline->second->samples), MeasuredWalls(row.samples));
+               ratio.has_value()) {
+      a.speedup_ci = ratio->ci;
+    }
+  }
+
+  // Amdahl per machine x model, over that model's rows with a speedup.
+  std::map<std::pair<std::string, std::string>, std::vector<stats::ScalingPoint>> points;
+  for (const ResultRow& row : rows) {
+    if (row.aggregates.has_value() && row.aggregates->speedup.has_value()) {
+      points[{row.worker, row.model}].push_back(
+          {static_cast<double>(ParallelUnits(row)), *row.aggregates->speedup});
+    }
+  }
+  for (ResultRow& row : rows) {
+    auto model_points = points.find({row.worker, row.model});
+    if (row.aggregates.has_value() && model_points != points.end()) {
+      row.aggregates->amdahl = stats::FitAmdahl(model_points->second);
+    }
   }
   return rows;
 }

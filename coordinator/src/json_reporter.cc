@@ -55,6 +55,25 @@ Json OptionalNumber(const std::optional<double>& value) {
   return value.has_value() ? Json(*value) : Json(nullptr);
 }
 
+Json IntervalJson(const std::optional<stats::Interval>& ci) {
+  return ci.has_value() ? Json{{"low", ci->low}, {"high", ci->high}} : Json(nullptr);
+}
+
+Json AmdahlJson(const std::optional<stats::AmdahlFit>& fit) {
+  if (!fit.has_value()) return nullptr;
+  return Json{{"serial_fraction", fit->serial_fraction},
+              {"rms_residual", fit->rms_residual},
+              {"levels", fit->points}};
+}
+
+Json WarningsJson(const std::vector<stats::Warning>& warnings) {
+  Json list = Json::array();
+  for (const stats::Warning& w : warnings) {
+    list.push_back({{"code", stats::WarningCodeName(w.code)}, {"message", w.message}});
+  }
+  return list;
+}
+
 Json RowJson(const ResultRow& row) {
   Json samples = Json::array();
   for (const v1::Sample& sample : row.samples) samples.push_back(SampleJson(sample));
@@ -65,7 +84,15 @@ Json RowJson(const ResultRow& row) {
         {"measured_samples", a.measured_samples}, {"median_wall_ns", a.median_wall_ns},
         {"min_wall_ns", a.min_wall_ns},           {"max_wall_ns", a.max_wall_ns},
         {"mean_wall_ns", a.mean_wall_ns},         {"median_cpu_ns", a.median_cpu_ns},
-        {"speedup", OptionalNumber(a.speedup)},   {"efficiency", OptionalNumber(a.efficiency)}};
+        {"speedup", OptionalNumber(a.speedup)},   {"efficiency", OptionalNumber(a.efficiency)},
+        {"stddev_wall_ns", a.stddev_wall_ns},     {"cv", a.cv},
+        {"p90_wall_ns", a.p90_wall_ns},           {"median_ci_wall_ns", IntervalJson(a.median_ci)},
+        {"mean_ci_wall_ns", IntervalJson(a.mean_ci)},
+        {"outliers", a.outliers},
+        {"speedup_ci", IntervalJson(a.speedup_ci)},
+        {"karp_flatt", OptionalNumber(a.karp_flatt)},
+        {"amdahl", AmdahlJson(a.amdahl)},
+        {"warnings", WarningsJson(a.warnings)}};
   }
   return Json{{"machine", row.machine},
               {"worker", row.worker},

@@ -1,7 +1,10 @@
 // TableReporter: a header describing the plan and machines, then an aligned table; errors of
-// failed rows are listed under the table as numbered notes so the table stays narrow.
+// failed rows are listed under the table as numbered notes so the table stays narrow, followed
+// by the scaling fits and the statistics' warnings (as hyperfine prints them).
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,10 +21,36 @@ struct Column {
 
 const std::vector<Column>& Columns() {
   static const std::vector<Column> columns = {
-      {"machine", false},   {"model", false}, {"conc", true}, {"median", true},
-      {"min", true},        {"max", true},    {"cpu", true},  {"speedup", true},
-      {"efficiency", true}, {"status", false}};
+      {"machine", false}, {"model", false},  {"conc", true},       {"median", true},
+      {"95% CI", true},   {"cv", true},      {"min", true},        {"max", true},
+      {"cpu", true},      {"speedup", true}, {"efficiency", true}, {"status", false}};
   return columns;
+}
+
+// Columns are padded by what a terminal shows, not by bytes: "±" is two bytes in UTF-8.
+size_t DisplayWidth(const std::string& text) {
+  size_t width = 0;
+  for (unsigned char c : text) width += (c & 0xC0) != 0x80 ? 1 : 0;
+  return width;
+}
+
+// The larger distance from the estimate to its interval's ends: "±" then never understates.
+double HalfWidth(double value, const stats::Interval& ci) {
+  return std::max(value - ci.low, ci.high - value);
+}
+
+// "1.77 ± 0.05x": the uncertainty to one significant digit, the value to the same decimals
+// (at most 3); "1.00x" without an interval or when it is 0.
+std::string FormatSpeedup(double speedup, const std::optional<stats::Interval>& ci) {
+  double half = ci.has_value() ? HalfWidth(speedup, *ci) : 0;
+  if (!(half > 0)) return absl::StrFormat("%.2fx", speedup);
+  int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(half))), 0, 3);
+  return absl::StrFormat("%.*f ± %.*fx", decimals, speedup, decimals, half);
+}
+
+std::string FormatMedianInterval(const Aggregates& a) {
+  if (!a.median_ci.has_value()) return "-";
+  return absl::StrCat("± ", FormatNanos(HalfWidth(a.median_wall_ns, *a.median_ci)));
 }
 
 std::string Params(const v1::WorkloadSpec& spec) {
@@ -46,6 +75,38 @@ std::map<std::string, std::string> MachineLabels(
 
 std::string Count(int n, const std::string& noun) {
   return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
+}
+
+// One line per machine x model with a fit: its Karp-Flatt values per level, then Amdahl's f.
+struct ScalingLine {
+  std::string key;  // machine + model
+  std::vector<std::string> karp_flatt;
+  std::optional<stats::AmdahlFit> amdahl;
+};
+
+void AddScaling(const std::string& machine, const ResultRow& row,
+                std::vector<ScalingLine>& lines) {
+  const Aggregates& a = *row.aggregates;
+  if (!a.amdahl.has_value()) return;
+  std::string key = absl::StrCat(machine, " ", row.model);
+  if (lines.empty() || lines.back().key != key) lines.push_back({key, {}, a.amdahl});
+  if (a.karp_flatt.has_value()) {
+    lines.back().karp_flatt.push_back(
+        absl::StrFormat("%.3f at x%d", *a.karp_flatt, row.concurrency));
+  }
+}
+
+void PrintScaling(const std::vector<ScalingLine>& lines, std::ostream& out) {
+  if (lines.empty()) return;
+  out << "\nserial fraction: Karp-Flatt e per level; Amdahl f fitted to S(p) = 1/(f + (1-f)/p), "
+         "p = min(concurrency, cores)\n";
+  for (const ScalingLine& line : lines) {
+    out << "  " << line.key << ": e = "
+        << (line.karp_flatt.empty() ? "-" : absl::StrJoin(line.karp_flatt, ", "))
+        << absl::StrFormat("; f = %.3f (rms residual %.2f over %s)\n",
+                           line.amdahl->serial_fraction, line.amdahl->rms_residual,
+                           Count(line.amdahl->points, "level"));
+  }
 }
 
 }  // namespace
@@ -76,6 +137,8 @@ void TableReporter::Finalize() {
   std::map<std::string, std::string> labels = MachineLabels(context_.machines);
   std::vector<std::vector<std::string>> cells;
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+  std::vector<ScalingLine> scaling;
   for (const ResultRow& row : rows_) {
     auto label = labels.find(row.worker);
     std::string machine = label != labels.end() ? label->second : row.machine;
@@ -89,13 +152,20 @@ void TableReporter::Finalize() {
     if (row.aggregates.has_value()) {
       const Aggregates& a = *row.aggregates;
       line.push_back(FormatNanos(a.median_wall_ns));
+      line.push_back(FormatMedianInterval(a));
+      line.push_back(a.measured_samples > 1 ? absl::StrFormat("%.1f%%", a.cv * 100) : "-");
       line.push_back(FormatNanos(static_cast<double>(a.min_wall_ns)));
       line.push_back(FormatNanos(static_cast<double>(a.max_wall_ns)));
       line.push_back(FormatNanos(a.median_cpu_ns));
-      line.push_back(a.speedup ? absl::StrFormat("%.2fx", *a.speedup) : "-");
+      line.push_back(a.speedup ? FormatSpeedup(*a.speedup, a.speedup_ci) : "-");
       line.push_back(a.efficiency ? absl::StrFormat("%.0f%%", *a.efficiency * 100) : "-");
+      for (const stats::Warning& warning : a.warnings) {
+        warnings.push_back(absl::StrCat("Warning: ", machine, " ", row.model, " x",
+                                        row.concurrency, ": ", warning.message, "."));
+      }
+      AddScaling(machine, row, scaling);
     } else {
-      line.insert(line.end(), 6, "-");
+      line.insert(line.end(), 8, "-");
     }
     line.push_back(status);
     cells.push_back(std::move(line));
@@ -103,15 +173,17 @@ void TableReporter::Finalize() {
 
   const std::vector<Column>& columns = Columns();
   std::vector<size_t> widths(columns.size());
-  for (size_t c = 0; c < columns.size(); ++c) widths[c] = columns[c].title.size();
+  for (size_t c = 0; c < columns.size(); ++c) widths[c] = DisplayWidth(columns[c].title);
   for (const auto& line : cells) {
-    for (size_t c = 0; c < line.size(); ++c) widths[c] = std::max(widths[c], line[c].size());
+    for (size_t c = 0; c < line.size(); ++c) {
+      widths[c] = std::max(widths[c], DisplayWidth(line[c]));
+    }
   }
   auto print_line = [&](const std::vector<std::string>& line) {
     std::string text;
     for (size_t c = 0; c < line.size(); ++c) {
       if (c > 0) text += "  ";
-      std::string pad(widths[c] - line[c].size(), ' ');
+      std::string pad(widths[c] - DisplayWidth(line[c]), ' ');
       text += columns[c].right_aligned ? pad + line[c] : line[c] + pad;
     }
     // No trailing blanks: the last column is left-aligned.
@@ -125,6 +197,11 @@ void TableReporter::Finalize() {
   if (!notes.empty()) {
     out_ << "\n";
     for (const std::string& note : notes) out_ << note << "\n";
+  }
+  PrintScaling(scaling, out_);
+  if (!warnings.empty()) {
+    out_ << "\n";
+    for (const std::string& warning : warnings) out_ << warning << "\n";
   }
   out_.flush();
 }

@@ -57,6 +57,38 @@ TEST(AggregateSamplesTest, IgnoresWarmupsAndComputesStatistics) {
   EXPECT_FALSE(a->speedup.has_value());
 }
 
+TEST(AggregateSamplesTest, IntervalsOutliersAndWarnings) {
+  // Measured walls 100, 101, 99, 100, 160, 100 with their plan indices 0..5; index 4 is far
+  // out (MAD 0.5: z = 0.6745 * 60 / 0.5).
+  std::vector<v1::Sample> samples = {MakeSample(999, 0, 0, /*warmup=*/true)};
+  int32_t index = 0;
+  for (int64_t wall : {100, 101, 99, 100, 160, 100}) {
+    samples.push_back(MakeSample(wall));
+    samples.back().set_index(index++);
+  }
+  std::optional<Aggregates> a = AggregateSamples(samples);
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->median_wall_ns, 100);
+  EXPECT_DOUBLE_EQ(a->stddev_wall_ns, stats::SampleStddev({100, 101, 99, 100, 160, 100}));
+  EXPECT_DOUBLE_EQ(a->cv, a->stddev_wall_ns / a->mean_wall_ns);
+  EXPECT_DOUBLE_EQ(a->p90_wall_ns, 130.5);  // h = 4.5 between 101 and 160
+  ASSERT_TRUE(a->median_ci.has_value());
+  EXPECT_LE(a->median_ci->low, 100);
+  EXPECT_GE(a->median_ci->high, 100);
+  ASSERT_TRUE(a->mean_ci.has_value());
+  EXPECT_LT(a->mean_ci->low, a->mean_wall_ns);
+  EXPECT_EQ(a->outliers, std::vector<int32_t>{4});
+  ASSERT_FALSE(a->warnings.empty());
+  EXPECT_EQ(a->warnings[0].code, stats::WarningCode::kOutliers);
+  EXPECT_FALSE(a->speedup_ci.has_value());  // filled by Aggregate, which knows the baseline
+
+  std::optional<Aggregates> single = AggregateSamples({MakeSample(100)});
+  ASSERT_TRUE(single.has_value());
+  EXPECT_FALSE(single->median_ci.has_value());
+  EXPECT_FALSE(single->mean_ci.has_value());
+  EXPECT_EQ(single->stddev_wall_ns, 0);
+}
+
 TEST(AggregateSamplesTest, OnlyWarmupsGiveNothing) {
   EXPECT_FALSE(AggregateSamples({MakeSample(5, 0, 0, true)}).has_value());
   EXPECT_FALSE(AggregateSamples({}).has_value());
@@ -123,6 +155,36 @@ TEST_F(AggregateTest, SpeedupAndEfficiencyAgainstTheSequentialBaseline) {
   const ResultRow& pool4 = rows[3];
   EXPECT_DOUBLE_EQ(*pool4.aggregates->speedup, 4.0);
   EXPECT_DOUBLE_EQ(*pool4.aggregates->efficiency, 2.0);
+}
+
+TEST_F(AggregateTest, SpeedupIntervalKarpFlattAndAmdahl) {
+  std::vector<ResultRow> rows = Aggregate(plan_, workers_, results_);
+  const Aggregates& baseline = *rows[0].aggregates;
+  ASSERT_TRUE(baseline.speedup_ci.has_value());  // the baseline against itself
+  EXPECT_EQ(baseline.speedup_ci->low, 1);
+  EXPECT_EQ(baseline.speedup_ci->high, 1);
+  EXPECT_FALSE(baseline.karp_flatt.has_value());
+  EXPECT_FALSE(baseline.amdahl.has_value());  // one level, p = 1
+
+  // Baseline 100, 200, 300 against 80, 100, 110, 120: speedups of resampled medians range
+  // from 100/120 to 300/80, and the interval holds the point estimate 200/105.
+  const Aggregates& pool2 = *rows[2].aggregates;
+  ASSERT_TRUE(pool2.speedup_ci.has_value());
+  EXPECT_GE(pool2.speedup_ci->low, 100.0 / 120);
+  EXPECT_LE(pool2.speedup_ci->high, 300.0 / 80);
+  EXPECT_LT(pool2.speedup_ci->low, 200.0 / 105);
+  EXPECT_GT(pool2.speedup_ci->high, 200.0 / 105);
+  EXPECT_DOUBLE_EQ(*pool2.karp_flatt, (105.0 / 200 - 0.5) / 0.5);
+  // x4 on 2 cores: p = 2 and S = 4, so Karp-Flatt goes negative (superlinear).
+  const Aggregates& pool4 = *rows[3].aggregates;
+  EXPECT_FALSE(pool4.speedup_ci.has_value());  // one sample: no interval
+  EXPECT_DOUBLE_EQ(*pool4.karp_flatt, -0.5);
+  // The fit covers both thread_pool levels (both at p = 2) and is on each of its rows.
+  ASSERT_TRUE(pool2.amdahl.has_value() && pool4.amdahl.has_value());
+  EXPECT_EQ(pool2.amdahl->points, 2);
+  EXPECT_EQ(pool2.amdahl->serial_fraction, pool4.amdahl->serial_fraction);
+  EXPECT_EQ(pool2.amdahl->serial_fraction, 0);  // the mean speedup at p = 2 is above 2
+  EXPECT_FALSE(rows[4].aggregates->amdahl.has_value());  // other machine: no baseline
 }
 
 TEST_F(AggregateTest, FailedRowsKeepSamplesButGetNoTiming) {

@@ -1,6 +1,7 @@
 // Table and JSON reporters: what people and programs read.
 #include "parlab/coordinator/reporter.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "gmock/gmock.h"
@@ -101,9 +102,14 @@ TEST_F(ReporterTest, TableHasAlignedColumnsAndHumanUnits) {
   EXPECT_THAT(text, HasSubstr("plan cpu-sieve: primes.sieve {from=1000}"));
   EXPECT_THAT(text, HasSubstr("machine alpha (127.0.0.1:4511): Test CPU, 2 logical cores"));
 
+  // Alignment is about what a terminal shows: "±" is two bytes but one column, so compare
+  // positions with it replaced by one ASCII character.
   std::vector<std::string> lines;
   std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::string line; std::getline(in, line);) {
+    for (size_t at; (at = line.find("±")) != std::string::npos;) line.replace(at, 2, "~");
+    lines.push_back(line);
+  }
   auto header = std::find_if(lines.begin(), lines.end(),
                              [](const std::string& l) { return l.rfind("machine  ", 0) == 0; });
   ASSERT_NE(header, lines.end()) << text;
@@ -116,7 +122,11 @@ TEST_F(ReporterTest, TableHasAlignedColumnsAndHumanUnits) {
   EXPECT_THAT(seq, HasSubstr("1.00x"));
   EXPECT_THAT(seq, HasSubstr("100%"));
   EXPECT_THAT(pool, HasSubstr("20.00 ms"));  // median of 19 and 21
-  EXPECT_THAT(pool, HasSubstr("1.20x"));     // 24 / 20
+  // 24 / 20; bootstrap interval 20/21 .. 40/19, shown by its larger side to one digit.
+  EXPECT_THAT(pool, HasSubstr("1.2 ~ 0.9x"));
+  EXPECT_THAT(text, HasSubstr("1.2 ± 0.9x"));
+  EXPECT_THAT(seq, HasSubstr("~ 16.00 ms"));  // bootstrap CI of the median: 20 .. 40 ms
+  EXPECT_THAT(seq, HasSubstr("37.8%"));       // cv: sqrt(112) / 28
   EXPECT_THAT(pool, HasSubstr("60%"));       // 1.2 / min(2, 2 cores)
   EXPECT_THAT(failed, HasSubstr("FAILED [1]"));
   // Right-aligned numeric columns end where their titles end.
@@ -128,6 +138,25 @@ TEST_F(ReporterTest, TableHasAlignedColumnsAndHumanUnits) {
   EXPECT_EQ(seq.substr(status_at), "OK");
   EXPECT_EQ(failed.substr(status_at), "FAILED [1]");
   EXPECT_THAT(text, HasSubstr("[1] alpha thread_pool x1: task 3 (n=1003): counted 167 primes"));
+  // The speedup column ends where its title ends, with or without a "±" before it.
+  size_t speedup_end = header->find("speedup") + std::string("speedup").size();
+  EXPECT_EQ(pool.find("0.9x") + 4, speedup_end) << *header << "\n" << pool;
+  EXPECT_EQ(seq.find("1.00x") + 5, speedup_end) << *header << "\n" << seq;
+}
+
+TEST_F(ReporterTest, TableListsScalingAndWarningsUnderTheTable) {
+  TableReporter reporter(out_);
+  std::string text = Render(reporter);
+  // One parallel level: Karp-Flatt (1/1.2 - 1/2) / (1/2) = 2/3, and Amdahl's f equals it.
+  EXPECT_THAT(text, HasSubstr("alpha thread_pool: e = 0.667 at x2; f = 0.667 (rms residual "
+                              "0.00 over 1 level)"));
+  // Measured 40, 20, 24 ms: the first is 40 / 22 = 1.8x the rest's median; cv 38%.
+  EXPECT_THAT(text, HasSubstr("Warning: alpha sequential x1: the first measured repetition "
+                              "took 1.8x the median of the rest"));
+  EXPECT_THAT(text, HasSubstr("Warning: alpha sequential x1: coefficient of variation 38%"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("Warning: alpha thread_pool")));
+  // Warnings come after the table and its notes.
+  EXPECT_GT(text.find("Warning:"), text.find("[1] alpha thread_pool x1"));
 }
 
 TEST_F(ReporterTest, JsonParsesBackWithEveryField) {
@@ -173,7 +202,29 @@ TEST_F(ReporterTest, JsonParsesBackWithEveryField) {
   EXPECT_DOUBLE_EQ(agg["speedup"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(agg["efficiency"].get<double>(), 1.0);
 
-  EXPECT_DOUBLE_EQ(results[2]["aggregates"]["speedup"].get<double>(), 1.2);
+  EXPECT_DOUBLE_EQ(agg["stddev_wall_ns"].get<double>(), std::sqrt(112.0) * 1e6);
+  EXPECT_DOUBLE_EQ(agg["cv"].get<double>(), std::sqrt(112.0) / 28);
+  EXPECT_DOUBLE_EQ(agg["p90_wall_ns"].get<double>(), 36'800'000.0);
+  EXPECT_EQ(agg["median_ci_wall_ns"], nlohmann::json({{"low", 20e6}, {"high", 40e6}}));
+  EXPECT_LT(agg["mean_ci_wall_ns"]["low"].get<double>(), 28e6);
+  EXPECT_GT(agg["mean_ci_wall_ns"]["high"].get<double>(), 28e6);
+  EXPECT_EQ(agg["outliers"], nlohmann::json::array());
+  EXPECT_EQ(agg["speedup_ci"], nlohmann::json({{"low", 1.0}, {"high", 1.0}}));
+  EXPECT_TRUE(agg["karp_flatt"].is_null());  // p = 1
+  EXPECT_TRUE(agg["amdahl"].is_null());       // sequential runs at one level only
+  ASSERT_EQ(agg["warnings"].size(), 2u);
+  EXPECT_EQ(agg["warnings"][0]["code"], "slow-first-repetition");
+  EXPECT_EQ(agg["warnings"][1]["code"], "high-variation");
+  EXPECT_THAT(agg["warnings"][1]["message"].get<std::string>(), HasSubstr("38%"));
+
+  const nlohmann::json& pool = results[2]["aggregates"];
+  EXPECT_DOUBLE_EQ(pool["speedup"].get<double>(), 1.2);
+  EXPECT_DOUBLE_EQ(pool["speedup_ci"]["low"].get<double>(), 20.0 / 21);
+  EXPECT_DOUBLE_EQ(pool["speedup_ci"]["high"].get<double>(), 40.0 / 19);
+  EXPECT_NEAR(pool["karp_flatt"].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_NEAR(pool["amdahl"]["serial_fraction"].get<double>(), 2.0 / 3, 1e-9);
+  EXPECT_EQ(pool["amdahl"]["levels"], 1);
+  EXPECT_EQ(pool["warnings"], nlohmann::json::array());
   const nlohmann::json& failed = results[1];
   EXPECT_EQ(failed["status"], "FAILED");
   EXPECT_THAT(failed["error"].get<std::string>(), HasSubstr("counted 167 primes"));

@@ -20,8 +20,9 @@ namespace {
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-const std::vector<std::string> kModels = {"sequential", "threads",      "thread_pool",
-                                          "processes",  "process_pool", "coroutines"};
+const std::vector<std::string> kModels = {"sequential",    "threads",      "thread_pool",
+                                          "processes",     "process_pool", "coroutines",
+                                          "coroutines_mt", "fibers"};
 
 // sieve 1000..1100: 100 tasks, each verified against pi(n).
 constexpr int kTasks = 100;

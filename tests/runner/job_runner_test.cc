@@ -57,7 +57,8 @@ TEST(JobRunner, InvalidJobsAreRefusedNamingTheField) {
       {MakeJob("sleep", {}, 0), "job.concurrency: must be >= 1, got 0"},
       {MakeJob("sleep", {}, 1, 0), "job.repetitions: must be >= 1, got 0"},
       {MakeJob("sleep", {}, 1, 1, -1), "job.warmup: must be >= 0, got -1"},
-      {MakeJob("x", {}), "plan.workload.kind: unknown workload \"x\" (known: primes.sieve, sleep)"},
+      {MakeJob("x", {}),
+       "plan.workload.kind: unknown workload \"x\" (known: " + KnownWorkloadKinds() + ")"},
       {MakeJob("primes.sieve", {{"to", "abc"}}), "plan.workload.to: must be an integer, got \"abc\""},
   };
   v1::Job wrong_model = MakeJob("sleep", {});

@@ -11,6 +11,7 @@
 #include "parlab/runner/job_runner.h"
 #include "parlab/runner/plugin_loader.h"
 #include "parlab/v1/parlab.pb.h"
+#include "parlab/workloads/workload.h"
 
 namespace parlab::runner {
 
@@ -20,6 +21,16 @@ inline std::string TestPlugin(const std::string& name) {
 
 inline std::string ModelPlugin(const std::string& name) {
   return std::string(PARLAB_PLUGIN_DIR) + "/" + name + ".so";
+}
+
+// "primes.sieve, sleep, ...": every kind this build knows, as an unknown-workload error lists
+// them, so that adding a workload does not rewrite every expected message.
+inline std::string KnownWorkloadKinds() {
+  std::string known;
+  for (const v1::WorkloadInfo& info : workloads::ListWorkloads()) {
+    known += (known.empty() ? "" : ", ") + info.kind();
+  }
+  return known;
 }
 
 inline v1::Job MakeJob(const std::string& kind, const std::map<std::string, std::string>& params,

@@ -3,6 +3,7 @@
 //
 //   parlab-runner --describe --plugins DIR[:DIR...]
 //   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
+//   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include "parlab/runner/describe.h"
 #include "parlab/runner/job_runner.h"
 #include "parlab/runner/plugin_loader.h"
+#include "parlab/runner/validate.h"
 
 namespace parlab::runner {
 namespace {
@@ -23,10 +25,11 @@ namespace {
 constexpr int kExitUsage = 64;  // EX_USAGE
 constexpr char kUsage[] =
     "usage: parlab-runner --describe --plugins DIR[:DIR...]\n"
-    "       parlab-runner --job --plugin PATH.so   (reads one Job frame from stdin)\n";
+    "       parlab-runner --job --plugin PATH.so   (reads one Job frame from stdin)\n"
+    "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n";
 
 struct Args {
-  bool describe = false, job = false, help = false;
+  bool describe = false, job = false, validate = false, help = false;
   std::string plugins, plugin;
 };
 
@@ -37,6 +40,8 @@ bool Parse(int argc, char** argv, Args& args) {
       args.describe = true;
     } else if (flag == "--job") {
       args.job = true;
+    } else if (flag == "--validate") {
+      args.validate = true;
     } else if (flag == "--help" || flag == "-h") {
       args.help = true;
     } else if ((flag == "--plugins" || flag == "--plugin") && i + 1 < argc) {
@@ -47,7 +52,7 @@ bool Parse(int argc, char** argv, Args& args) {
     }
   }
   if (args.help) return true;
-  if (args.describe == args.job) return false;  // exactly one mode
+  if (int{args.describe} + int{args.job} + int{args.validate} != 1) return false;  // one mode
   if (args.describe) return !args.plugins.empty() && args.plugin.empty();
   return !args.plugin.empty() && args.plugins.empty();
 }
@@ -106,6 +111,7 @@ int Main(int argc, char** argv) {
   const int frame_fd = TakeFrameFd();
   if (frame_fd < 0) return 1;
   const EventSink sink = FrameSink(frame_fd);
+  if (args.validate) return ValidatePlugin(args.plugin, frame_fd);
   return args.describe ? Describe(args.plugins, sink) : RunOneJob(args.plugin, sink);
 }
 

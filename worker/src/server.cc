@@ -41,6 +41,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   LogDescription(description);
 
   std::unique_ptr<WorkerServer> server(new WorkerServer());
+  server->options_ = options;
   server->service_ =
       std::make_unique<WorkerServiceImpl>(options.runner_path, std::move(description));
 
@@ -64,6 +65,14 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   return server;
 }
 
+void WorkerServer::ReloadPlugins() {
+  std::cerr << "parlab-worker: SIGHUP, reloading plugins\n";
+  v1::WorkerDescription description =
+      DescribePluginsOrRefusal(options_.runner_path, options_.plugin_dirs);
+  LogDescription(description);
+  service_->UpdatePlugins(description);
+}
+
 void WorkerServer::Shutdown(absl::Duration deadline) {
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   service_->BeginShutdown();
@@ -76,6 +85,7 @@ absl::Status RunServer(const WorkerOptions& options) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -84,7 +94,9 @@ absl::Status RunServer(const WorkerOptions& options) {
   std::cout << "parlab-worker listening on " << (*server)->address() << std::endl;
 
   int signal_number = 0;
-  while (sigwait(&stop_signals, &signal_number) != 0) {
+  while (sigwait(&stop_signals, &signal_number) != 0 || signal_number == SIGHUP) {
+    if (signal_number == SIGHUP) (*server)->ReloadPlugins();
+    signal_number = 0;
   }
   std::cerr << "parlab-worker: " << strsignal(signal_number) << ", shutting down\n";
   (*server)->Shutdown(kShutdownDeadline);

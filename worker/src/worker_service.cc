@@ -79,6 +79,13 @@ void WorkerServiceImpl::SetAddress(const std::string& address) {
   description_.set_address(address);
 }
 
+void WorkerServiceImpl::UpdatePlugins(const v1::WorkerDescription& description) {
+  std::lock_guard<std::mutex> lock(description_mutex_);
+  *description_.mutable_models() = description.models();
+  *description_.mutable_workloads() = description.workloads();
+  *description_.mutable_refused() = description.refused();
+}
+
 grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext*, const v1::DescribeRequest*,
                                          v1::WorkerDescription* response) {
   std::lock_guard<std::mutex> lock(description_mutex_);

@@ -18,6 +18,12 @@ struct WorkloadKind {
 
 WorkloadKind PrimesSieveKind();
 WorkloadKind SleepKind();
+WorkloadKind HttpGetKind();
+WorkloadKind PrimesIsPrimeKind();
+WorkloadKind FactorialKind();
+WorkloadKind MandelbrotKind();
+WorkloadKind SysbenchCpuKind();
+WorkloadKind FileWriteKind();
 
 }  // namespace parlab::workloads
 

@@ -12,7 +12,10 @@ namespace parlab::workloads {
 namespace {
 
 const std::vector<WorkloadKind>& Kinds() {
-  static const auto* kinds = new std::vector<WorkloadKind>{PrimesSieveKind(), SleepKind()};
+  static const auto* kinds = new std::vector<WorkloadKind>{
+      PrimesSieveKind(),  SleepKind(),       HttpGetKind(), PrimesIsPrimeKind(), FactorialKind(),
+      MandelbrotKind(),   SysbenchCpuKind(), FileWriteKind(),
+  };
   return *kinds;
 }
 

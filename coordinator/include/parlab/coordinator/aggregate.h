@@ -1,6 +1,7 @@
 // From raw job results to one row per machine x model x concurrency, with the statistics the
 // reporters print. Only measured (non-warm-up) samples of OK jobs count: a failed job's
-// samples are kept in the row but never turned into a timing.
+// samples are kept in the row but never turned into a timing. The statistics themselves
+// (intervals, outliers, Amdahl) live in stats.h; this file decides what a row gets.
 //
 //   std::vector<ResultRow> rows = Aggregate(plan, outcome.workers, outcome.results);
 //   // rows[i].aggregates->speedup: median wall of `sequential` at concurrency 1 on the same
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "parlab/coordinator/stats.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab::coordinator {
@@ -28,6 +30,24 @@ struct Aggregates {
   std::optional<double> speedup;
   // speedup / min(concurrency, logical cores of the machine).
   std::optional<double> efficiency;
+
+  // Wall-time statistics (stats::Summarize); intervals are 95% and absent for one sample.
+  double stddev_wall_ns = 0;  // sample standard deviation
+  double cv = 0;              // stddev / mean
+  double p90_wall_ns = 0;     // type-7 quantile
+  std::optional<stats::Interval> median_ci;  // percentile bootstrap, fixed seed
+  std::optional<stats::Interval> mean_ci;    // Student t
+  // The `index` of each measured sample flagged by the modified z-score (|z| > 3.5).
+  std::vector<int32_t> outliers;
+  // Bootstrap interval of the speedup (baseline and row resampled independently); exactly
+  // [1, 1] on the baseline row itself, absent when either side has one sample.
+  std::optional<stats::Interval> speedup_ci;
+  // Karp-Flatt serial fraction at p = min(concurrency, logical cores); absent for p <= 1.
+  std::optional<double> karp_flatt;
+  // The Amdahl fit of this row's model across its concurrency levels on this machine (the
+  // same value on every row of the model); absent without a speedup at some p > 1.
+  std::optional<stats::AmdahlFit> amdahl;
+  std::vector<stats::Warning> warnings;  // stats::SampleWarnings, in measurement order
 };
 
 struct ResultRow {
@@ -49,7 +69,8 @@ double Median(std::vector<int64_t> values);
 std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples);
 
 // One row per result, ordered by worker (as in `workers`), then plan model order, then
-// concurrency; speedup and efficiency filled where the baseline exists.
+// concurrency; speedup, its interval, efficiency, Karp-Flatt and the Amdahl fit filled where
+// the baseline exists.
 std::vector<ResultRow> Aggregate(const v1::Plan& plan,
                                  const std::vector<v1::WorkerDescription>& workers,
                                  const std::vector<v1::JobResult>& results);

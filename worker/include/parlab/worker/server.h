@@ -25,6 +25,10 @@ class WorkerServer {
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<WorkerServer>> Start(
       const WorkerOptions& options);
 
+  // Describes the plugin directories again (a fresh runner) and serves the new set; jobs in
+  // flight keep their plugin. RunServer calls it on SIGHUP.
+  void ReloadPlugins();
+
   // "HOST:PORT" with the port actually bound.
   const std::string& address() const { return address_; }
 
@@ -35,14 +39,15 @@ class WorkerServer {
  private:
   WorkerServer() = default;
 
+  WorkerOptions options_;
   std::unique_ptr<WorkerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
 };
 
-// Blocks SIGINT and SIGTERM (so that gRPC's threads never take them), ignores SIGPIPE, starts a
-// WorkerServer, prints "parlab-worker listening on HOST:PORT" to stdout, and serves until one
-// of those signals arrives; then shuts down gracefully.
+// Blocks SIGINT, SIGTERM and SIGHUP (so that gRPC's threads never take them), ignores SIGPIPE,
+// starts a WorkerServer, prints "parlab-worker listening on HOST:PORT" to stdout, and serves
+// until SIGINT or SIGTERM arrives; then shuts down gracefully. SIGHUP reloads the plugins.
 [[nodiscard]] absl::Status RunServer(const WorkerOptions& options);
 
 }  // namespace parlab

@@ -1,5 +1,5 @@
 // The WorkerService gRPC implementation: Describe answers from the description taken at
-// start-up; RunJob runs one job at a time in a fresh runner process and streams its events.
+// start-up (or at the last SIGHUP, see UpdatePlugins); RunJob runs one job at a time in a fresh runner process and streams its events.
 //
 //   WorkerServiceImpl service(runner_path, DescribePluginsOrRefusal(runner_path, dirs));
 //   builder.RegisterService(&service);
@@ -30,6 +30,10 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
   // The address clients reach this worker at; known only once the server has bound its port.
   void SetAddress(const std::string& address);
+  // Replaces the models, workloads and refused plugins with a fresh description (SIGHUP);
+  // machine and address stay. Jobs already running keep the plugin they started with; later
+  // jobs see the new set.
+  void UpdatePlugins(const v1::WorkerDescription& description);
   // Cancels the running job and every job still waiting for its turn.
   void BeginShutdown() { shutting_down_ = true; }
 

@@ -1,0 +1,172 @@
+// fibers: Boost.Fiber (stackful, cooperative) on `concurrency` OS threads that share one
+// ready queue (work sharing, work_sharing.h). Here `concurrency` bounds the threads, not the
+// tasks: one fiber per task, up to kMaxInFlight fibers alive at once, so waiting tasks
+// overlap freely while CPU work spreads over the threads. A fiber that waits sleeps
+// (boost::this_fiber) and may resume on another thread (one thread at a time, as the ABI
+// allows).
+//
+// The threads are created per run() and joined before it returns; the runner's own thread
+// only creates and joins them. It never installs a fiber scheduler: that would outlive run()
+// and point at this run's queue. Thread 0 also launches the fibers from its main fiber.
+#include <algorithm>
+#include <boost/fiber/condition_variable.hpp>
+#include <boost/fiber/fiber.hpp>
+#include <boost/fiber/mutex.hpp>
+#include <boost/fiber/operations.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "fiber_task.h"
+#include "model_support.h"
+#include "parlab/model_abi.h"
+#include "stack_pool.h"
+#include "work_sharing.h"
+
+namespace parlab::models {
+namespace {
+
+// The most task fibers alive at once, whatever the thread count: enough for thousands of
+// overlapping waits, small enough that a huge job does not map a stack per task.
+constexpr uint64_t kMaxInFlight = 2048;
+
+// How many ready fibers per thread the launcher keeps queued before it lets them run.
+constexpr size_t kReadyPerThread = 4;
+
+// Each fiber's stack (stack_pool.h: reused, guard page below). Memory is only committed as
+// it is touched, so the size is headroom for library code the kernels call (GMP allocas its
+// temporaries; today's kernels, factorial at n = 111116 included, run on 64 KiB); the guard
+// page turns an overflow into a clean SIGSEGV instead of silent corruption. 2048 of them
+// reserve 512 MiB of address space.
+constexpr size_t kStackBytes = 256 * 1024;
+
+// What the threads of one run() share. Owned by run(), which joins every thread before it
+// goes away.
+struct RunState {
+  const parlab_job_t* job;
+  Outcome outcome;
+  ReadyQueue queue;
+  StackPool stacks{kStackBytes};
+  boost::fibers::mutex mu;
+  boost::fibers::condition_variable slot_freed;  // a task fiber ended
+  boost::fibers::condition_variable finished;    // every task fiber ended, none will start
+  uint64_t in_flight = 0;                        // guarded by mu
+  bool done = false;                             // guarded by mu
+};
+
+void TaskFiber(RunState& run, uint64_t index) noexcept {
+  // Fibers are launched faster than they run: look again when the task would really start.
+  if (!run.outcome.ShouldStop(run.job)) StepTaskOnFiber(run.job, index, run.outcome);
+  {
+    std::lock_guard<boost::fibers::mutex> lock(run.mu);
+    --run.in_flight;
+  }
+  run.slot_freed.notify_one();
+}
+
+// Starts one fiber per task, at most kMaxInFlight alive, until all started or the job stops.
+void LaunchTasks(RunState& run, uint64_t threads) {
+  for (uint64_t i = 0; i < run.job->task_count; ++i) {
+    {
+      std::unique_lock<boost::fibers::mutex> lock(run.mu);
+      run.slot_freed.wait(lock, [&] { return run.in_flight < kMaxInFlight; });
+    }
+    if (run.outcome.ShouldStop(run.job)) return;
+    {
+      std::lock_guard<boost::fibers::mutex> lock(run.mu);
+      ++run.in_flight;
+    }
+    try {
+      boost::fibers::fiber(std::allocator_arg, PooledStack(&run.stacks), [&run, i] {
+        TaskFiber(run, i);
+      }).detach();
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard<boost::fibers::mutex> lock(run.mu);
+        --run.in_flight;
+      }
+      run.outcome.Fail(PARLAB_ERROR,
+                       "task " + std::to_string(i) + ": cannot create a fiber: " + e.what());
+      return;
+    }
+    // Once a few fibers per thread are ready to run, let them run before creating more
+    // (yield: this thread takes the queued fibers before its main fiber). CPU-bound tasks
+    // then end and hand their stacks back, instead of a burst of kMaxInFlight fibers and
+    // stacks, while no thread idles for want of work; waiting tasks are not ready, so they
+    // still pile up to kMaxInFlight.
+    while (run.queue.ReadyCount() >= kReadyPerThread * threads) boost::this_fiber::yield();
+  }
+}
+
+// The body of worker thread `t`: installs the scheduler first, then thread 0 launches the
+// tasks and waits for the last fiber, the others wait for that. Meanwhile every thread runs
+// whatever fiber is ready in the shared queue.
+void Worker(RunState& run, uint64_t t, uint64_t threads) noexcept {
+  boost::fibers::use_scheduling_algorithm<WorkSharing>(&run.queue);
+  try {
+    if (t == 0) {
+      try {
+        LaunchTasks(run, threads);
+      } catch (const std::exception& e) {
+        run.outcome.Fail(PARLAB_ERROR, std::string("cannot launch tasks: ") + e.what());
+      }
+      {
+        std::unique_lock<boost::fibers::mutex> lock(run.mu);
+        run.slot_freed.wait(lock, [&] { return run.in_flight == 0; });
+        run.done = true;
+      }
+      run.finished.notify_all();
+    } else {
+      std::unique_lock<boost::fibers::mutex> lock(run.mu);
+      run.finished.wait(lock, [&] { return run.done; });
+    }
+  } catch (const std::exception& e) {
+    // Only a broken fiber mutex gets here; no fiber can still depend on this thread's
+    // main fiber, and the thread's scheduler finishes its fibers when the thread exits.
+    run.outcome.Fail(PARLAB_ERROR, std::string("fiber scheduler failed: ") + e.what());
+  }
+}
+
+int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
+  return GuardRun(job, error, [&] {
+    RunState run;
+    run.job = job;
+    if (job->task_count == 0) return run.outcome.Finish(error);
+    const uint64_t threads = std::min<uint64_t>(job->concurrency, job->task_count);
+    {
+      std::vector<std::jthread> pool;  // joined when the scope ends
+      pool.reserve(threads);
+      for (uint64_t t = 0; t < threads; ++t) {
+        try {
+          pool.emplace_back(&Worker, std::ref(run), t, threads);
+        } catch (const std::system_error& e) {
+          // Thread 0 (if it exists) still ends every task it started.
+          run.outcome.Fail(PARLAB_ERROR,
+                           "cannot create worker thread " + std::to_string(t) + ": " + e.what());
+          break;
+        }
+      }
+    }
+    return run.outcome.Finish(error);
+  });
+}
+
+}  // namespace
+}  // namespace parlab::models
+
+extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
+    .abi_version = PARLAB_ABI_VERSION,
+    .name = "fibers",
+    .version = "1.0.0",
+    .description =
+        "Boost.Fiber fibers on `concurrency` threads sharing one ready queue, "
+        "one fiber per task, up to 2048 in flight",
+    .max_concurrency = 0,
+    .run = &parlab::models::Run,
+};
