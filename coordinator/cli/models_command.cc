@@ -55,14 +55,15 @@ absl::StatusOr<v1::ListWorkersResponse> FromWorkers(const CliOptions& options,
 void PrintTable(const v1::ListWorkersResponse& response) {
   for (const v1::WorkerDescription& worker : response.workers()) {
     std::cout << "worker " << worker.address() << " (" << worker.machine().hostname() << ")\n";
-    std::cout << absl::StrFormat("  %-20s %-9s %-4s %-12s %s\n", "MODEL", "VERSION", "ABI",
-                                 "CONCURRENCY", "PATH");
+    std::cout << absl::StrFormat("  %-20s %-9s %-4s %-12s %-8s %s\n", "MODEL", "VERSION", "ABI",
+                                 "CONCURRENCY", "BOUNDS", "PATH");
     for (const v1::ModelInfo& model : worker.models()) {
       const std::string bound = model.max_concurrency() == 0
                                     ? "any"
                                     : absl::StrFormat("<= %d", model.max_concurrency());
-      std::cout << absl::StrFormat("  %-20s %-9s %-4d %-12s %s\n", model.name(), model.version(),
-                                   model.abi_version(), bound, model.path());
+      std::cout << absl::StrFormat("  %-20s %-9s %-4d %-12s %-8s %s\n", model.name(),
+                                   model.version(), model.abi_version(), bound,
+                                   model.concurrency_bounds(), model.path());
     }
     for (const v1::RefusedPlugin& refused : worker.refused()) {
       std::cout << "  refused " << refused.path() << ": " << refused.reason() << "\n";

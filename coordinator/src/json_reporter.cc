@@ -1,6 +1,8 @@
 // JsonReporter: one document, written by Finalize. The format is documented in
 // docs/output-format.md; change both together.
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "nlohmann/json.hpp"
 #include "parlab/coordinator/reporter.h"
@@ -39,8 +41,32 @@ Json MachineJson(const v1::WorkerDescription& worker) {
               {"parlab_version", m.parlab_version()}, {"models", models}};
 }
 
+// Workload-defined figures (Sample.metrics) sorted by name; absent when the workload has none.
+Json MetricsJson(const std::map<std::string, double>& metrics) {
+  Json out = Json::object();
+  for (const auto& [name, value] : metrics) out[name] = value;
+  return out;
+}
+
+// The median of each metric over the measured samples that report it (mean of the middle two
+// for an even count, like median_wall_ns).
+std::map<std::string, double> MedianMetrics(const std::vector<v1::Sample>& samples) {
+  std::map<std::string, std::vector<double>> values;
+  for (const v1::Sample& s : samples) {
+    if (s.warmup()) continue;
+    for (const auto& [name, value] : s.metrics()) values[name].push_back(value);
+  }
+  std::map<std::string, double> medians;
+  for (auto& [name, v] : values) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    medians[name] = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+  return medians;
+}
+
 Json SampleJson(const v1::Sample& s) {
-  return Json{{"index", s.index()},
+  Json json{{"index", s.index()},
               {"warmup", s.warmup()},
               {"wall_ns", s.wall_ns()},
               {"user_ns", s.user_ns()},
@@ -49,6 +75,10 @@ Json SampleJson(const v1::Sample& s) {
               {"involuntary_ctx_switches", s.involuntary_ctx_switches()},
               {"max_rss_kib", s.max_rss_kib()},
               {"tasks", s.tasks()}};
+  if (!s.metrics().empty()) {
+    json["metrics"] = MetricsJson({s.metrics().begin(), s.metrics().end()});
+  }
+  return json;
 }
 
 Json OptionalNumber(const std::optional<double>& value) {
@@ -93,6 +123,9 @@ Json RowJson(const ResultRow& row) {
         {"karp_flatt", OptionalNumber(a.karp_flatt)},
         {"amdahl", AmdahlJson(a.amdahl)},
         {"warnings", WarningsJson(a.warnings)}};
+    if (std::map<std::string, double> medians = MedianMetrics(row.samples); !medians.empty()) {
+      aggregates["median_metrics"] = MetricsJson(medians);
+    }
   }
   return Json{{"machine", row.machine},
               {"worker", row.worker},

@@ -78,4 +78,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "One std::async per task, at most `concurrency` futures pending",
     .max_concurrency = 0,  // any concurrency; 1 would mark a sequential model
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -15,6 +15,7 @@ static const parlab_model_entry_t kEntry = {
     .description = "compiled as C11",
     .max_concurrency = 0,
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };
 
 uint32_t parlab_abi_version_seen_by_c11(void) { return kEntry.abi_version; }

@@ -27,8 +27,9 @@ const std::vector<std::string> kModels = {"coroutines",   "coroutines_mt", "fibe
                                           "process_pool", "processes",     "sequential",
                                           "thread_pool",  "threads"};
 
-// Models whose `concurrency` counts OS threads, not tasks in flight: their tasks' waits
-// overlap beyond it (fibers_coroutines_mt_test.cc checks their own in-flight cap).
+// The models that declare PARLAB_BOUNDS_THREADS: `concurrency` counts their OS threads, and
+// their tasks' waits overlap beyond it (fibers_coroutines_mt_test.cc checks their own
+// in-flight cap). Pinned here so a model cannot silently change what its bound means.
 const std::set<std::string> kThreadBoundModels = {"coroutines_mt", "fibers"};
 
 // Every child reaped and every thread gone (a joined thread's /proc entry can trail its
@@ -52,6 +53,9 @@ class ModelTest : public ::testing::TestWithParam<std::string> {
     entry_ = LoadEntry(PluginPath(GetParam()), &why);
     ASSERT_NE(entry_, nullptr) << why;
     ASSERT_EQ(entry_->abi_version, PARLAB_ABI_VERSION);
+    ASSERT_EQ(entry_->concurrency_bounds, kThreadBoundModels.contains(GetParam())
+                                              ? PARLAB_BOUNDS_THREADS
+                                              : PARLAB_BOUNDS_TASKS);
     baseline_threads_ = CountThreads();
   }
   void TearDown() override { ExpectNoLeftovers(baseline_threads_); }

@@ -22,6 +22,7 @@ constexpr parlab_model_entry_t kEntry = {
     .description = "compiled as C++20",
     .max_concurrency = 0,
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };
 
 TEST(AbiHeader, CompilesAsCxx20WithDesignatedInitializers) {

@@ -75,7 +75,7 @@ TEST(InstalledSdk, TemplateModelBuildsAgainstThePrefixRunsAndValidates) {
   Completed models = RunToCompletion({parlab, "models", "--plugins", plugins});
   ASSERT_EQ(models.exit_code, 0) << Report(models);
   EXPECT_THAT(models.out, ::testing::ContainsRegex("std_async +1\\.0\\.0 +1 +any"));
-  EXPECT_THAT(models.out, ::testing::ContainsRegex("thread_pool +1\\.0\\.0 +1 +any +" +
+  EXPECT_THAT(models.out, ::testing::ContainsRegex("thread_pool +1\\.0\\.0 +1 +any +tasks +" +
                                                    (prefix / "lib/parlab/plugins").string()));
 
   const fs::path plan = tmp.path() / "plan.json";

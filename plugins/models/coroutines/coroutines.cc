@@ -37,4 +37,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "Boost.Asio C++20 coroutines on one thread, `concurrency` tasks in flight",
     .max_concurrency = 0,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -81,4 +81,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
         "up to 2048 tasks in flight",
     .max_concurrency = 0,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_THREADS,
 };

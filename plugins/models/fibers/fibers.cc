@@ -169,4 +169,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
         "one fiber per task, up to 2048 in flight",
     .max_concurrency = 0,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_THREADS,
 };

@@ -147,4 +147,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "A pool of `concurrency` pre-forked processes pulling tasks from shared memory",
     .max_concurrency = 0,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -82,4 +82,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "One fork()ed child process per task, at most `concurrency` alive at once",
     .max_concurrency = 0,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -28,4 +28,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "Runs the tasks one after another on the calling thread (baseline)",
     .max_concurrency = 1,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -57,4 +57,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "A pool of `concurrency` threads pulling task indices from an atomic counter",
     .max_concurrency = 0,
     .run = &parlab::models::Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

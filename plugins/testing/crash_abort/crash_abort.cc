@@ -16,4 +16,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "Test-only: calls abort() in run()",
     .max_concurrency = 0,
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -22,4 +22,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "Test-only: runs task 0, then dies by SIGSEGV",
     .max_concurrency = 0,
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -40,4 +40,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "Test-only: runs tasks on twice as many threads as the concurrency allows",
     .max_concurrency = 0,
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

@@ -17,4 +17,5 @@ extern "C" PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
     .description = "Test-only: declares the unsupported ABI version 999",
     .max_concurrency = 0,
     .run = &Run,
+    .concurrency_bounds = PARLAB_BOUNDS_TASKS,
 };

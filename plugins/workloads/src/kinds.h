@@ -24,6 +24,9 @@ WorkloadKind FactorialKind();
 WorkloadKind MandelbrotKind();
 WorkloadKind SysbenchCpuKind();
 WorkloadKind FileWriteKind();
+WorkloadKind CounterKind();
+WorkloadKind QueueKind();
+WorkloadKind SpawnKind();
 
 }  // namespace parlab::workloads
 

@@ -15,6 +15,7 @@ const std::vector<WorkloadKind>& Kinds() {
   static const auto* kinds = new std::vector<WorkloadKind>{
       PrimesSieveKind(),  SleepKind(),       HttpGetKind(), PrimesIsPrimeKind(), FactorialKind(),
       MandelbrotKind(),   SysbenchCpuKind(), FileWriteKind(),
+      CounterKind(),      QueueKind(),       SpawnKind(),
   };
   return *kinds;
 }

@@ -46,14 +46,18 @@ void Emit(const EventSink& sink, const v1::JobProgress& progress) {
 }
 
 // One repetition: run() timed, then checked. Returns the sample or the failure.
-absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host, uint64_t task_count) {
+absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host,
+                                   workloads::Workload& workload) {
   const parlab_model_entry_t& model = *plugin.entry;
+  const uint64_t task_count = workload.task_count();
   parlab_error_t error{};
   host.ResetCompleted();
+  if (absl::Status reset = workload.ResetForRepetition(); !reset.ok()) return reset;
   const Usage before = ReadUsage();
   const int64_t start = MonotonicNs();
   const int32_t rc = model.run(host.job(), &error);
-  const int64_t wall = MonotonicNs() - start;
+  const int64_t end = MonotonicNs();
+  const int64_t wall = end - start;
   const Usage after = ReadUsage();
 
   error.message[sizeof(error.message) - 1] = '\0';  // never trust the plugin's termination
@@ -72,7 +76,12 @@ absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host, uint64_t
                                             completed, " task completions were verified, expected ",
                                             task_count));
   }
+  const workloads::RepetitionTimes times{start, end};
+  if (absl::Status verified = workload.VerifyRepetition(times); !verified.ok()) return verified;
   v1::Sample sample;
+  for (const auto& [name, value] : workload.CollectMetrics(times)) {
+    (*sample.mutable_metrics())[name] = value;
+  }
   sample.set_wall_ns(wall);
   sample.set_user_ns(after.user_ns - before.user_ns);
   sample.set_system_ns(after.system_ns - before.system_ns);
@@ -129,6 +138,12 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
   absl::StatusOr<std::unique_ptr<workloads::Workload>> workload =
       workloads::CreateWorkload(job.workload());
   if (!workload.ok()) return Fail(sink, workload.status());
+  workloads::ModelBounds bounds;
+  bounds.name = plugin.entry->name;
+  bounds.concurrency = static_cast<uint32_t>(job.concurrency());
+  bounds.max_concurrency = plugin.entry->max_concurrency;
+  bounds.bounds_threads = plugin.entry->concurrency_bounds == PARLAB_BOUNDS_THREADS;
+  if (absl::Status fits = (*workload)->CheckModel(bounds); !fits.ok()) return Fail(sink, fits);
   if (absl::Status prepared = (*workload)->Prepare(); !prepared.ok()) {
     return Fail(sink, prepared);
   }
@@ -149,7 +164,7 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
       progress.set_repetitions(phase.repetitions);
       Emit(sink, progress);
 
-      absl::StatusOr<v1::Sample> sample = RunOnce(plugin, host, (*workload)->task_count());
+      absl::StatusOr<v1::Sample> sample = RunOnce(plugin, host, **workload);
       if (!sample.ok()) return Fail(sink, sample.status());
       sample->set_index(rep);
       sample->set_warmup(phase.warmup);

@@ -44,6 +44,11 @@ absl::StatusOr<Plugin> LoadPlugin(const std::string& path) {
   if (entry->run == nullptr) {
     return Refuse(path, absl::StrCat("model ", entry->name, " has no run function"));
   }
+  if (entry->concurrency_bounds != PARLAB_BOUNDS_TASKS &&
+      entry->concurrency_bounds != PARLAB_BOUNDS_THREADS) {
+    return Refuse(path, absl::StrCat("model ", entry->name, " has concurrency_bounds ",
+                                     entry->concurrency_bounds, " (known: 0 tasks, 1 threads)"));
+  }
   return Plugin{path, entry};
 }
 
@@ -55,6 +60,8 @@ v1::ModelInfo DescribeModel(const Plugin& plugin) {
   info.set_description(OrEmpty(plugin.entry->description));
   info.set_path(plugin.path);
   info.set_max_concurrency(static_cast<int32_t>(plugin.entry->max_concurrency));
+  info.set_concurrency_bounds(
+      plugin.entry->concurrency_bounds == PARLAB_BOUNDS_THREADS ? "threads" : "tasks");
   return info;
 }
 

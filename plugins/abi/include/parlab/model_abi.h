@@ -17,7 +17,8 @@
  * The runner calls run() once per repetition, on its main thread. run() executes every task
  * of the job — task indices 0 .. job->task_count-1, each exactly once — keeping at most
  * job->concurrency execution units (threads, processes, coroutines, ...) alive at once, and
- * returns when all tasks are done, one failed, or the job was cancelled.
+ * returns when all tasks are done, one failed, or the job was cancelled. (A model that declares
+ * PARLAB_BOUNDS_THREADS bounds OS threads instead: see concurrency_bounds.)
  *
  * A task is reached in one of two forms; a model uses whichever suits it:
  *  - blocking: job->run_task() runs the task to completion on the calling thread, blocking
@@ -70,6 +71,16 @@ enum {
   PARLAB_STEP_ERROR = 2  /* the task failed; the error was filled in */
 };
 
+/* What `concurrency` bounds for a model (parlab_model_entry_t.concurrency_bounds). */
+enum {
+  /* At most `concurrency` tasks are in flight (started and not finished) at once, and at most
+   * that many execution units (threads, processes, coroutines) run them. The default. */
+  PARLAB_BOUNDS_TASKS = 0,
+  /* At most `concurrency` OS threads run tasks; many more tasks may be in flight at once,
+   * multiplexed on those threads (coroutines_mt, fibers: like an event loop per thread). */
+  PARLAB_BOUNDS_THREADS = 1
+};
+
 /* What a stepped task waits for before its next step. */
 enum {
   PARLAB_WAIT_TIMER = 0,     /* wait `timeout_ns` nanoseconds */
@@ -97,7 +108,8 @@ struct parlab_job {
   /* Number of tasks; run() must complete indices 0 .. task_count-1, each once. */
   uint64_t task_count;
 
-  /* The most execution units the model may keep alive at once (>= 1). */
+  /* The most execution units the model may keep alive at once (>= 1); for a model whose entry
+   * says PARLAB_BOUNDS_THREADS, the most OS threads running tasks. */
   uint32_t concurrency;
 
   /* Opaque runner state; plugins must not touch it. */
@@ -139,6 +151,11 @@ typedef struct parlab_model_entry {
    * PARLAB_CANCELLED with `error` filled in (for a failed task, name its index). Every unit the
    * model started (thread, process, ...) must have ended before run() returns. */
   int32_t (*run)(const parlab_job_t* job, parlab_error_t* error);
+
+  /* PARLAB_BOUNDS_*: what `concurrency` limits. Last, so that an entry that leaves it out of
+   * its initializer gets PARLAB_BOUNDS_TASKS. `parlab models validate` checks the bound the
+   * model declares. */
+  uint32_t concurrency_bounds;
 } parlab_model_entry_t;
 
 #ifdef __cplusplus

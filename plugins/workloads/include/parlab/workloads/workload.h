@@ -4,14 +4,19 @@
 //
 //   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<Workload> w, CreateWorkload(spec));
 //   PARLAB_RETURN_IF_ERROR(w->Prepare());          // untimed: reference values, servers, ...
+//   PARLAB_RETURN_IF_ERROR(w->ResetForRepetition());
 //   for (uint64_t i = 0; i < w->task_count(); ++i) PARLAB_RETURN_IF_ERROR(w->RunTask(i));
+//   PARLAB_RETURN_IF_ERROR(w->VerifyRepetition(times));  // whole-repetition checks
+//   Metrics metrics = w->CollectMetrics(times);           // -> Sample.metrics
 //
 // Adding a workload touches only this library (see registry.cc); models never change.
 #ifndef PARLAB_WORKLOADS_WORKLOAD_H_
 #define PARLAB_WORKLOADS_WORKLOAD_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,6 +32,25 @@ struct TaskState {
 };
 
 enum class StepResult { kDone, kWait };
+
+// CLOCK_MONOTONIC (ns) just before and just after the model's run() of one repetition: spawn
+// measures its units' start times against them.
+struct RepetitionTimes {
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+};
+
+// What the runner knows about the model a job runs under, for workloads whose tasks must be
+// in flight together (queue: a consumer waits for a producer).
+struct ModelBounds {
+  std::string name;
+  uint32_t concurrency = 1;
+  uint32_t max_concurrency = 0;  // the entry's: 0 unbounded, 1 sequential by nature
+  bool bounds_threads = false;   // concurrency counts OS threads, not tasks in flight
+};
+
+// Workload-defined figures of one repetition (Sample.metrics), by name.
+using Metrics = std::map<std::string, double>;
 
 class Workload {
  public:
@@ -53,6 +77,25 @@ class Workload {
     if (!status.ok()) return status;
     return StepResult::kDone;
   }
+
+  // Whether the job can run under this model at all; checked before Prepare(). An error names
+  // why: `queue cannot run under sequential: producers and consumers must run concurrently`.
+  [[nodiscard]] virtual absl::Status CheckModel(const ModelBounds& model) const {
+    return absl::OkStatus();
+  }
+
+  // Called by the runner on its main thread before each repetition's run(): state that one
+  // repetition consumes (a shared counter, an item sum) starts afresh.
+  [[nodiscard]] virtual absl::Status ResetForRepetition() { return absl::OkStatus(); }
+
+  // Called after a run() that completed every task: checks what only the whole repetition can
+  // show (a shared counter's total). An error fails the job like a failed task.
+  [[nodiscard]] virtual absl::Status VerifyRepetition(const RepetitionTimes& times) {
+    return absl::OkStatus();
+  }
+
+  // Called after VerifyRepetition() passed: the repetition's figures, put into its Sample.
+  virtual Metrics CollectMetrics(const RepetitionTimes& times) { return {}; }
 };
 
 // Builds the workload a spec names, validating every parameter. Errors name the field and the
