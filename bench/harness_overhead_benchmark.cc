@@ -14,6 +14,7 @@
 #include <iostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "parlab/runner/job_runner.h"
 #include "parlab/runner/plugin_loader.h"
@@ -49,9 +50,11 @@ void BM_SievePlainLoopTwoThreads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * (kTo - kFrom));
 }
 
-// The same tasks through a model plugin at concurrency 1: `sequential` is the harness overhead
-// proper; `thread_pool` and `coroutines` at one unit show what each model adds per task.
-void BM_SieveThroughPlugin(benchmark::State& state, const std::string& model) {
+// The same tasks through a model plugin: `sequential` is the harness overhead proper;
+// `thread_pool` and `coroutines` at one unit show what each model adds per task; the pools at
+// concurrency 2 are compared with BM_SievePlainLoopTwoThreads.
+void BM_SieveThroughPlugin(benchmark::State& state, const std::string& model,
+                           int concurrency) {
   const auto plugin = parlab::runner::LoadPlugin(PARLAB_PLUGIN_DIR "/" + model + ".so");
   if (!plugin.ok()) {
     state.SkipWithError(std::string(plugin.status().message()).c_str());
@@ -59,7 +62,7 @@ void BM_SieveThroughPlugin(benchmark::State& state, const std::string& model) {
   }
   parlab::v1::Job job;
   job.set_model(model);
-  job.set_concurrency(1);
+  job.set_concurrency(concurrency);
   job.set_repetitions(1);
   job.set_warmup(0);
   job.mutable_workload()->set_kind("primes.sieve");
@@ -91,9 +94,15 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_SievePlainLoopTwoThreads", BM_SievePlainLoopTwoThreads)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  for (const char* model : {"sequential", "thread_pool", "coroutines"}) {
-    benchmark::RegisterBenchmark((std::string("BM_SieveThroughPlugin/") + model).c_str(),
-                                 BM_SieveThroughPlugin, std::string(model))
+  // Concurrency 1 for the per-task overhead; the pools at 2 against the bare 2-thread loop.
+  const std::pair<const char*, int> rows[] = {{"sequential", 1},   {"thread_pool", 1},
+                                              {"coroutines", 1},   {"thread_pool", 2},
+                                              {"process_pool", 2}, {"coroutines_mt", 2}};
+  for (const auto& [model, concurrency] : rows) {
+    const std::string name =
+        std::string("BM_SieveThroughPlugin/") + model + "/x" + std::to_string(concurrency);
+    benchmark::RegisterBenchmark(name.c_str(), BM_SieveThroughPlugin, std::string(model),
+                                 concurrency)
         ->Unit(benchmark::kMillisecond)
         ->UseManualTime();
   }
