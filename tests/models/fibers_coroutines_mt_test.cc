@@ -4,6 +4,7 @@
 // steps may move between threads but never run at the same time.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,14 @@ using Clock = std::chrono::steady_clock;
 
 // Both models start at most this many tasks at once, whatever the concurrency.
 constexpr int32_t kMaxInFlight = 2048;
+
+// User plus system CPU time of `usage`.
+std::chrono::microseconds CpuTime(const rusage& usage) {
+  const auto of = [](const timeval& tv) {
+    return std::chrono::seconds(tv.tv_sec) + std::chrono::microseconds(tv.tv_usec);
+  };
+  return of(usage.ru_utime) + of(usage.ru_stime);
+}
 
 class ThreadBoundModelTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -78,6 +87,26 @@ TEST_P(ThreadBoundModelTest, ThousandTimersOverlapOnFewThreads) {
     // +1: a joined thread's /proc entry can outlive pthread_join() by a moment.
     EXPECT_LE(job.shared().peak_threads.load(),
               baseline_threads_ + static_cast<int>(concurrency) + 1);
+  }
+}
+
+// One thread per task: 50 waits of 100 ms overlap, and the 49 threads with nothing to do
+// sleep instead of spinning, so the process burns far less CPU than the wall time (a
+// regression: idle fibers threads once spun, and a run took up to 1.8 s of CPU).
+TEST_P(ThreadBoundModelTest, IdleThreadsSleepWhileTasksWait) {
+  for (int repetition = 0; repetition < 3; ++repetition) {
+    SyntheticJob job({.tasks = 50, .concurrency = 50, .wait_ns = 100'000'000});
+    rusage before{};
+    getrusage(RUSAGE_SELF, &before);
+    const auto start = Clock::now();
+    ASSERT_EQ(Run(job.job()), PARLAB_OK) << message();
+    const auto wall = Clock::now() - start;
+    rusage after{};
+    getrusage(RUSAGE_SELF, &after);
+    EXPECT_EQ(job.TotalRuns(), 50u);
+    EXPECT_LT(wall, std::chrono::seconds(1)) << "repetition " << repetition;
+    const auto cpu = CpuTime(after) - CpuTime(before);
+    EXPECT_LT(cpu, wall / 2) << "repetition " << repetition << ": idle threads spin";
   }
 }
 

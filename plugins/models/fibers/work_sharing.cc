@@ -1,5 +1,6 @@
 #include "work_sharing.h"
 
+#include <algorithm>
 #include <boost/fiber/type.hpp>
 
 namespace parlab::models {
@@ -12,11 +13,16 @@ void WorkSharing::awakened(context* ctx) noexcept {
     return;
   }
   ctx->detach();  // from this thread's scheduler; pick_next() attaches it where it runs
-  {
-    std::lock_guard<std::mutex> lock(queue_->mu);
-    queue_->fibers.push_back(ctx);
+  std::lock_guard<std::mutex> lock(queue_->mu);
+  queue_->fibers.push_back(ctx);
+  // Wake one idle thread, and only one: the rest stay asleep. Notified under the lock: once
+  // it is released, the woken thread may leave run() and its WorkSharing go away.
+  if (!queue_->idle.empty()) {
+    WorkSharing* idle = queue_->idle.back();
+    queue_->idle.pop_back();
+    idle->notified_ = true;
+    idle->cv_.notify_one();
   }
-  queue_->cv.notify_one();
 }
 
 context* WorkSharing::pick_next() noexcept {
@@ -44,21 +50,25 @@ bool WorkSharing::has_ready_fibers() const noexcept {
 void WorkSharing::suspend_until(const std::chrono::steady_clock::time_point& until) noexcept {
   std::unique_lock<std::mutex> lock(queue_->mu);
   const auto woken = [this] { return notified_ || !queue_->fibers.empty(); };
-  if (until == std::chrono::steady_clock::time_point::max()) {
-    queue_->cv.wait(lock, woken);
-  } else {
-    queue_->cv.wait_until(lock, until, woken);
+  if (!woken()) {
+    queue_->idle.push_back(this);
+    if (until == std::chrono::steady_clock::time_point::max()) {
+      cv_.wait(lock, woken);
+    } else {
+      cv_.wait_until(lock, until, woken);  // this thread's next timer
+    }
+    // Still listed if a timer or queued work (not awakened()) woke it.
+    auto& idle = queue_->idle;
+    idle.erase(std::remove(idle.begin(), idle.end(), this), idle.end());
   }
   notified_ = false;
 }
 
 void WorkSharing::notify() noexcept {
-  {
-    std::lock_guard<std::mutex> lock(queue_->mu);
-    notified_ = true;
-  }
-  // notify_all: the one cv is shared, and only this thread must not miss it.
-  queue_->cv.notify_all();
+  // Under the lock: the caller's thread may go on to end this thread's run (see awakened()).
+  std::lock_guard<std::mutex> lock(queue_->mu);
+  notified_ = true;
+  cv_.notify_one();
 }
 
 }  // namespace parlab::models

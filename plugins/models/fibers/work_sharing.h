@@ -12,7 +12,10 @@
 // process while the runner calls run() once per repetition; shared_work keeps one static
 // queue and, with suspend = true, a thread that sleeps is not woken when another thread
 // queues work (with suspend = false idle threads spin). Here an idle thread sleeps on the
-// queue's condition variable and is woken by new work, by its own timers, or by notify().
+// own condition variable and is woken by new work (one idle thread per fiber queued), by its
+// own timers, or by notify(). One condition variable per thread, not one shared: waking all
+// idle threads for every notify() made them fight over Boost's spinlocks, which spin without
+// sleeping and, with more threads than cores, starved the lock's holder (seconds of CPU).
 #ifndef PARLAB_PLUGINS_MODELS_FIBERS_WORK_SHARING_H_
 #define PARLAB_PLUGINS_MODELS_FIBERS_WORK_SHARING_H_
 
@@ -24,8 +27,11 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 namespace parlab::models {
+
+class WorkSharing;
 
 // The ready fibers of one run, shared by its threads. [thread-safe]
 struct ReadyQueue {
@@ -35,8 +41,8 @@ struct ReadyQueue {
   }
 
   std::mutex mu;
-  std::condition_variable cv;  // work queued, or a thread's notify()
   std::deque<boost::fibers::context*> fibers;
+  std::vector<WorkSharing*> idle;  // threads asleep in suspend_until(), woken one per fiber
 };
 
 class WorkSharing : public boost::fibers::algo::algorithm {
@@ -64,6 +70,7 @@ class WorkSharing : public boost::fibers::algo::algorithm {
  private:
   ReadyQueue* queue_;
   boost::fibers::scheduler::ready_queue_type local_;  // pinned fibers; this thread only
+  std::condition_variable cv_;                        // this thread's sleep in suspend_until()
   bool notified_ = false;                             // guarded by queue_->mu
 };
 
