@@ -1,10 +1,13 @@
 // PlanJobs and CheckWorkerHasPlan: what a worker runs for a plan, decided from its description.
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "parlab/common/status_macros.h"
 #include "parlab/coordinator/run_plan.h"
+#include "parlab/workloads/workload.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -68,6 +71,26 @@ absl::Status CheckWorkerHasPlan(const v1::Plan& plan, const v1::WorkerDescriptio
       return absl::InvalidArgumentError(absl::StrCat(
           "plan.workload.kind: unknown workload \"", plan.workload().kind(), "\" on worker ",
           worker.address(), " (it has: ", absl::StrJoin(kinds, ", "), ")"));
+    }
+  }
+  // A model x workload combination that cannot work (a queue under `sequential` would
+  // deadlock) is refused here, before any job runs, with the workload's own reason.
+  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<workloads::Workload> workload,
+                          workloads::CreateWorkload(plan.workload()));
+  for (int i = 0; i < plan.models_size(); ++i) {
+    const v1::ModelInfo& model = *FindModel(worker, plan.models(i));
+    for (int32_t level : plan.concurrency()) {
+      workloads::ModelBounds bounds;
+      bounds.name = model.name();
+      bounds.max_concurrency = static_cast<uint32_t>(model.max_concurrency());
+      bounds.concurrency = model.max_concurrency() == 1 ? 1 : static_cast<uint32_t>(level);
+      bounds.bounds_threads = model.concurrency_bounds() == "threads";
+      if (absl::Status fits = workload->CheckModel(bounds); !fits.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("plan.models[", i, "]: ", model.name(), " at concurrency ",
+                         bounds.concurrency, " cannot run ", plan.workload().kind(), ": ",
+                         fits.message()));
+      }
     }
   }
   return absl::OkStatus();

@@ -19,6 +19,7 @@ v1::WorkerDescription Worker() {
   }
   worker.add_workloads()->set_kind("primes.sieve");
   worker.add_workloads()->set_kind("sleep");
+  worker.add_workloads()->set_kind("queue");
   return worker;
 }
 
@@ -91,7 +92,27 @@ TEST(CheckWorkerHasPlanTest, NamesAWorkloadTheWorkerLacks) {
   absl::Status status = CheckWorkerHasPlan(plan, Worker());
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("plan.workload.kind: unknown workload \"matrix.multiply\" on worker "
-                        "127.0.0.1:4511 (it has: primes.sieve, sleep)"));
+                        "127.0.0.1:4511 (it has: primes.sieve, sleep, queue)"));
+}
+
+TEST(CheckWorkerHasPlanTest, RefusesACombinationThatCannotWorkBeforeAnyJob) {
+  v1::Plan plan = Plan({"thread_pool", "sequential"}, {2});
+  plan.mutable_workload()->set_kind("queue");
+  plan.mutable_workload()->clear_params();
+  absl::Status status = CheckWorkerHasPlan(plan, Worker());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("plan.models[1]: sequential at concurrency 1 cannot run queue: "
+                        "queue cannot run under sequential"));
+  plan = Plan({"thread_pool"}, {1});
+  plan.mutable_workload()->set_kind("queue");
+  plan.mutable_workload()->clear_params();
+  EXPECT_THAT(std::string(CheckWorkerHasPlan(plan, Worker()).message()),
+              HasSubstr("plan.models[0]: thread_pool at concurrency 1 cannot run queue"));
+  plan = Plan({"thread_pool"}, {2});
+  plan.mutable_workload()->set_kind("queue");
+  plan.mutable_workload()->clear_params();
+  EXPECT_TRUE(CheckWorkerHasPlan(plan, Worker()).ok());
 }
 
 }  // namespace
