@@ -6,51 +6,10 @@
 #include <memory>
 
 #include "absl/strings/str_format.h"
-#include "google/protobuf/util/json_util.h"
-#include "local_worker.h"
-#include "parlab/coordinator/worker_client.h"
-#include "parlab/v1/parlab.grpc.pb.h"
+#include "describe_workers.h"
 
 namespace parlab::cli {
 namespace {
-
-absl::StatusOr<v1::ListWorkersResponse> FromCoordinator(const CliOptions& options,
-                                                        Interrupt& interrupt) {
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = coordinator::ConnectChannel(
-      "coordinator", options.coordinator, options.connect_timeout, &interrupt.canceller);
-  if (!channel.ok()) return channel.status();
-  auto stub = v1::CoordinatorService::NewStub(*channel);
-  grpc::ClientContext context;
-  // The coordinator describes its workers with its own timeout; leave it room for that.
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options.connect_timeout * 3));
-  v1::ListWorkersResponse response;
-  grpc::Status status = stub->ListWorkers(&context, v1::ListWorkersRequest(), &response);
-  if (!status.ok()) return coordinator::FromGrpc(status);
-  return response;
-}
-
-absl::StatusOr<v1::ListWorkersResponse> FromWorkers(const CliOptions& options,
-                                                    Interrupt& interrupt) {
-  std::vector<std::string> addresses = options.workers;
-  std::unique_ptr<LocalWorker> local;
-  if (addresses.empty()) {
-    absl::StatusOr<std::unique_ptr<LocalWorker>> started =
-        LocalWorker::Start(DefaultWorkerPath(), options.plugins, absl::Seconds(15));
-    if (!started.ok()) return started.status();
-    local = *std::move(started);
-    interrupt.local_worker_pgid = local->pid();
-    addresses = {local->address()};
-  }
-  auto described = coordinator::DescribeWorkers(addresses, options.connect_timeout);
-  if (local != nullptr) {
-    interrupt.local_worker_pgid = 0;
-    local->Stop();
-  }
-  if (!described.ok()) return described.status();
-  v1::ListWorkersResponse response;
-  for (auto& d : *described) *response.add_workers() = std::move(d);
-  return response;
-}
 
 void PrintTable(const v1::ListWorkersResponse& response) {
   for (const v1::WorkerDescription& worker : response.workers()) {
@@ -74,9 +33,7 @@ void PrintTable(const v1::ListWorkersResponse& response) {
 }  // namespace
 
 int ModelsCommand(const CliOptions& options, Interrupt& interrupt) {
-  absl::StatusOr<v1::ListWorkersResponse> response =
-      options.coordinator.empty() ? FromWorkers(options, interrupt)
-                                  : FromCoordinator(options, interrupt);
+  absl::StatusOr<v1::ListWorkersResponse> response = DescribeWorkers(options, interrupt);
   if (!response.ok()) {
     std::cerr << "parlab: " << response.status().message() << "\n";
     return kExitUsage;
@@ -90,13 +47,7 @@ int ModelsCommand(const CliOptions& options, Interrupt& interrupt) {
     worker.clear_machine();
     worker.clear_workloads();
   }
-  std::string json;
-  google::protobuf::util::JsonPrintOptions print;
-  print.add_whitespace = true;
-  print.preserve_proto_field_names = true;
-  print.always_print_primitive_fields = true;  // max_concurrency 0 means "unbounded"
-  (void)google::protobuf::util::MessageToJsonString(*response, &json, print);
-  std::cout << json << "\n";
+  PrintJson(*response);
   return kExitOk;
 }
 

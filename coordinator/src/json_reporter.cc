@@ -139,12 +139,6 @@ Json RowJson(const ResultRow& row) {
 
 }  // namespace
 
-void JsonReporter::ReportContext(const RunContext& context) { context_ = context; }
-
-void JsonReporter::ReportRows(const std::vector<ResultRow>& rows) {
-  rows_.insert(rows_.end(), rows.begin(), rows.end());
-}
-
 void JsonReporter::Finalize() {
   Json machines = Json::array();
   for (const v1::WorkerDescription& worker : context_.machines)

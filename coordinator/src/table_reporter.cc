@@ -111,12 +111,6 @@ void PrintScaling(const std::vector<ScalingLine>& lines, std::ostream& out) {
 
 }  // namespace
 
-void TableReporter::ReportContext(const RunContext& context) { context_ = context; }
-
-void TableReporter::ReportRows(const std::vector<ResultRow>& rows) {
-  rows_.insert(rows_.end(), rows.begin(), rows.end());
-}
-
 void TableReporter::Finalize() {
   const v1::Plan& plan = context_.plan;
   out_ << "plan " << plan.name() << ": " << plan.workload().kind() << " {"

@@ -37,32 +37,38 @@ class Reporter {
   virtual void Finalize() = 0;
 };
 
-// An aligned text table for people (time in ns/us/ms/s, speedup as 1.95x).
-class TableReporter : public Reporter {
+// Keeps the context and every row until Finalize: a table needs all rows for its column
+// widths, a JSON document is written whole.
+class BufferedReporter : public Reporter {
  public:
-  explicit TableReporter(std::ostream& out) : out_(out) {}
-  void ReportContext(const RunContext& context) override;
-  void ReportRows(const std::vector<ResultRow>& rows) override;
-  void Finalize() override;
+  void ReportContext(const RunContext& context) override { context_ = context; }
+  void ReportRows(const std::vector<ResultRow>& rows) override {
+    rows_.insert(rows_.end(), rows.begin(), rows.end());
+  }
 
- private:
-  std::ostream& out_;
+ protected:
   RunContext context_;
   std::vector<ResultRow> rows_;
 };
 
-// One JSON document for programs; the format is documented in docs/output-format.md.
-class JsonReporter : public Reporter {
+// An aligned text table for people (time in ns/us/ms/s, speedup as 1.95x).
+class TableReporter : public BufferedReporter {
  public:
-  explicit JsonReporter(std::ostream& out) : out_(out) {}
-  void ReportContext(const RunContext& context) override;
-  void ReportRows(const std::vector<ResultRow>& rows) override;
+  explicit TableReporter(std::ostream& out) : out_(out) {}
   void Finalize() override;
 
  private:
   std::ostream& out_;
-  RunContext context_;
-  std::vector<ResultRow> rows_;
+};
+
+// One JSON document for programs; the format is documented in docs/output-format.md.
+class JsonReporter : public BufferedReporter {
+ public:
+  explicit JsonReporter(std::ostream& out) : out_(out) {}
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
 };
 
 // "table" or "json"; InvalidArgument names anything else: `--format: must be table or json,
