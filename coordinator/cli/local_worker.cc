@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-
-extern char** environ;
+#include "parlab/common/spawn.h"
 
 namespace parlab::cli {
 namespace {
@@ -66,39 +64,18 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError(strerror(errno));
 
-  std::vector<std::string> args = {worker_path, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
   if (!plugins.empty()) args.insert(args.end(), {"--plugins", plugins});
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Own process group; default signal handling and an empty mask (ours blocks SIGINT/SIGTERM
-  // for the signal watcher thread, and a spawned child would inherit that).
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int signo : {SIGINT, SIGTERM, SIGPIPE, SIGUSR2}) sigaddset(&defaults, signo);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  int spawn_error = posix_spawn(&pid, worker_path.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  absl::StatusOr<pid_t> spawned =
+      SpawnInOwnProcessGroup(worker_path, args, {{pipe_fds[1], STDOUT_FILENO}});
   close(pipe_fds[1]);
-  if (spawn_error != 0) {
+  if (!spawned.ok()) {
     close(pipe_fds[0]);
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot start the local worker ", worker_path, ": ", strerror(spawn_error),
-                     " (start parlab-worker yourself and pass --workers)"));
+        absl::StrCat("cannot start the local worker ", worker_path, ": ",
+                     spawned.status().message(), " (start parlab-worker yourself and pass --workers)"));
   }
+  const pid_t pid = *spawned;
 
   std::unique_ptr<LocalWorker> worker(new LocalWorker(pid, pipe_fds[0]));
   std::string what = absl::StrCat("local worker ", worker_path, " (pid ", pid, ")");

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include <iostream>
 #include <vector>
 
+#include "parlab/common/spawn.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -23,8 +23,6 @@
 #include "absl/time/clock.h"
 #include "local_worker.h"
 #include "models_command.h"
-
-extern char** environ;
 
 namespace parlab::cli {
 namespace {
@@ -41,33 +39,13 @@ std::string RunnerPath() {
 // the runner's cancel handler needs SIGTERM).
 absl::StatusOr<pid_t> SpawnRunner(const std::string& runner, const std::string& plugin,
                                   int stdout_fd) {
-  std::vector<std::string> args = {runner, "--validate", "--plugin", plugin};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty, defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int signo : {SIGINT, SIGTERM, SIGPIPE, SIGHUP}) sigaddset(&defaults, signo);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  const int error = posix_spawn(&pid, runner.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (error != 0) {
+  absl::StatusOr<pid_t> pid = SpawnInOwnProcessGroup(runner, {"--validate", "--plugin", plugin},
+                                                     {{stdout_fd, STDOUT_FILENO}});
+  if (!pid.ok()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot start ", runner, ": ", strerror(error)));
+        absl::StrCat("cannot start ", runner, ": ", pid.status().message()));
   }
-  return pid;
+  return *pid;
 }
 
 std::string DescribeExit(int status) {

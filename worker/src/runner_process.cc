@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,8 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "parlab/common/framing.h"
-
-extern char** environ;
+#include "parlab/common/spawn.h"
 
 namespace parlab {
 namespace {
@@ -35,19 +33,6 @@ int PollMillis(absl::Duration d) {
 }
 
 // Owns the spawn attributes and file actions so every exit path destroys them.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions_);
-    posix_spawnattr_init(&attr_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attr_;
-};
 
 }  // namespace
 
@@ -82,42 +67,17 @@ absl::StatusOr<std::unique_ptr<RunnerProcess>> RunnerProcess::Spawn(
     return absl::InternalError(absl::StrCat("pipe: ", strerror(e)));
   }
 
-  SpawnSetup setup;
-  posix_spawn_file_actions_adddup2(&setup.actions_, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions_, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&setup.actions_, err[1], STDERR_FILENO);
-
-  // Own process group (so cancel reaches forked children), and a clean signal state: the daemon
-  // blocks SIGINT/SIGTERM for sigwait() and ignores SIGPIPE, neither of which the runner wants.
-  posix_spawnattr_setflags(&setup.attr_,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  posix_spawnattr_setpgroup(&setup.attr_, 0);
-  sigset_t mask;
-  sigemptyset(&mask);
-  posix_spawnattr_setsigmask(&setup.attr_, &mask);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2}) {
-    sigaddset(&defaults, sig);
-  }
-  posix_spawnattr_setsigdefault(&setup.attr_, &defaults);
-
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(path.c_str()));
-  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, path.c_str(), &setup.actions_, &setup.attr_, argv.data(), environ);
+  absl::StatusOr<pid_t> pid = SpawnInOwnProcessGroup(
+      path, args, {{in[0], STDIN_FILENO}, {out[1], STDOUT_FILENO}, {err[1], STDERR_FILENO}});
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
-  if (rc != 0) {
+  if (!pid.ok()) {
     ::close(in[1]), ::close(out[0]), ::close(err[0]);
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot start runner \"", path, "\": ", strerror(rc)));
+        absl::StrCat("cannot start runner \"", path, "\": ", pid.status().message()));
   }
-  return std::unique_ptr<RunnerProcess>(new RunnerProcess(pid, in[1], out[0], err[0]));
+  return std::unique_ptr<RunnerProcess>(new RunnerProcess(*pid, in[1], out[0], err[0]));
 }
 
 RunnerProcess::~RunnerProcess() {
