@@ -39,10 +39,10 @@ static_assert(std::atomic<int64_t>::is_always_lock_free,
 
 // Everything the tasks touch, in the mapping.
 struct Shared {
-  pthread_mutex_t mutex;          // mutex, recursive_mutex, try_lock
-  int64_t plain;                  // none, mutex, recursive_mutex, try_lock
-  std::atomic<int64_t> atomic;    // atomic
-  std::atomic<int64_t> skipped;   // try_lock: attempts that found the mutex busy
+  pthread_mutex_t mutex;         // mutex, recursive_mutex, try_lock
+  int64_t plain;                 // none, mutex, recursive_mutex, try_lock
+  std::atomic<int64_t> atomic;   // atomic
+  std::atomic<int64_t> skipped;  // try_lock: attempts that found the mutex busy
 };
 
 double Seconds(const RepetitionTimes& t) {
@@ -63,7 +63,8 @@ class Counter : public Workload {
   absl::Status Prepare() override {
     if (state_ != nullptr) return absl::OkStatus();
     absl::StatusOr<SharedMapping> mapping = SharedMapping::Create(sizeof(Shared), shared_);
-    if (!mapping.ok()) return absl::InternalError(absl::StrCat(kKind, ": ", mapping.status().message()));
+    if (!mapping.ok())
+      return absl::InternalError(absl::StrCat(kKind, ": ", mapping.status().message()));
     mapping_ = *std::move(mapping);
     state_ = new (mapping_.data()) Shared{};
     pthread_mutexattr_t attr;
@@ -145,8 +146,8 @@ class Counter : public Workload {
     switch (strategy_) {
       case Strategy::kNone:
         if (total >= 1 && total <= expected) return absl::OkStatus();
-        return absl::InternalError(absl::StrCat(where, "total ", total, ", expected 1..", expected,
-                                                or_zero));
+        return absl::InternalError(
+            absl::StrCat(where, "total ", total, ", expected 1..", expected, or_zero));
       case Strategy::kTryLock:
         if (total + skipped == expected) return absl::OkStatus();
         return absl::InternalError(absl::StrCat(where, "total ", total, " + skipped ", skipped,
@@ -189,8 +190,8 @@ class Counter : public Workload {
   }
   static absl::Status Check(uint64_t index, const char* call, int rc) {
     if (rc == 0) return absl::OkStatus();
-    return absl::InternalError(absl::StrCat(kKind, " task ", index, ": ", call, ": ",
-                                            std::strerror(rc)));
+    return absl::InternalError(
+        absl::StrCat(kKind, " task ", index, ": ", call, ": ", std::strerror(rc)));
   }
 
   uint64_t tasks_;
@@ -235,34 +236,29 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
     } else if (it->second == "false") {
       shared = false;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(FieldName("shared"),
-                                                     ": must be true or false, got \"",
-                                                     it->second, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(FieldName("shared"), ": must be true or false, got \"", it->second, "\""));
     }
   }
-  return std::make_unique<Counter>(static_cast<uint64_t>(tasks),
-                                   static_cast<uint64_t>(increments), strategy, shared);
+  return std::make_unique<Counter>(static_cast<uint64_t>(tasks), static_cast<uint64_t>(increments),
+                                   strategy, shared);
 }
 
 }  // namespace
 
 WorkloadKind CounterKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "shared state and locks: tasks tasks each increment one counter increments times under a "
       "strategy; the total is verified after the repetition (exact for mutex, recursive_mutex, "
       "atomic; total + skipped for try_lock; 1..tasks*increments for the none race). "
       "shared=false puts the counter in private memory: threads still share it, forked "
       "processes each increment their own copy and the parent's stays 0. Metrics: total, "
-      "increments_per_s, lost_updates (none), skipped (try_lock), parent_total (shared=false)");
-  kind.info.set_params(
+      "increments_per_s, lost_updates (none), skipped (try_lock), parent_total (shared=false)",
       "tasks (integer, default 4, 1..100000); increments (integer, default 100000, "
       "1..1000000000): per task; strategy (none|mutex|recursive_mutex|atomic|try_lock, default "
-      "mutex); shared (true|false, default true): counter in MAP_SHARED memory");
-  kind.create = &Create;
-  return kind;
+      "mutex); shared (true|false, default true): counter in MAP_SHARED memory",
+      &Create);
 }
 
 }  // namespace parlab::workloads

@@ -131,17 +131,13 @@ absl::Status CheckFactorial(uint64_t task, uint64_t n, const FactorialResult& go
 }
 
 WorkloadKind FactorialKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "CPU-bound: task i computes the exact n! (n = from+i) with GMP by the seed's product loop; "
-      "checks the digit count against lgamma and n! mod a 32-bit prime against a plain loop");
-  kind.info.set_params(
+      "checks the digit count against lgamma and n! mod a 32-bit prime against a plain loop",
       "from (integer, default 111116, >= 1): n of task 0; to (integer, default 111120, > from, "
-      "<= 1000001): tasks run n = from .. to-1 (the seed's four)");
-  kind.create = &Create;
-  return kind;
+      "<= 1000001): tasks run n = from .. to-1 (the seed's four)",
+      &Create);
 }
 
 }  // namespace parlab::workloads

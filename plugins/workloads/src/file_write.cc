@@ -172,18 +172,14 @@ absl::Status VerifyPatternFile(uint64_t task, int fd, const std::string& path, u
 }
 
 WorkloadKind FileWriteKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "I/O-bound: each task writes kib KiB to its own file in a private temporary directory "
       "($TMPDIR or /tmp), fsyncs, reads it back to verify every byte, and removes it; the "
-      "directory is removed when the job ends, failed or not");
-  kind.info.set_params(
+      "directory is removed when the job ends, failed or not",
       "tasks (integer, default 100, 1..10000000): number of files; kib (integer, default 64, "
-      "1..1048576): KiB per file");
-  kind.create = &Create;
-  return kind;
+      "1..1048576): KiB per file",
+      &Create);
 }
 
 }  // namespace parlab::workloads

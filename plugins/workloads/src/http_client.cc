@@ -69,8 +69,8 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view text) {
   in_addr addr{};
   if (inet_pton(AF_INET, url.host.c_str(), &addr) != 1) {
     // A resolver call blocks, which no step may do; benchmark hosts are addresses anyway.
-    return absl::InvalidArgumentError(absl::StrCat(
-        "host must be an IPv4 address or localhost (no DNS lookups), got ", quoted));
+    return absl::InvalidArgumentError(
+        absl::StrCat("host must be an IPv4 address or localhost (no DNS lookups), got ", quoted));
   }
   return url;
 }
@@ -90,14 +90,14 @@ absl::Status VerifyHttpResponse(const HttpResponse& response,
   }
   const std::string& expected = *expected_body;
   if (response.body.size() != expected.size()) {
-    return absl::InternalError(absl::StrCat("body has ", response.body.size(),
-                                            " bytes, expected ", expected.size()));
+    return absl::InternalError(
+        absl::StrCat("body has ", response.body.size(), " bytes, expected ", expected.size()));
   }
-  const auto [got, want] = std::mismatch(response.body.begin(), response.body.end(),
-                                         expected.begin());
+  const auto [got, want] =
+      std::mismatch(response.body.begin(), response.body.end(), expected.begin());
   if (got == response.body.end()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat("body differs from the expected one at byte ",
-                                          got - response.body.begin()));
+  return absl::InternalError(
+      absl::StrCat("body differs from the expected one at byte ", got - response.body.begin()));
 }
 
 HttpGet::HttpGet(HttpUrl url, uint64_t timeout_ns) : url_(std::move(url)), timeout_ns_(timeout_ns) {
@@ -260,9 +260,10 @@ absl::StatusOr<bool> HttpGet::Parse(bool eof) {
         return Error(absl::StrCat("response headers longer than ", kMaxHeaderBytes, " bytes"));
       }
       if (eof) {
-        return Error(absl::StrCat("the server closed the connection before the end of the "
-                                  "headers (",
-                                  received_.size(), " bytes received)"));
+        return Error(
+            absl::StrCat("the server closed the connection before the end of the "
+                         "headers (",
+                         received_.size(), " bytes received)"));
       }
       return false;
     }

@@ -157,20 +157,16 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
 }  // namespace
 
 WorkloadKind HttpGetKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "I/O-bound: task i makes a real HTTP/1.1 GET /task/i over loopback to a server started for "
       "the run (Boost.Beast) that answers after delay_ms; checks status 200 and the exact body "
-      "(fd waits when stepped)");
-  kind.info.set_params(
+      "(fd waits when stepped)",
       "requests (integer, default 100, 1..1000000): number of GETs; delay_ms (integer, default "
       "50, 0..60000): the server's delay per response; body_bytes (integer, default 64, "
       "0..16777216): response body size; url (optional, http://IPV4[:PORT]/PATH): GET this URL "
-      "instead (no server started; checks status 200 and a non-empty body)");
-  kind.create = &Create;
-  return kind;
+      "instead (no server started; checks status 200 and a non-empty body)",
+      &Create);
 }
 
 }  // namespace parlab::workloads

@@ -16,6 +16,18 @@ struct WorkloadKind {
   absl::StatusOr<std::unique_ptr<Workload>> (*create)(const v1::WorkloadSpec& spec);
 };
 
+// What every *Kind() returns: the published info and the factory.
+inline WorkloadKind MakeKind(const char* kind, const char* version, const char* description,
+                             const char* params, decltype(WorkloadKind::create) create) {
+  WorkloadKind result;
+  result.info.set_kind(kind);
+  result.info.set_version(version);
+  result.info.set_description(description);
+  result.info.set_params(params);
+  result.create = create;
+  return result;
+}
+
 WorkloadKind PrimesSieveKind();
 WorkloadKind SleepKind();
 WorkloadKind HttpGetKind();

@@ -147,18 +147,14 @@ absl::Status CheckMandelbrotKnownPoints(uint32_t max_iter) {
 }
 
 WorkloadKind MandelbrotKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "CPU-bound: escape iterations of the Mandelbrot set over [-2,1] x [-1.5,1.5], one task per "
-      "band of rows, each checked against a checksum computed sequentially in Prepare()");
-  kind.info.set_params(
+      "band of rows, each checked against a checksum computed sequentially in Prepare()",
       "width (integer, default 800, 1..100000); height (integer, default 600, 1..100000); "
       "max_iter (integer, default 256, 1..1000000); bands (integer, default height, 1..height): "
-      "tasks, each a band of consecutive rows");
-  kind.create = &Create;
-  return kind;
+      "tasks, each a band of consecutive rows",
+      &Create);
 }
 
 }  // namespace parlab::workloads

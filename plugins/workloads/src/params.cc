@@ -20,8 +20,8 @@ absl::StatusOr<ParamReader> ParamReader::Create(absl::string_view kind, const Pa
     std::sort(unknown.begin(), unknown.end());  // proto maps iterate in no stable order
     const std::string known = valid.empty() ? "none" : absl::StrJoin(valid, ", ");
     if (unknown.size() == 1) {
-      return absl::InvalidArgumentError(absl::StrCat(FieldName(unknown[0]), ": unknown parameter of ",
-                                                     kind, " (valid: ", known, ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          FieldName(unknown[0]), ": unknown parameter of ", kind, " (valid: ", known, ")"));
     }
     return absl::InvalidArgumentError(absl::StrCat("plan.workload: unknown parameters ",
                                                    absl::StrJoin(unknown, ", "), " of ", kind,

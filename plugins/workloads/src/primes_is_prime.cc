@@ -83,17 +83,13 @@ absl::Status CheckIsPrimeCount(uint64_t task, uint64_t first, uint64_t last, uin
 }
 
 WorkloadKind PrimesIsPrimeKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "CPU-bound: trial-division is_prime for every k in 1..n, one task per chunk of k; each task "
-      "checks its count of primes against a sieve");
-  kind.info.set_params(
+      "checks its count of primes against a sieve",
       "n (integer, default 10000, 1..100000000): test k = 1..n; chunk (integer, default 1, "
-      "1..n): values of k per task (1 = one task per k, as the seed's map)");
-  kind.create = &Create;
-  return kind;
+      "1..n): values of k per task (1 = one task per k, as the seed's map)",
+      &Create);
 }
 
 }  // namespace parlab::workloads

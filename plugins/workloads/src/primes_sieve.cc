@@ -4,9 +4,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "kinds.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/workloads/params.h"
-#include "kinds.h"
 
 namespace parlab::workloads {
 namespace {
@@ -62,8 +62,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t to, params.Int("to", 16000));
   PARLAB_RETURN_IF_ERROR(RequireAtLeast("from", from, 2));
   if (to <= from) {
-    return absl::InvalidArgumentError(absl::StrCat(FieldName("to"), ": must be greater than from (",
-                                                   from, "), got ", to));
+    return absl::InvalidArgumentError(
+        absl::StrCat(FieldName("to"), ": must be greater than from (", from, "), got ", to));
   }
   PARLAB_RETURN_IF_ERROR(RequireAtMost("to", to, kMaxTo));
   return std::make_unique<PrimesSieve>(from, to);
@@ -95,17 +95,13 @@ absl::Status CheckPrimeCount(uint64_t task, uint64_t n, uint64_t counted, uint64
 }
 
 WorkloadKind PrimesSieveKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "CPU-bound: task i counts the primes <= from+i with a sieve of Eratosthenes and checks "
-      "pi(n)");
-  kind.info.set_params(
+      "pi(n)",
       "from (integer, default 1000, >= 2): n of task 0; to (integer, default 16000, > from, <= "
-      "100000000): tasks run n = from .. to-1");
-  kind.create = &Create;
-  return kind;
+      "100000000): tasks run n = from .. to-1",
+      &Create);
 }
 
 }  // namespace parlab::workloads

@@ -90,10 +90,10 @@ class Queue : public Workload {
           "time"));
     }
     if (!model.bounds_threads && model.concurrency < needed) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "job.concurrency: ", kKind, " needs concurrency >= producers + consumers (", needed,
-          ") under model ", model.name, ", got ", model.concurrency,
-          " (a consumer would wait for a producer that cannot start)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("job.concurrency: ", kKind, " needs concurrency >= producers + consumers (",
+                       needed, ") under model ", model.name, ", got ", model.concurrency,
+                       " (a consumer would wait for a producer that cannot start)"));
     }
     return absl::OkStatus();
   }
@@ -130,8 +130,8 @@ class Queue : public Workload {
       if (done) return absl::OkStatus();
       pollfd p{wait.fd, static_cast<short>(wait.kind == PARLAB_WAIT_READABLE ? POLLIN : POLLOUT),
                0};
-      const int timeout_ms = static_cast<int>(std::min<uint64_t>(wait.timeout_ns / 1'000'000 + 1,
-                                                                 INT_MAX));
+      const int timeout_ms =
+          static_cast<int>(std::min<uint64_t>(wait.timeout_ns / 1'000'000 + 1, INT_MAX));
       if (poll(&p, 1, timeout_ms) < 0 && errno != EINTR) {
         return absl::InternalError(absl::StrCat(Who(index), "poll: ", std::strerror(errno)));
       }
@@ -161,11 +161,10 @@ class Queue : public Workload {
     const uint64_t expected_sum =
         items_ % 2 == 0 ? (items_ / 2) * (items_ + 1) : items_ * ((items_ + 1) / 2);
     if (count != items_ || sum != expected_sum || hash_sum != expected_hash_) {
-      return absl::InternalError(absl::StrCat(kKind, ": consumers took ", count, " items (sum ",
-                                              sum, "), expected ", items_, " (sum ", expected_sum,
-                                              ")", count == items_ && sum == expected_sum
-                                                  ? ": ids lost and duplicated"
-                                                  : ""));
+      return absl::InternalError(
+          absl::StrCat(kKind, ": consumers took ", count, " items (sum ", sum, "), expected ",
+                       items_, " (sum ", expected_sum, ")",
+                       count == items_ && sum == expected_sum ? ": ids lost and duplicated" : ""));
     }
     return absl::OkStatus();
   }
@@ -182,7 +181,8 @@ class Queue : public Workload {
   bool IsProducer(uint64_t index) const { return index < producers_; }
 
   std::string Who(uint64_t index) const {
-    return absl::StrCat(kKind, " task ", index, IsProducer(index) ? " (producer): " : " (consumer): ");
+    return absl::StrCat(kKind, " task ", index,
+                        IsProducer(index) ? " (producer): " : " (consumer): ");
   }
 
   // A share of n split k ways, the remainder going to the first: [first, first + size).
@@ -235,9 +235,9 @@ class Queue : public Workload {
       if (got <= 0) {  // EAGAIN (or, impossibly with open write ends, EOF): wait
         const uint64_t stalled = now - state.last_progress_ns;
         if (stalled >= kStallNs) {
-          return absl::DeadlineExceededError(absl::StrCat(
-              Who(index), "no progress for ", stalled / 1'000'000'000, " s with ",
-              state.end - state.next, " items left"));
+          return absl::DeadlineExceededError(absl::StrCat(Who(index), "no progress for ",
+                                                          stalled / 1'000'000'000, " s with ",
+                                                          state.end - state.next, " items left"));
         }
         if (state.wait_fd < 0) {
           state.wait_fd = fcntl(producer ? fds_[1] : fds_[0], F_DUPFD_CLOEXEC, 0);
@@ -286,9 +286,9 @@ class Queue : public Workload {
 };
 
 absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
-  PARLAB_ASSIGN_OR_RETURN(ParamReader params, ParamReader::Create(kKind, spec.params(),
-                                                                  {"items", "producers",
-                                                                   "consumers"}));
+  PARLAB_ASSIGN_OR_RETURN(
+      ParamReader params,
+      ParamReader::Create(kKind, spec.params(), {"items", "producers", "consumers"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t items, params.Int("items", 100000));
   PARLAB_ASSIGN_OR_RETURN(int64_t producers, params.Int("producers", 1));
   PARLAB_ASSIGN_OR_RETURN(int64_t consumers, params.Int("consumers", 1));
@@ -305,21 +305,17 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
 }  // namespace
 
 WorkloadKind QueueKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "producers/consumers: producers write item ids 1..items into one non-blocking pipe "
       "(8-byte records, atomic writes), consumers take their share; every id verified to "
       "arrive exactly once. Works across threads, processes and coroutines (stepped: fd "
       "waits). Tasks = producers + consumers, all of which must be in flight at once: "
-      "rejected under sequential and at lower concurrency. Metrics: items, items_per_s");
-  kind.info.set_params(
+      "rejected under sequential and at lower concurrency. Metrics: items, items_per_s",
       "items (integer, default 100000, 1..1000000000); producers (integer, default 1, "
       "1..1024); consumers (integer, default 1, 1..1024): tasks 0..producers-1 produce, the "
-      "rest consume; remainders go to the first of each");
-  kind.create = &Create;
-  return kind;
+      "rest consume; remainders go to the first of each",
+      &Create);
 }
 
 }  // namespace parlab::workloads

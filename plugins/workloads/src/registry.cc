@@ -13,9 +13,9 @@ namespace {
 
 const std::vector<WorkloadKind>& Kinds() {
   static const auto* kinds = new std::vector<WorkloadKind>{
-      PrimesSieveKind(),  SleepKind(),       HttpGetKind(), PrimesIsPrimeKind(), FactorialKind(),
-      MandelbrotKind(),   SysbenchCpuKind(), FileWriteKind(),
-      CounterKind(),      QueueKind(),       SpawnKind(),
+      PrimesSieveKind(), SleepKind(),      HttpGetKind(),     PrimesIsPrimeKind(),
+      FactorialKind(),   MandelbrotKind(), SysbenchCpuKind(), FileWriteKind(),
+      CounterKind(),     QueueKind(),      SpawnKind(),
   };
   return *kinds;
 }

@@ -111,17 +111,13 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
 }  // namespace
 
 WorkloadKind SleepKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "I/O-bound stand-in: each task waits ms milliseconds (a timer wait when stepped) and "
-      "checks the time passed");
-  kind.info.set_params(
+      "checks the time passed",
       "tasks (integer, default 100, >= 1): number of tasks; ms (integer, default 10, >= 0, <= "
-      "3600000): wait per task");
-  kind.create = &Create;
-  return kind;
+      "3600000): wait per task",
+      &Create);
 }
 
 }  // namespace parlab::workloads

@@ -183,19 +183,15 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
 }  // namespace
 
 WorkloadKind SpawnKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "creation cost: units tasks each stamp their start, hold hold_ms (a timer wait when "
       "stepped) and stamp their end; run with concurrency = units so all are alive at once. "
       "Metrics against the repetition's start/end: create_us_per_unit ((last start - run "
-      "start) / units), first_start_us, last_start_us, join_us (run end - last end)");
-  kind.info.set_params(
+      "start) / units), first_start_us, last_start_us, join_us (run end - last end)",
       "units (integer, default 50, 1..100000): execution units; hold_ms (integer, default 100, "
-      "0..60000): how long each stays alive");
-  kind.create = &Create;
-  return kind;
+      "0..60000): how long each stays alive",
+      &Create);
 }
 
 }  // namespace parlab::workloads

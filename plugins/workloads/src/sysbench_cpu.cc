@@ -92,17 +92,13 @@ absl::Status CheckSysbenchCpuEvent(uint64_t task, uint64_t max_prime, uint64_t c
 }
 
 WorkloadKind SysbenchCpuKind() {
-  WorkloadKind kind;
-  kind.info.set_kind(kKind);
-  kind.info.set_version("1.0.0");
-  kind.info.set_description(
+  return MakeKind(
+      kKind, "1.0.0",
       "CPU-bound: sysbench's cpu test; each task is one event (trial division of every c in "
-      "3..cpu_max_prime-1), checked against a sieve. events/s = events / wall time");
-  kind.info.set_params(
+      "3..cpu_max_prime-1), checked against a sieve. events/s = events / wall time",
       "events (integer, default 10000, >= 1): number of tasks (sysbench events); cpu_max_prime "
-      "(integer, default 10000, 1..100000000): as sysbench --cpu-max-prime");
-  kind.create = &Create;
-  return kind;
+      "(integer, default 10000, 1..100000000): as sysbench --cpu-max-prime",
+      &Create);
 }
 
 }  // namespace parlab::workloads
