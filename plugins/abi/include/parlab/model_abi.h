@@ -136,6 +136,14 @@ struct parlab_job {
   /* [thread-safe] Logs a line to the runner's log (stderr of the job). May be NULL-safe: a
    * plugin may call it with any NUL-terminated UTF-8 text. */
   void (*log)(const parlab_job_t* job, const char* message);
+
+  /* [thread-safe, fork-safe] Pins the calling thread (in a forked child: the child process) to
+   * the PU the plan's `affinity` gives execution unit `unit` (0-based: the model's worker
+   * thread, process or OS thread number, below `concurrency`). A no-op under affinity "none".
+   * Models call it at the start of each unit; one that does not still runs inside the cpuset
+   * the runner binds the whole job to. Appended to the job struct, which the runner allocates,
+   * so plugins built before it never read past their own view of the struct. */
+  void (*bind_unit)(const parlab_job_t* job, uint32_t unit);
 };
 
 /* The exported entry; a plugin defines it as a const global named parlab_model_entry. */
