@@ -10,6 +10,13 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libgmp-dev libhwloc-dev libsqlite3-dev
 )
+# For tests/deploy: a real single-node Slurm cluster (slurm_test) and the k8s manifest parser.
+# The Dockerfile's build stage sets PARLAB_SETUP_SKIP_TEST_DEPS=1 (it builds no tests).
+if [ -z "${PARLAB_SETUP_SKIP_TEST_DEPS:-}" ]; then
+  PACKAGES+=(slurmctld slurmd slurm-client munge libyaml-cpp-dev)
+  # tests/cluster/netns_test: network namespaces, veth pairs and a bridge (`ip netns`).
+  PACKAGES+=(iproute2)
+fi
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

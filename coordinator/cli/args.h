@@ -3,10 +3,12 @@
 //   PARLAB_ASSIGN_OR_RETURN(CliOptions options, ParseCliArgs(argc, argv));
 //   if (options.command == CliCommand::kRun) ...
 //
-// Errors name the argument and the value: `--format: must be table or json, got "xml"`.
+// Errors name the argument and the value: `--format: must be table, markdown, csv, json or
+// gbench-json, got "xml"`.
 #ifndef PARLAB_COORDINATOR_CLI_ARGS_H_
 #define PARLAB_COORDINATOR_CLI_ARGS_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,18 @@
 
 namespace parlab::cli {
 
-enum class CliCommand { kHelp, kVersion, kRun, kWorkers, kModels, kModelsValidate };
+enum class CliCommand {
+  kHelp,
+  kVersion,
+  kRun,
+  kWorkers,
+  kModels,
+  kModelsValidate,
+  kResultsList,
+  kResultsShow,
+  kCompare,
+  kExport,
+};
 
 struct CliOptions {
   CliCommand command = CliCommand::kHelp;
@@ -23,9 +36,19 @@ struct CliOptions {
   std::string plugin_path;           // models validate PATH.so
   std::vector<std::string> workers;  // --workers a:1,b:2
   std::string coordinator;           // --coordinator ADDR
-  std::string format = "table";      // --format table|json
+  std::string format = "table";      // --format table|markdown|csv|json|gbench-json
   absl::Duration connect_timeout = absl::Seconds(5);
   std::string plugins;  // --plugins DIR[:DIR]: for the auto-started local worker
+  std::string progress = "auto";  // --progress auto|bar|lines|none (run)
+  std::string store;    // --store FILE: the result store (empty: DefaultStorePath())
+  bool no_store = false;  // --no-store: `run` keeps nothing
+  std::string run_id;     // results show RUN, export RUN
+  std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
+  int limit = 0;          // results list --limit N (0: every run)
+  std::map<std::string, std::string> select;  // --select KEY=VALUE[,...] (run): plan.select
+  std::string mode;                            // --mode broadcast|shard (run): plan.mode
+  std::string hostfile;                        // --hostfile FILE: more workers
+  std::string workers_dns;                     // --workers-dns NAME:PORT: more workers
 };
 
 extern const char kUsage[];

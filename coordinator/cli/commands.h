@@ -22,7 +22,8 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitInterrupted = 130;
 
 // Ctrl-C: the first one cancels the run (jobs in flight end CANCELLED, partial results are
-// printed); a second one kills the local worker's process group and exits at once.
+// printed); a second one tells the local worker to stop (it stops its runner on its own) and
+// exits at once.
 struct Interrupt {
   coordinator::RunCanceller canceller;
   std::atomic<pid_t> local_worker_pgid{0};

@@ -12,6 +12,8 @@
 #include "args.h"
 #include "commands.h"
 #include "models_command.h"
+#include "results_command.h"
+#include "stored_run_commands.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/coordinator/signal_watcher.h"
 
@@ -42,5 +44,9 @@ int main(int argc, char** argv) {
   if (options->command == CliCommand::kWorkers) return WorkersCommand(*options, interrupt);
   if (options->command == CliCommand::kModels) return ModelsCommand(*options, interrupt);
   if (options->command == CliCommand::kModelsValidate) return ValidateCommand(*options, interrupt);
+  if (options->command == CliCommand::kResultsList) return ResultsListCommand(*options);
+  if (options->command == CliCommand::kResultsShow) return ResultsShowCommand(*options);
+  if (options->command == CliCommand::kCompare) return CompareCommand(*options);
+  if (options->command == CliCommand::kExport) return ExportCommand(*options);
   return RunCommand(*options, interrupt);
 }

@@ -7,8 +7,10 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "cluster_args.h"
 #include "commands.h"
 #include "local_worker.h"
+#include "parlab/common/status_macros.h"
 #include "parlab/coordinator/aggregate.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/reporter.h"
@@ -16,6 +18,7 @@
 #include "parlab/coordinator/worker_client.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 #include "progress.h"
+#include "store_recorder.h"
 
 namespace parlab::cli {
 namespace {
@@ -33,7 +36,8 @@ absl::Status SubmitToCoordinator(const CliOptions& options, const v1::Plan& plan
   if (!cancellation.ok()) return absl::CancelledError("cancelled");
   v1::SubmitRunRequest request;
   *request.mutable_plan() = plan;
-  for (const std::string& worker : options.workers) request.add_workers(worker);
+  PARLAB_ASSIGN_OR_RETURN(std::vector<std::string> workers, ResolveWorkers(options));
+  for (const std::string& worker : workers) request.add_workers(worker);
   auto reader = stub->SubmitRun(&context, request);
   v1::RunEvent event;
   while (reader->Read(&event)) progress.OnEvent(event);
@@ -45,9 +49,10 @@ absl::Status SubmitToCoordinator(const CliOptions& options, const v1::Plan& plan
   return coordinator::FromGrpc(status);
 }
 
+// `store` (may be null) records the run as it goes.
 absl::Status RunEmbedded(const CliOptions& options, const v1::Plan& plan, Interrupt& interrupt,
-                         RunProgress& progress) {
-  std::vector<std::string> workers = options.workers;
+                         RunProgress& progress, CliStoreRecorder* store) {
+  PARLAB_ASSIGN_OR_RETURN(std::vector<std::string> workers, ResolveWorkers(options));
   std::unique_ptr<LocalWorker> local;
   if (workers.empty()) {
     absl::StatusOr<std::unique_ptr<LocalWorker>> started =
@@ -61,8 +66,12 @@ absl::Status RunEmbedded(const CliOptions& options, const v1::Plan& plan, Interr
   coordinator::RunOptions run_options;
   run_options.connect_timeout = options.connect_timeout;
   run_options.canceller = &interrupt.canceller;
-  absl::StatusOr<coordinator::RunOutcome> outcome = coordinator::RunPlan(
-      plan, workers, run_options, [&](const v1::RunEvent& event) { progress.OnEvent(event); });
+  if (store != nullptr) run_options.run_id = store->run_id();
+  absl::StatusOr<coordinator::RunOutcome> outcome =
+      coordinator::RunPlan(plan, workers, run_options, [&](const v1::RunEvent& event) {
+        if (store != nullptr) store->OnEvent(event);  // first: stored before it is shown
+        progress.OnEvent(event);
+      });
   if (local != nullptr) {
     interrupt.local_worker_pgid = 0;
     local->Stop();
@@ -78,7 +87,11 @@ void Interrupt::OnSignal() {
     canceller.Cancel();
     return;
   }
-  if (pid_t pgid = local_worker_pgid.load(); pgid > 0) kill(-pgid, SIGKILL);
+  // SIGTERM, not SIGKILL: the worker's runners live in process groups of their own, out of
+  // reach of a kill of the worker's group; a SIGKILLed worker would orphan them (and the
+  // children they forked) for the rest of their job. On SIGTERM the worker cancels its job,
+  // which stops the runner's whole group within its 2 s grace, then exits, after we are gone.
+  if (pid_t pgid = local_worker_pgid.load(); pgid > 0) kill(-pgid, SIGTERM);
   _exit(kExitInterrupted);
 }
 
@@ -88,6 +101,7 @@ int RunCommand(const CliOptions& options, Interrupt& interrupt) {
     std::cerr << "parlab: " << plan.status().message() << "\n";
     return kExitUsage;
   }
+  ApplyClusterFlags(options, *plan);  // --select, --mode
   absl::StatusOr<std::unique_ptr<coordinator::Reporter>> reporter =
       coordinator::MakeReporter(options.format, std::cout);
   if (!reporter.ok()) {
@@ -95,10 +109,19 @@ int RunCommand(const CliOptions& options, Interrupt& interrupt) {
     return kExitUsage;
   }
 
-  RunProgress progress(std::cerr);
+  // Parsed (and refused if bad) by ParseCliArgs already.
+  const ProgressMode mode = ParseProgressMode(options.progress).value_or(ProgressMode::kAuto);
+  RunProgress progress(std::cerr, ResolveProgressMode(mode, isatty(STDERR_FILENO) == 1));
+  // A coordinator daemon keeps its own store; the embedded one writes here.
+  std::unique_ptr<CliStoreRecorder> store =
+      options.coordinator.empty()
+          ? CliStoreRecorder::Start(options, *plan, interrupt.canceller, std::cerr)
+          : nullptr;
   absl::Status status = options.coordinator.empty()
-                            ? RunEmbedded(options, *plan, interrupt, progress)
+                            ? RunEmbedded(options, *plan, interrupt, progress, store.get())
                             : SubmitToCoordinator(options, *plan, interrupt, progress);
+  progress.Finish();
+  if (store != nullptr) store->Report(std::cerr);
   const bool cancelled = interrupt.canceller.cancelled();
   if (!status.ok()) {
     std::cerr << "parlab: " << (cancelled ? "interrupted" : status.message()) << "\n";

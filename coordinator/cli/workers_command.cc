@@ -1,20 +1,47 @@
-// `parlab workers`: describe the workers (--workers directly, --coordinator via ListWorkers,
-// or an auto-started local worker): machine, models, workloads, refused plugins.
+// `parlab workers`: every worker with its state (idle / busy / lost), labels and last-seen
+// time, then each reachable worker's machine, models, workloads and refused plugins. Sources:
+// --coordinator (its registry, via ListWorkers), --workers / --hostfile / --workers-dns (each
+// health-checked here), or an auto-started local worker.
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "commands.h"
 #include "describe_workers.h"
+#include "parlab/coordinator/discovery.h"
+#include "parlab/coordinator/registry.h"
 
 namespace parlab::cli {
 namespace {
 
-void PrintText(const v1::ListWorkersResponse& response) {
+std::string LastSeen(int64_t unix_ms) {
+  if (unix_ms <= 0) return "never";
+  const double ago = absl::ToDoubleSeconds(absl::Now() - absl::FromUnixMillis(unix_ms));
+  return absl::StrFormat("%.1f s ago", ago < 0 ? 0.0 : ago);
+}
+
+void PrintStatusTable(const v1::ListWorkersResponse& response) {
+  std::cout << absl::StrFormat("%-24s %-20s %5s  %-20s %-5s %-12s %s\n", "ADDRESS", "HOSTNAME",
+                               "CORES", "LABELS", "STATE", "LAST SEEN", "SOURCE");
+  for (const v1::WorkerStatus& status : response.statuses()) {
+    const v1::WorkerDescription& w = status.description();
+    const std::string labels = coordinator::FormatLabels(w.labels());
+    std::cout << absl::StrFormat("%-24s %-20s %5d  %-20s %-5s %-12s %s\n", w.address(),
+                                 w.machine().hostname().empty() ? "-" : w.machine().hostname(),
+                                 w.machine().logical_cores(), labels.empty() ? "-" : labels,
+                                 status.state(), LastSeen(status.last_seen_unix_ms()),
+                                 status.source());
+    if (!status.lost_reason().empty()) std::cout << "  lost: " << status.lost_reason() << "\n";
+  }
+}
+
+void PrintDetails(const v1::ListWorkersResponse& response) {
   for (const v1::WorkerDescription& w : response.workers()) {
     const v1::MachineInfo& m = w.machine();
-    std::cout << "worker " << w.address() << ": " << m.hostname() << ", " << m.cpu_model() << ", "
-              << m.logical_cores() << " logical cores, "
+    std::cout << "\nworker " << w.address() << ": " << m.hostname() << ", " << m.cpu_model()
+              << ", " << m.logical_cores() << " logical cores, "
               << absl::StrFormat("%.1f GiB", static_cast<double>(m.memory_bytes()) / (1 << 30))
               << ", " << m.kernel() << ", parlab " << m.parlab_version() << "\n";
     std::cout << "  models:\n";
@@ -39,18 +66,54 @@ void PrintText(const v1::ListWorkersResponse& response) {
   }
 }
 
+// --workers / --hostfile / --workers-dns: health-check each here, as a coordinator would.
+absl::StatusOr<v1::ListWorkersResponse> FromListedWorkers(const CliOptions& options) {
+  coordinator::RegistryOptions listed;
+  listed.workers = options.workers;
+  listed.hostfile = options.hostfile;
+  listed.workers_dns = options.workers_dns;
+  listed.heartbeat_timeout = options.connect_timeout;
+  coordinator::WorkerRegistry registry(listed);
+  absl::StatusOr<std::vector<v1::WorkerStatus>> statuses = registry.Statuses();
+  if (!statuses.ok()) return statuses.status();
+  v1::ListWorkersResponse response;
+  for (v1::WorkerStatus& status : *statuses) {
+    if (status.state() != coordinator::kStateLost) *response.add_workers() = status.description();
+    *response.add_statuses() = std::move(status);
+  }
+  return response;
+}
+
 }  // namespace
 
 int WorkersCommand(const CliOptions& options, Interrupt& interrupt) {
-  absl::StatusOr<v1::ListWorkersResponse> response = DescribeWorkers(options, interrupt);
+  const bool listed =
+      !options.workers.empty() || !options.hostfile.empty() || !options.workers_dns.empty();
+  absl::StatusOr<v1::ListWorkersResponse> response =
+      listed && options.coordinator.empty() ? FromListedWorkers(options)
+                                            : DescribeWorkers(options, interrupt);
   if (!response.ok()) {
     std::cerr << "parlab: " << response.status().message() << "\n";
     return kExitUsage;
   }
+  // A local worker (or an older coordinator) gives descriptions only: they answered just now.
+  if (response->statuses_size() == 0) {
+    for (const v1::WorkerDescription& worker : response->workers()) {
+      v1::WorkerStatus* status = response->add_statuses();
+      *status->mutable_description() = worker;
+      status->set_state(coordinator::kStateIdle);
+      status->set_last_seen_unix_ms(absl::ToUnixMillis(absl::Now()));
+      status->set_source(options.coordinator.empty() ? "local" : "list");
+    }
+  }
   if (options.format == "json") {
     PrintJson(*response);
   } else {
-    PrintText(*response);
+    PrintStatusTable(*response);
+    PrintDetails(*response);
+  }
+  for (const v1::WorkerStatus& status : response->statuses()) {
+    if (status.state() == coordinator::kStateLost) return kExitJobFailed;
   }
   return kExitOk;
 }

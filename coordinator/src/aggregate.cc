@@ -4,7 +4,9 @@
 #include <map>
 #include <tuple>
 
+#include "parlab/coordinator/auto_repeat.h"
 #include "parlab/coordinator/run_plan.h"
+#include "parlab/coordinator/shard.h"
 
 namespace parlab::coordinator {
 
@@ -66,12 +68,29 @@ std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& sample
   aggregates.mean_ci = summary.mean_ci;
   for (size_t position : summary.outliers) aggregates.outliers.push_back(indices[position]);
   aggregates.warnings = stats::SampleWarnings(measured, summary);
+  std::vector<int64_t> tasks;
+  for (const v1::Sample& sample : samples) {
+    if (!sample.warmup() && sample.tasks() > 0) {
+      tasks.push_back(static_cast<int64_t>(sample.tasks()));
+    }
+  }
+  if (!tasks.empty() && aggregates.median_wall_ns > 0) {
+    aggregates.tasks_per_s = Median(tasks) / (aggregates.median_wall_ns / 1e9);
+  }
   return aggregates;
 }
 
 std::vector<ResultRow> Aggregate(const v1::Plan& plan,
                                  const std::vector<v1::WorkerDescription>& workers,
                                  const std::vector<v1::JobResult>& results) {
+  // Shard mode: the shards' rows plus one cluster row per job (shard.h), aggregated alike.
+  if (std::vector<v1::JobResult> cluster = ClusterResults(results); !cluster.empty()) {
+    std::vector<v1::WorkerDescription> with_cluster = workers;
+    with_cluster.push_back(ClusterDescription(workers));
+    std::vector<v1::JobResult> all = results;
+    all.insert(all.end(), cluster.begin(), cluster.end());
+    return Aggregate(plan, with_cluster, all);
+  }
   std::map<std::string, size_t> worker_rank;
   std::map<std::string, const v1::WorkerDescription*> worker_by_address;
   for (size_t i = 0; i < workers.size(); ++i) {
@@ -93,10 +112,22 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
     }
     row.model = result.model();
     row.concurrency = result.concurrency();
+    row.sweep_value = result.sweep_value();
+    row.shard_index = result.shard_index();
+    row.shard_count = result.shard_count();
+    row.rerun = result.rerun();
     row.status = result.status();
     row.error = result.error();
     row.samples.assign(result.samples().begin(), result.samples().end());
     if (row.status == v1::JOB_STATUS_OK) row.aggregates = AggregateSamples(row.samples);
+    if (row.aggregates.has_value() && plan.target_cv() > 0) {
+      std::optional<std::string> missed =
+          TargetCvMissed(MeasuredWalls(row.samples), plan.target_cv());
+      row.aggregates->target_cv_met = !missed.has_value();
+      if (missed.has_value()) {
+        row.aggregates->warnings.push_back({stats::WarningCode::kHighVariation, *missed});
+      }
+    }
     rows.push_back(std::move(row));
   }
 
@@ -105,20 +136,25 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
     auto it = ranks.find(key);
     return it == ranks.end() ? ranks.size() : it->second;
   };
+  std::map<std::string, size_t> sweep_rank;
+  for (int i = 0; i < plan.sweep().values_size(); ++i) sweep_rank.emplace(plan.sweep().values(i), i);
   std::stable_sort(rows.begin(), rows.end(), [&](const ResultRow& a, const ResultRow& b) {
-    return std::make_tuple(rank(worker_rank, a.worker), rank(model_rank, a.model), a.concurrency) <
-           std::make_tuple(rank(worker_rank, b.worker), rank(model_rank, b.model), b.concurrency);
+    return std::make_tuple(rank(worker_rank, a.worker), rank(model_rank, a.model), a.concurrency,
+                           rank(sweep_rank, a.sweep_value)) <
+           std::make_tuple(rank(worker_rank, b.worker), rank(model_rank, b.model), b.concurrency,
+                           rank(sweep_rank, b.sweep_value));
   });
 
-  std::map<std::string, const ResultRow*> baseline_by_worker;
+  // The baseline of a row: `sequential` on the same machine at the same sweep point.
+  std::map<std::pair<std::string, std::string>, const ResultRow*> baseline_by_worker;
   for (const ResultRow& row : rows) {
     if (row.model == kBaselineModel && row.concurrency == 1 && row.aggregates.has_value() &&
         row.aggregates->median_wall_ns > 0) {
-      baseline_by_worker.emplace(row.worker, &row);
+      baseline_by_worker.emplace(std::make_pair(row.worker, row.sweep_value), &row);
     }
   }
   for (ResultRow& row : rows) {
-    auto baseline = baseline_by_worker.find(row.worker);
+    auto baseline = baseline_by_worker.find({row.worker, row.sweep_value});
     if (!row.aggregates.has_value() || baseline == baseline_by_worker.end() ||
         row.aggregates->median_wall_ns <= 0) {
       continue;
@@ -139,15 +175,16 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
   }
 
   // Amdahl per machine x model, over that model's rows with a speedup.
-  std::map<std::pair<std::string, std::string>, std::vector<stats::ScalingPoint>> points;
+  std::map<std::tuple<std::string, std::string, std::string>, std::vector<stats::ScalingPoint>>
+      points;  // by machine x model x sweep point
   for (const ResultRow& row : rows) {
     if (row.aggregates.has_value() && row.aggregates->speedup.has_value()) {
-      points[{row.worker, row.model}].push_back(
+      points[{row.worker, row.model, row.sweep_value}].push_back(
           {static_cast<double>(ParallelUnits(row)), *row.aggregates->speedup});
     }
   }
   for (ResultRow& row : rows) {
-    auto model_points = points.find({row.worker, row.model});
+    auto model_points = points.find({row.worker, row.model, row.sweep_value});
     if (row.aggregates.has_value() && model_points != points.end()) {
       row.aggregates->amdahl = stats::FitAmdahl(model_points->second);
     }

@@ -4,8 +4,10 @@
 #include <map>
 #include <vector>
 
+#include "metg_json.h"
 #include "nlohmann/json.hpp"
 #include "parlab/coordinator/reporter.h"
+#include "report_format.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -17,14 +19,21 @@ Json PlanJson(const v1::Plan& plan) {
   std::map<std::string, std::string> sorted(plan.workload().params().begin(),
                                             plan.workload().params().end());
   for (const auto& [key, value] : sorted) params[key] = value;
-  return Json{
+  Json json{
       {"name", plan.name()},
       {"description", plan.description()},
       {"workload", {{"kind", plan.workload().kind()}, {"params", params}}},
       {"models", std::vector<std::string>(plan.models().begin(), plan.models().end())},
       {"concurrency", std::vector<int>(plan.concurrency().begin(), plan.concurrency().end())},
       {"repetitions", plan.repetitions()},
-      {"warmup", plan.warmup()}};
+      {"warmup", plan.warmup()},
+      {"affinity", plan.affinity().empty() ? "none" : plan.affinity()}};
+  if (!plan.sweep().param().empty()) {
+    json["sweep"] = {{"param", plan.sweep().param()},
+                     {"values", std::vector<std::string>(plan.sweep().values().begin(),
+                                                         plan.sweep().values().end())}};
+  }
+  return json;
 }
 
 Json MachineJson(const v1::WorkerDescription& worker) {
@@ -35,10 +44,35 @@ Json MachineJson(const v1::WorkerDescription& worker) {
                       {"version", model.version()},
                       {"max_concurrency", model.max_concurrency()}});
   }
-  return Json{{"worker", worker.address()},           {"hostname", m.hostname()},
-              {"cpu_model", m.cpu_model()},           {"logical_cores", m.logical_cores()},
-              {"memory_bytes", m.memory_bytes()},     {"kernel", m.kernel()},
-              {"parlab_version", m.parlab_version()}, {"models", models}};
+  Json json{{"worker", worker.address()},           {"hostname", m.hostname()},
+            {"cpu_model", m.cpu_model()},           {"logical_cores", m.logical_cores()},
+            {"memory_bytes", m.memory_bytes()},     {"kernel", m.kernel()},
+            {"parlab_version", m.parlab_version()}, {"models", models}};
+  // Topology and state (hwloc, cpufreq, loadavg): added fields, so older readers still work.
+  Json caches = Json::array();
+  for (const v1::CacheInfo& cache : m.caches()) {
+    caches.push_back({{"level", cache.level()},
+                      {"type", cache.type()},
+                      {"size_bytes", cache.size_bytes()},
+                      {"count", cache.count()}});
+  }
+  json["os"] = m.os();
+  json["compiler"] = m.compiler();
+  json["packages"] = m.packages();
+  json["cores"] = m.cores();
+  json["pus"] = m.pus();
+  json["numa_nodes"] = m.numa_nodes();
+  json["smt"] = m.smt();
+  json["caches"] = caches;
+  json["governor"] = m.governor();
+  json["mhz"] = m.mhz();
+  json["load_avg"] = {m.load_avg_1m(), m.load_avg_5m(), m.load_avg_15m()};
+  json["warnings"] = std::vector<std::string>(m.warnings().begin(), m.warnings().end());
+  Json labels = Json::object();
+  std::map<std::string, std::string> sorted(worker.labels().begin(), worker.labels().end());
+  for (const auto& [key, value] : sorted) labels[key] = value;
+  json["labels"] = labels;
+  return json;
 }
 
 // Workload-defined figures (Sample.metrics) sorted by name; absent when the workload has none.
@@ -46,23 +80,6 @@ Json MetricsJson(const std::map<std::string, double>& metrics) {
   Json out = Json::object();
   for (const auto& [name, value] : metrics) out[name] = value;
   return out;
-}
-
-// The median of each metric over the measured samples that report it (mean of the middle two
-// for an even count, like median_wall_ns).
-std::map<std::string, double> MedianMetrics(const std::vector<v1::Sample>& samples) {
-  std::map<std::string, std::vector<double>> values;
-  for (const v1::Sample& s : samples) {
-    if (s.warmup()) continue;
-    for (const auto& [name, value] : s.metrics()) values[name].push_back(value);
-  }
-  std::map<std::string, double> medians;
-  for (auto& [name, v] : values) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    medians[name] = n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  }
-  return medians;
 }
 
 Json SampleJson(const v1::Sample& s) {
@@ -74,6 +91,7 @@ Json SampleJson(const v1::Sample& s) {
               {"voluntary_ctx_switches", s.voluntary_ctx_switches()},
               {"involuntary_ctx_switches", s.involuntary_ctx_switches()},
               {"max_rss_kib", s.max_rss_kib()},
+              {"children_max_rss_kib", s.children_max_rss_kib()},
               {"tasks", s.tasks()}};
   if (!s.metrics().empty()) {
     json["metrics"] = MetricsJson({s.metrics().begin(), s.metrics().end()});
@@ -126,15 +144,15 @@ Json RowJson(const ResultRow& row) {
     if (std::map<std::string, double> medians = MedianMetrics(row.samples); !medians.empty()) {
       aggregates["median_metrics"] = MetricsJson(medians);
     }
+    // Plans with target_cv: whether the CV got there (measured_samples: repetitions run).
+    if (a.target_cv_met.has_value()) aggregates["target_cv_met"] = *a.target_cv_met;
   }
-  return Json{{"machine", row.machine},
-              {"worker", row.worker},
-              {"model", row.model},
-              {"concurrency", row.concurrency},
-              {"status", StatusName(row.status)},
-              {"error", row.error},
-              {"samples", samples},
-              {"aggregates", aggregates}};
+  Json json{{"machine", row.machine},       {"worker", row.worker},
+            {"model", row.model},           {"concurrency", row.concurrency},
+            {"status", StatusName(row.status)}, {"error", row.error},
+            {"samples", samples},           {"aggregates", aggregates}};
+  if (std::string sweep = SweepValueOf(row); !sweep.empty()) json["sweep_value"] = sweep;
+  return json;
 }
 
 }  // namespace
@@ -156,6 +174,8 @@ void JsonReporter::Finalize() {
       {"machines", machines},
       {"results", results},
       {"summary", {{"jobs_ok", ok}, {"jobs_failed", static_cast<int>(rows_.size()) - ok}}}};
+  // METG(50%) of a granularity sweep (metg.h); absent from runs without a sweep.
+  if (AnyRowSwept(rows_)) document["metg"] = MetgToJson(rows_);
   // Worker error texts may be cut mid-character: replace bad UTF-8 rather than throw.
   out_ << document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   out_.flush();

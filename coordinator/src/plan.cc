@@ -1,5 +1,6 @@
 #include "parlab/coordinator/plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
@@ -19,10 +21,13 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr const char* kTopLevelKeys[] = {"name",        "description", "workload", "models",
-                                         "concurrency", "repetitions", "warmup",
-                                         "order"};
+constexpr const char* kTopLevelKeys[] = {
+    "name",   "description", "workload", "models",    "concurrency",     "repetitions",
+    "warmup", "order",       "affinity", "target_cv", "max_repetitions", "time_budget_s",
+    "sweep",  "mode",        "select"};
 constexpr const char* kWorkloadKeys[] = {"kind", "params"};
+constexpr const char* kSweepKeys[] = {"param", "values"};
+constexpr const char* kAffinities[] = {"none", "compact", "scatter"};
 
 // A value as it appears in the file, shortened so a huge array cannot flood the message.
 std::string Show(const Json& value) {
@@ -70,6 +75,13 @@ absl::StatusOr<int32_t> GetInt32(const Json& value, absl::string_view field) {
     return Invalid(field, absl::StrCat("out of range, got ", Show(value)));
   }
   return static_cast<int32_t>(as_double);
+}
+
+// Any finite JSON number.
+absl::StatusOr<double> GetNumber(const Json& value, absl::string_view field) {
+  if (!value.is_number())
+    return Invalid(field, absl::StrCat("must be a number, got ", Show(value)));
+  return value.get<double>();
 }
 
 // Workload params travel as strings; integers print without a trailing ".0".
@@ -130,6 +142,186 @@ absl::Status ParseConcurrency(const Json& value, v1::Plan* plan) {
     PARLAB_ASSIGN_OR_RETURN(int32_t level,
                             GetInt32(value[i], absl::StrCat("plan.concurrency[", i, "]")));
     plan->add_concurrency(level);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseSweep(const Json& value, v1::Plan* plan) {
+  if (!value.is_object()) {
+    return Invalid("plan.sweep", absl::StrCat("must be an object like {\"param\": \"to\", "
+                                              "\"values\": [16000, 8000]}, got ",
+                                              Show(value)));
+  }
+  PARLAB_RETURN_IF_ERROR(CheckKnownKeys(value, "plan.sweep", kSweepKeys));
+  v1::GranularitySweep* sweep = plan->mutable_sweep();
+  if (!value.contains("param")) return Invalid("plan.sweep.param", "required field is missing");
+  PARLAB_ASSIGN_OR_RETURN(*sweep->mutable_param(), GetString(value["param"], "plan.sweep.param"));
+  if (!value.contains("values")) return Invalid("plan.sweep.values", "required field is missing");
+  const Json& values = value["values"];
+  if (!values.is_array()) {
+    return Invalid("plan.sweep.values", absl::StrCat("must be an array, got ", Show(values)));
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    PARLAB_ASSIGN_OR_RETURN(std::string text,
+                            ParamToString(values[i], absl::StrCat("plan.sweep.values[", i, "]")));
+    sweep->add_values(std::move(text));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseSelect(const Json& value, v1::Plan* plan) {
+  if (!value.is_object()) {
+    return Invalid("plan.select",
+                   absl::StrCat("must be an object of label values like {\"rack\": \"a\"}, got ",
+                                Show(value)));
+  }
+  for (const auto& [key, label] : value.items()) {
+    PARLAB_ASSIGN_OR_RETURN(std::string text, GetString(label, absl::StrCat("plan.select.", key)));
+    (*plan->mutable_select())[key] = std::move(text);
+  }
+  return absl::OkStatus();
+}
+
+// Affinity, automatic repetitions, sweep, mode and worker selection (the optional run fields).
+absl::Status ParseRunFields(const Json& root, v1::Plan* plan) {
+  if (root.contains("affinity")) {
+    PARLAB_ASSIGN_OR_RETURN(*plan->mutable_affinity(),
+                            GetString(root["affinity"], "plan.affinity"));
+  }
+  if (root.contains("target_cv")) {
+    PARLAB_ASSIGN_OR_RETURN(double target_cv, GetNumber(root["target_cv"], "plan.target_cv"));
+    // In the proto 0 means "off"; a plan that writes the field asks for a real target.
+    if (!(target_cv > 0)) {
+      return Invalid("plan.target_cv", absl::StrCat("must be > 0 and < 1 (0.02 = 2%), got ",
+                                                    Show(root["target_cv"])));
+    }
+    plan->set_target_cv(target_cv);
+  }
+  if (root.contains("max_repetitions")) {
+    PARLAB_ASSIGN_OR_RETURN(int32_t max_repetitions,
+                            GetInt32(root["max_repetitions"], "plan.max_repetitions"));
+    if (max_repetitions < 1) {
+      return Invalid("plan.max_repetitions",
+                     absl::StrCat("must be >= plan.repetitions (", plan->repetitions(), "), got ",
+                                  max_repetitions));
+    }
+    plan->set_max_repetitions(max_repetitions);
+  }
+  if (root.contains("time_budget_s")) {
+    PARLAB_ASSIGN_OR_RETURN(double budget, GetNumber(root["time_budget_s"], "plan.time_budget_s"));
+    plan->set_time_budget_s(budget);
+  }
+  if (root.contains("sweep")) PARLAB_RETURN_IF_ERROR(ParseSweep(root["sweep"], plan));
+  if (root.contains("mode")) {
+    PARLAB_ASSIGN_OR_RETURN(std::string mode, GetString(root["mode"], "plan.mode"));
+    if (mode == "broadcast") {
+      plan->set_mode(v1::RUN_MODE_BROADCAST);
+    } else if (mode == "shard") {
+      plan->set_mode(v1::RUN_MODE_SHARD);
+    } else {
+      return Invalid("plan.mode",
+                     absl::StrCat("must be \"broadcast\" or \"shard\", got \"", mode, "\""));
+    }
+  }
+  if (root.contains("select")) PARLAB_RETURN_IF_ERROR(ParseSelect(root["select"], plan));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAffinity(const v1::Plan& plan) {
+  if (plan.affinity().empty()) return absl::OkStatus();
+  for (const char* known : kAffinities) {
+    if (plan.affinity() == known) return absl::OkStatus();
+  }
+  return Invalid(
+      "plan.affinity",
+      absl::StrCat("must be \"none\", \"compact\" or \"scatter\", got \"", plan.affinity(), "\""));
+}
+
+absl::Status ValidateRepetitionFields(const v1::Plan& plan) {
+  const double target_cv = plan.target_cv();
+  if (std::isnan(target_cv) || target_cv < 0 || target_cv >= 1) {
+    return Invalid("plan.target_cv",
+                   absl::StrCat("must be > 0 and < 1 (0.02 = 2%), got ", target_cv));
+  }
+  if (!std::isfinite(plan.time_budget_s()) || plan.time_budget_s() < 0) {
+    return Invalid("plan.time_budget_s",
+                   absl::StrCat("must be >= 0 (0: no limit), got ", plan.time_budget_s()));
+  }
+  if (target_cv == 0) {
+    // Both only shape automatic repetitions; without a target they would silently do nothing.
+    if (plan.max_repetitions() != 0) {
+      return Invalid("plan.max_repetitions", absl::StrCat("needs plan.target_cv (got ",
+                                                          plan.max_repetitions(), " without)"));
+    }
+    if (plan.time_budget_s() != 0) {
+      return Invalid("plan.time_budget_s",
+                     absl::StrCat("needs plan.target_cv (got ", plan.time_budget_s(), " without)"));
+    }
+    return absl::OkStatus();
+  }
+  if (plan.max_repetitions() != 0 && plan.max_repetitions() < plan.repetitions()) {
+    return Invalid("plan.max_repetitions",
+                   absl::StrCat("must be >= plan.repetitions (", plan.repetitions(), "), got ",
+                                plan.max_repetitions()));
+  }
+  if (plan.order() == v1::REPETITION_ORDER_GROUPED) {
+    // Grouped order measures every repetition in one runner before the CV is known.
+    return Invalid("plan.target_cv",
+                   "automatic repetitions need interleaved order, got \"order\": \"grouped\"");
+  }
+  if (plan.mode() == v1::RUN_MODE_SHARD) {
+    // A shard's CV says little about the plan's; shard mode runs its rounds as planned.
+    return Invalid("plan.target_cv",
+                   "automatic repetitions need broadcast mode, got \"mode\": \"shard\"");
+  }
+  return absl::OkStatus();
+}
+
+// Every sweep value must make a valid workload: the param must exist and each value must be
+// one the workload accepts (primes.sieve rejects "to" <= "from").
+absl::Status ValidateSweep(const v1::Plan& plan) {
+  if (!plan.has_sweep()) return absl::OkStatus();
+  const v1::GranularitySweep& sweep = plan.sweep();
+  if (sweep.param().empty()) {
+    return Invalid("plan.sweep.param", "must name a workload parameter, got \"\"");
+  }
+  if (sweep.values().empty())
+    return Invalid("plan.sweep.values", "must list at least one value, got []");
+  std::map<std::string, int> seen;
+  for (int i = 0; i < sweep.values_size(); ++i) {
+    const std::string& value = sweep.values(i);
+    std::string field = absl::StrCat("plan.sweep.values[", i, "]");
+    auto [it, inserted] = seen.emplace(value, i);
+    if (!inserted) {
+      return Invalid(field, absl::StrCat("duplicate value \"", value, "\" (also plan.sweep.values[",
+                                         it->second, "])"));
+    }
+    v1::WorkloadSpec spec = plan.workload();
+    (*spec.mutable_params())[sweep.param()] = value;
+    absl::Status valid = workloads::ValidateWorkloadSpec(spec);
+    if (valid.ok()) continue;
+    // The workload names an unknown parameter as "plan.workload.PARAM: unknown parameter ...".
+    const std::string unknown =
+        absl::StrCat("plan.workload.", sweep.param(), ": unknown parameter");
+    if (absl::StartsWith(valid.message(), unknown)) {
+      const size_t known = valid.message().find(" (valid");
+      return Invalid(
+          "plan.sweep.param",
+          absl::StrCat("\"", sweep.param(), "\" is not a parameter of ", plan.workload().kind(),
+                       known == absl::string_view::npos ? "" : valid.message().substr(known)));
+    }
+    return Invalid(field, absl::StrCat(sweep.param(), " = ", value, ": ", valid.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSelect(const v1::Plan& plan) {
+  if (!v1::RunMode_IsValid(plan.mode())) {
+    return Invalid("plan.mode", absl::StrCat("must be broadcast (1) or shard (2), got ",
+                                             static_cast<int>(plan.mode())));
+  }
+  for (const auto& [key, value] : plan.select()) {
+    if (key.empty()) return Invalid("plan.select", "label keys must not be empty");
   }
   return absl::OkStatus();
 }
@@ -205,6 +397,10 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text) {
                      absl::StrCat("must be \"interleaved\" or \"grouped\", got \"", order, "\""));
     }
   }
+  PARLAB_RETURN_IF_ERROR(ParseRunFields(root, &plan));
+  if (plan.target_cv() > 0 && plan.max_repetitions() == 0) {
+    plan.set_max_repetitions(std::max(kDefaultMaxRepetitions, plan.repetitions()));
+  }
   PARLAB_RETURN_IF_ERROR(ValidatePlan(plan));
   return plan;
 }
@@ -261,7 +457,11 @@ absl::Status ValidatePlan(const v1::Plan& plan) {
   if (plan.workload().kind().empty()) {
     return Invalid("plan.workload.kind", "must name a workload, got \"\"");
   }
-  return workloads::ValidateWorkloadSpec(plan.workload());
+  PARLAB_RETURN_IF_ERROR(workloads::ValidateWorkloadSpec(plan.workload()));
+  PARLAB_RETURN_IF_ERROR(ValidateAffinity(plan));
+  PARLAB_RETURN_IF_ERROR(ValidateRepetitionFields(plan));
+  PARLAB_RETURN_IF_ERROR(ValidateSweep(plan));
+  return ValidateSelect(plan);
 }
 
 }  // namespace parlab::coordinator

@@ -8,9 +8,12 @@ namespace parlab::coordinator {
 absl::StatusOr<std::unique_ptr<Reporter>> MakeReporter(absl::string_view format,
                                                        std::ostream& out) {
   if (format == "table") return std::make_unique<TableReporter>(out);
+  if (format == "markdown") return std::make_unique<MarkdownReporter>(out);
+  if (format == "csv") return std::make_unique<CsvReporter>(out);
   if (format == "json") return std::make_unique<JsonReporter>(out);
-  return absl::InvalidArgumentError(
-      absl::StrCat("--format: must be table or json, got \"", format, "\""));
+  if (format == "gbench-json") return std::make_unique<GbenchJsonReporter>(out);
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--format: must be table, markdown, csv, json or gbench-json, got \"", format, "\""));
 }
 
 std::string FormatNanos(double ns) {

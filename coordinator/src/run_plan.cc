@@ -14,7 +14,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "parlab/common/status_macros.h"
+#include "parlab/coordinator/auto_repeat.h"
+#include "parlab/coordinator/discovery.h"
+#include "parlab/coordinator/liveness.h"
 #include "parlab/coordinator/plan.h"
+#include "parlab/coordinator/shard.h"
+#include "parlab/coordinator/worker_lock.h"
+#include "parlab/coordinator/run_totals.h"
 #include "parlab/coordinator/worker_client.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
@@ -46,6 +52,7 @@ v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker) {
   result.set_job_id(job.job_id());
   result.set_model(job.model());
   result.set_concurrency(job.concurrency());
+  result.set_sweep_value(job.sweep_value());
   result.set_machine(worker.description.machine().hostname());
   result.set_worker_address(worker.address);
   return result;
@@ -67,10 +74,27 @@ struct Round {
 // Runs one job over the streaming RPC. Never fails: every outcome is a JobResult.
 v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCanceller* canceller,
                         Emitter& emitter, const Round* round = nullptr) {
+  // A lost worker gets no more jobs (docs/cluster.md); a live one runs one job at a time,
+  // whichever run of this process it comes from (worker_lock.h).
+  if (std::optional<std::string> lost = worker.health->lost_reason()) {
+    v1::JobResult result = ResultShell(job, worker);
+    result.set_status(v1::JOB_STATUS_FAILED);
+    result.set_error(*lost);
+    return result;
+  }
+  std::optional<WorkerLease> lease = WorkerLocks::Global().Acquire(worker.address, canceller);
+  if (!lease.has_value()) {
+    v1::JobResult result = ResultShell(job, worker);
+    result.set_status(v1::JOB_STATUS_CANCELLED);
+    result.set_error("cancelled while waiting for the worker");
+    return result;
+  }
   v1::RunEvent started;
   started.mutable_job_started()->set_worker(worker.address);
+  started.mutable_job_started()->set_shard_index(job.shard_index());
   started.mutable_job_started()->set_model(job.model());
   started.mutable_job_started()->set_concurrency(job.concurrency());
+  started.mutable_job_started()->set_sweep_value(job.sweep_value());
   emitter.Emit(started);
 
   v1::JobResult shell = ResultShell(job, worker);
@@ -84,6 +108,7 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
   v1::RunJobRequest request;
   *request.mutable_job() = job;
   std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = worker.stub->RunJob(&context, request);
+  LivenessWatch watch(worker, &context);  // a cut link answers nothing: give up after a timeout
   std::vector<v1::Sample> streamed;
   std::optional<v1::JobResult> reported;
   v1::JobEvent event;
@@ -107,6 +132,7 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
     }
   }
   grpc::Status status = reader->Finish();
+  watch.Stop();
 
   v1::JobResult result = shell;
   if (reported.has_value()) {
@@ -115,6 +141,7 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
     result.set_job_id(job.job_id());
     result.set_model(job.model());
     result.set_concurrency(job.concurrency());
+    result.set_sweep_value(job.sweep_value());
     if (result.machine().empty()) result.set_machine(shell.machine());
     result.set_worker_address(worker.address);
   }
@@ -128,6 +155,17 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
     result.set_error(cancelled ? "cancelled"
                                : absl::StrCat("worker ", worker.address,
                                               ": RunJob failed: ", FromGrpc(status).ToString()));
+    bool first = false;
+    if (std::optional<std::string> lost =
+            cancelled ? std::nullopt : JudgeLoss(worker, watch, status, &first)) {
+      result.set_error(*lost);
+      if (first) {
+        v1::RunEvent lost_event;
+        lost_event.mutable_worker_lost()->set_worker(worker.address);
+        lost_event.mutable_worker_lost()->set_reason(*lost);
+        emitter.Emit(lost_event);
+      }
+    }
   } else if (result.status() == v1::JOB_STATUS_UNSPECIFIED) {
     result.set_status(v1::JOB_STATUS_FAILED);
     if (result.error().empty()) result.set_error("worker reported no job status");
@@ -185,36 +223,55 @@ void MergeRound(const v1::JobResult& round_result, int round, v1::JobResult& mer
 // Interleaved order (the default): `repetitions` rounds; each round runs every job once with
 // one measured repetition after its warm-ups, in a fresh runner, in an order shuffled per round
 // (seeded by the round number, so a plan always runs in the same order). A job that failed is
-// not run again; the samples it measured before are kept.
+// not run again; the samples it measured before are kept. With target_cv, more rounds follow
+// for the jobs whose CV is still above it (auto_repeat.h: JobsForNextRound).
 std::vector<v1::JobResult> RunInterleaved(const v1::Plan& plan, const std::vector<PlannedJob>& jobs,
                                           const ConnectedWorker& worker, RunCanceller* canceller,
                                           Emitter& emitter) {
+  const absl::Time start = absl::Now();
+  const AutoRepeat rule = AutoRepeatOf(plan);
   std::vector<v1::JobResult> merged;
+  std::vector<JobRounds> states(jobs.size());
+  std::vector<int> rounds_run(jobs.size(), 0);
   for (const PlannedJob& planned : jobs) {
     merged.push_back(planned.skip_reason.empty() ? ResultShell(planned.job, worker)
                                                  : SkippedResult(planned, worker));
     if (planned.skip_reason.empty()) merged.back().set_status(v1::JOB_STATUS_OK);
   }
-  std::vector<size_t> order(jobs.size());
-  std::iota(order.begin(), order.end(), 0);
-  const int rounds = plan.repetitions();
-  for (int round = 0; round < rounds; ++round) {
+  for (int round = 0;; ++round) {
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      states[i].ok = merged[i].status() == v1::JOB_STATUS_OK &&
+                     CountMeasured(merged[i]) == rounds_run[i];
+    }
+    std::vector<size_t> order = JobsForNextRound(states, round, absl::Now() - start, rule);
+    if (order.empty() || (canceller != nullptr && canceller->cancelled())) break;
     std::mt19937 shuffle_seed(static_cast<uint32_t>(round));
     std::shuffle(order.begin(), order.end(), shuffle_seed);
+    // Progress counts against the plan's rounds, then against the most auto-repeat may add.
+    const Round where{round, round < rule.repetitions ? rule.repetitions : rule.max_repetitions};
     for (size_t i : order) {
       if (canceller != nullptr && canceller->cancelled()) break;
       if (merged[i].status() != v1::JOB_STATUS_OK) continue;
       v1::Job job = jobs[i].job;
       job.set_job_id(absl::StrCat(job.job_id(), "#", round + 1));
       job.set_repetitions(1);
-      const Round where{round, rounds};
+      ++rounds_run[i];
       MergeRound(RunOneJob(worker, job, canceller, emitter, &where), round, merged[i]);
+      for (const v1::Sample& sample : merged[i].samples()) {
+        if (!sample.warmup() && sample.index() == round) {
+          states[i].walls.push_back(static_cast<double>(sample.wall_ns()));
+        }
+      }
     }
   }
-  for (v1::JobResult& result : merged) {
-    if (result.status() == v1::JOB_STATUS_OK && CountMeasured(result) != rounds) {
+  for (size_t i = 0; i < merged.size(); ++i) {
+    v1::JobResult& result = merged[i];
+    // A job that stopped early because it met its target has fewer rounds, but never fewer
+    // than the plan's `repetitions`.
+    const int expected = std::max(rounds_run[i], rule.repetitions);
+    if (result.status() == v1::JOB_STATUS_OK && CountMeasured(result) != expected) {
       result.set_status(v1::JOB_STATUS_CANCELLED);
-      result.set_error(absl::StrCat("cancelled after ", CountMeasured(result), " of ", rounds,
+      result.set_error(absl::StrCat("cancelled after ", CountMeasured(result), " of ", expected,
                                     " repetitions"));
     }
     EmitResult(result, emitter);
@@ -258,13 +315,24 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
   PARLAB_ASSIGN_OR_RETURN(
       std::vector<ConnectedWorker> workers,
       ConnectWorkers(worker_addresses, options.connect_timeout, options.canceller));
+  // Cluster: plan.select keeps the labelled workers; shard mode splits the tasks over them.
+  PARLAB_RETURN_IF_ERROR(KeepSelected(plan.select(), workers));
+  for (ConnectedWorker& worker : workers) worker.health->timeout = options.heartbeat_timeout;
   for (const ConnectedWorker& worker : workers) {
     PARLAB_RETURN_IF_ERROR(CheckWorkerHasPlan(plan, worker.description));
+  }
+  if (plan.mode() == v1::RUN_MODE_SHARD) {
+    PARLAB_RETURN_IF_ERROR(CheckShardable(plan, workers.size()));
   }
 
   RunOutcome outcome;
   outcome.run_id = options.run_id.empty() ? NewRunId() : options.run_id;
   Emitter emitter(on_event);
+  {
+    std::vector<v1::WorkerDescription> described;
+    for (const ConnectedWorker& worker : workers) described.push_back(worker.description);
+    emitter.Emit(RunStartedEvent(outcome.run_id, ComputeRunTotals(plan, described)));
+  }
   for (const ConnectedWorker& worker : workers) {
     outcome.workers.push_back(worker.description);
     v1::RunEvent event;
@@ -273,7 +341,15 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
   }
 
   std::vector<std::vector<v1::JobResult>> per_worker(workers.size());
-  {
+  if (plan.mode() == v1::RUN_MODE_SHARD) {
+    per_worker.assign(1, RunShards(
+        plan, workers, absl::StrCat(outcome.run_id, "/"), options.canceller,
+        [&](const ConnectedWorker& worker, const v1::Job& job, int round, int rounds) {
+          const Round where{round, rounds};
+          return RunOneJob(worker, job, options.canceller, emitter, round < 0 ? nullptr : &where);
+        },
+        [&](const v1::JobResult& result) { EmitResult(result, emitter); }));
+  } else {
     std::vector<std::thread> threads;
     for (size_t i = 0; i < workers.size(); ++i) {
       threads.emplace_back([&, i] {

@@ -29,16 +29,27 @@ std::vector<PlannedJob> PlanJobs(const v1::Plan& plan, const v1::WorkerDescripti
     const int32_t max_concurrency = info == nullptr ? 0 : info->max_concurrency();
     std::vector<int32_t> levels(plan.concurrency().begin(), plan.concurrency().end());
     if (max_concurrency == 1) levels = {1};
-    for (int32_t level : levels) {
+    // A sweep runs every model x level once per value; without one, once (value "").
+    std::vector<std::string> points(plan.sweep().values().begin(), plan.sweep().values().end());
+    if (points.empty()) points.emplace_back();
+    for (size_t job_index = 0; job_index < levels.size() * points.size(); ++job_index) {
+      const int32_t level = levels[job_index / points.size()];
+      const std::string& point = points[job_index % points.size()];
       PlannedJob planned;
       v1::Job& job = planned.job;
       job.set_job_id(absl::StrCat(job_id_prefix, model, "@", level));
       job.set_plan_name(plan.name());
       *job.mutable_workload() = plan.workload();
+      if (!point.empty()) {
+        absl::StrAppend(job.mutable_job_id(), ":", plan.sweep().param(), "=", point);
+        (*job.mutable_workload()->mutable_params())[plan.sweep().param()] = point;
+        job.set_sweep_value(point);
+      }
       job.set_model(model);
       job.set_concurrency(level);
       job.set_repetitions(plan.repetitions());
       job.set_warmup(plan.warmup());
+      job.set_affinity(plan.affinity());
       if (max_concurrency > 1 && level > max_concurrency) {
         planned.skip_reason =
             absl::StrCat("model ", model, " supports concurrency <= ", max_concurrency,

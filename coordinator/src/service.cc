@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -11,9 +12,29 @@
 #include "parlab/coordinator/cancel.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/run_plan.h"
+#include "parlab/coordinator/store_recorder.h"
 #include "parlab/coordinator/worker_client.h"
 
 namespace parlab::coordinator {
+
+// service_store.cc: logs a store error and turns it into the status that ends the stream.
+grpc::Status StoreFailed(const StoreRecorder& recorder);
+
+namespace {
+
+RegistryOptions WithListed(RegistryOptions options, const std::vector<std::string>& workers) {
+  options.workers.insert(options.workers.end(), workers.begin(), workers.end());
+  return options;
+}
+
+}  // namespace
+
+CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
+                                               absl::Duration connect_timeout,
+                                               RegistryOptions discovery)
+    : workers_(std::move(workers)),
+      connect_timeout_(connect_timeout),
+      registry_(WithListed(std::move(discovery), workers_)) {}
 
 grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                                const v1::SubmitRunRequest* request,
@@ -21,11 +42,21 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   absl::Status valid = ValidatePlan(request->plan());
   if (!valid.ok()) return ToGrpc(valid);
   std::vector<std::string> workers(request->workers().begin(), request->workers().end());
-  if (workers.empty()) workers = workers_;
   if (workers.empty()) {
-    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                        "workers: the request names none and the coordinator has none "
-                        "(start it with --workers)");
+    // The registry's workers: every one not lost (a dead node must not stop the cluster).
+    std::vector<std::string> lost;
+    absl::StatusOr<std::vector<std::string>> known = registry_.RunnableAddresses(&lost);
+    if (!known.ok()) return ToGrpc(known.status());
+    workers = *std::move(known);
+    if (workers.empty()) {
+      return grpc::Status(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          lost.empty() ? "workers: the request names none and the coordinator has none "
+                         "(start it with --workers, --hostfile or --workers-dns, or start "
+                         "workers with --coordinator)"
+                       : absl::StrCat("workers: every worker the coordinator knows is lost: ",
+                                      absl::StrJoin(lost, ", ")));
+    }
   }
 
   // The sync API has no "client went away" callback: poll, and cancel the run's worker calls
@@ -43,35 +74,66 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   RunOptions options;
   options.connect_timeout = connect_timeout_;
   options.canceller = &canceller;
+  options.heartbeat_timeout = registry_.options().heartbeat_timeout;
+  // The store sees every event first, so a run is "finished" there before the client hears it.
+  options.run_id = NewRunId();
+  StoreRecorder recorder(store_.get(), options.run_id, request->plan(), [&]() -> std::string {
+    if (shutting_down_) return "incomplete";
+    return canceller.cancelled() ? "cancelled" : "finished";
+  });
   absl::StatusOr<RunOutcome> outcome =
       RunPlan(request->plan(), workers, options, [&](const v1::RunEvent& event) {
+        recorder.OnEvent(event);
         if (!writer->Write(event)) canceller.Cancel();
       });
   done.Notify();
   watcher.join();
   if (!outcome.ok()) return ToGrpc(outcome.status());
+  if (!recorder.status().ok()) return StoreFailed(recorder);
   return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorServiceImpl::ListWorkers(grpc::ServerContext* context,
                                                  const v1::ListWorkersRequest* request,
                                                  v1::ListWorkersResponse* response) {
-  absl::StatusOr<std::vector<v1::WorkerDescription>> workers =
-      DescribeWorkers(workers_, connect_timeout_);
-  if (!workers.ok()) return ToGrpc(workers.status());
-  for (v1::WorkerDescription& worker : *workers) *response->add_workers() = std::move(worker);
+  absl::StatusOr<std::vector<v1::WorkerStatus>> statuses = registry_.Statuses();
+  if (!statuses.ok()) return ToGrpc(statuses.status());
+  for (v1::WorkerStatus& status : *statuses) {
+    if (status.state() != kStateLost) *response->add_workers() = status.description();
+    *response->add_statuses() = std::move(status);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::RegisterWorker(grpc::ServerContext* context,
+                                                    const v1::RegisterWorkerRequest* request,
+                                                    v1::RegisterWorkerResponse* response) {
+  absl::Status registered = registry_.Register(request->description());
+  if (!registered.ok()) return ToGrpc(registered);
+  response->set_heartbeat_interval_ms(
+      absl::ToInt64Milliseconds(registry_.options().heartbeat_interval));
+  return grpc::Status::OK;
+}
+
+grpc::Status CoordinatorServiceImpl::Heartbeat(grpc::ServerContext* context,
+                                               const v1::HeartbeatRequest* request,
+                                               v1::HeartbeatResponse* response) {
+  response->set_known(registry_.Heartbeat(request->address(), request->busy()));
   return grpc::Status::OK;
 }
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
-    const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout) {
+    const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout,
+    RegistryOptions discovery, std::shared_ptr<ResultStore> store) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(
         absl::StrCat("--listen: must be HOST:PORT, got \"", listen, "\""));
   }
   grpc::EnableDefaultHealthCheckService(true);
-  auto service = std::make_unique<CoordinatorServiceImpl>(std::move(workers), connect_timeout);
+  auto service = std::make_unique<CoordinatorServiceImpl>(std::move(workers), connect_timeout,
+                                                          std::move(discovery));
+  service->set_store(std::move(store));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);

@@ -1,15 +1,16 @@
 // TableReporter: a header describing the plan and machines, then an aligned table; errors of
 // failed rows are listed under the table as numbered notes so the table stays narrow, followed
-// by the scaling fits and the statistics' warnings (as hyperfine prints them).
+// by the scaling fits and the statistics' and machines' warnings (as hyperfine prints them).
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "parlab/coordinator/metg.h"
 #include "parlab/coordinator/reporter.h"
+#include "report_format.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -19,11 +20,18 @@ struct Column {
   bool right_aligned;
 };
 
-const std::vector<Column>& Columns() {
-  static const std::vector<Column> columns = {
-      {"machine", false}, {"model", false},  {"conc", true},       {"median", true},
-      {"95% CI", true},   {"cv", true},      {"min", true},        {"max", true},
-      {"cpu", true},      {"speedup", true}, {"efficiency", true}, {"status", false}};
+// The fixed columns, plus the sweep's parameter after `conc` and one column per workload
+// metric before `status` when the rows have them.
+std::vector<Column> Columns(const std::optional<std::string>& sweep_title,
+                            const std::vector<std::string>& metrics) {
+  std::vector<Column> columns = {{"machine", false}, {"model", false}, {"conc", true}};
+  if (sweep_title.has_value()) columns.push_back({*sweep_title, true});
+  for (const char* title :
+       {"median", "95% CI", "cv", "min", "max", "cpu", "speedup", "efficiency"}) {
+    columns.push_back({title, true});
+  }
+  for (const std::string& metric : metrics) columns.push_back({metric, true});
+  columns.push_back({"status", false});
   return columns;
 }
 
@@ -32,49 +40,6 @@ size_t DisplayWidth(const std::string& text) {
   size_t width = 0;
   for (unsigned char c : text) width += (c & 0xC0) != 0x80 ? 1 : 0;
   return width;
-}
-
-// The larger distance from the estimate to its interval's ends: "±" then never understates.
-double HalfWidth(double value, const stats::Interval& ci) {
-  return std::max(value - ci.low, ci.high - value);
-}
-
-// "1.77 ± 0.05x": the uncertainty to one significant digit, the value to the same decimals
-// (at most 3); "1.00x" without an interval or when it is 0.
-std::string FormatSpeedup(double speedup, const std::optional<stats::Interval>& ci) {
-  double half = ci.has_value() ? HalfWidth(speedup, *ci) : 0;
-  if (!(half > 0)) return absl::StrFormat("%.2fx", speedup);
-  int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(half))), 0, 3);
-  return absl::StrFormat("%.*f ± %.*fx", decimals, speedup, decimals, half);
-}
-
-std::string FormatMedianInterval(const Aggregates& a) {
-  if (!a.median_ci.has_value()) return "-";
-  return absl::StrCat("± ", FormatNanos(HalfWidth(a.median_wall_ns, *a.median_ci)));
-}
-
-std::string Params(const v1::WorkloadSpec& spec) {
-  // Sorted, so the header reads the same on every run (proto maps have no order).
-  std::map<std::string, std::string> sorted(spec.params().begin(), spec.params().end());
-  return absl::StrJoin(sorted, ", ", absl::PairFormatter("="));
-}
-
-// The machine column: hostnames, unless two workers share one (then host@address).
-std::map<std::string, std::string> MachineLabels(
-    const std::vector<v1::WorkerDescription>& machines) {
-  std::map<std::string, int> per_host;
-  for (const auto& m : machines) per_host[m.machine().hostname()]++;
-  std::map<std::string, std::string> labels;
-  for (const auto& m : machines) {
-    const std::string& host = m.machine().hostname();
-    labels[m.address()] =
-        per_host[host] > 1 || host.empty() ? absl::StrCat(host, "@", m.address()) : host;
-  }
-  return labels;
-}
-
-std::string Count(int n, const std::string& noun) {
-  return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
 }
 
 // One line per machine x model with a fit: its Karp-Flatt values per level, then Amdahl's f.
@@ -89,6 +54,7 @@ void AddScaling(const std::string& machine, const ResultRow& row,
   const Aggregates& a = *row.aggregates;
   if (!a.amdahl.has_value()) return;
   std::string key = absl::StrCat(machine, " ", row.model);
+  if (!SweepValueOf(row).empty()) absl::StrAppend(&key, " ", SweepValueOf(row));
   if (lines.empty() || lines.back().key != key) lines.push_back({key, {}, a.amdahl});
   if (a.karp_flatt.has_value()) {
     lines.back().karp_flatt.push_back(
@@ -112,37 +78,40 @@ void PrintScaling(const std::vector<ScalingLine>& lines, std::ostream& out) {
 }  // namespace
 
 void TableReporter::Finalize() {
-  const v1::Plan& plan = context_.plan;
-  out_ << "plan " << plan.name() << ": " << plan.workload().kind() << " {"
-       << Params(plan.workload()) << "}, " << Count(plan.repetitions(), "repetition")
-       << (plan.order() == v1::REPETITION_ORDER_GROUPED
-               ? absl::StrCat(" (grouped) after ", Count(plan.warmup(), "warm-up"))
-               : absl::StrCat(" (interleaved), each after ", Count(plan.warmup(), "warm-up")))
-       << "\n";
+  out_ << PlanSummary(context_.plan) << "\n";
+  std::map<std::string, std::string> labels = MachineLabels(context_.machines);
+  std::vector<std::string> warnings;
   for (const v1::WorkerDescription& m : context_.machines) {
-    const v1::MachineInfo& info = m.machine();
-    out_ << "machine " << info.hostname() << " (" << m.address() << "): " << info.cpu_model()
-         << ", " << info.logical_cores() << " logical cores, "
-         << absl::StrFormat("%.1f GiB", static_cast<double>(info.memory_bytes()) / (1 << 30))
-         << ", " << info.kernel() << "\n";
+    out_ << "machine " << m.machine().hostname() << " (" << m.address()
+         << "): " << MachineSummary(m.machine()) << "\n";
+    for (const std::string& warning : m.machine().warnings()) {
+      warnings.push_back(absl::StrCat("Warning: machine ", labels[m.address()], ": ", warning,
+                                      "."));
+    }
   }
   out_ << "\n";
 
-  std::map<std::string, std::string> labels = MachineLabels(context_.machines);
+  const bool swept = AnyRowSwept(rows_);
+  const std::vector<std::string> metrics = MetricNames(rows_);
+  const std::vector<Column> columns =
+      Columns(swept ? std::optional<std::string>(SweepTitle(context_.plan)) : std::nullopt,
+              metrics);
   std::vector<std::vector<std::string>> cells;
   std::vector<std::string> notes;
-  std::vector<std::string> warnings;
   std::vector<ScalingLine> scaling;
   for (const ResultRow& row : rows_) {
-    auto label = labels.find(row.worker);
-    std::string machine = label != labels.end() ? label->second : row.machine;
+    std::string machine = RowMachine(labels, row);
+    std::string name = absl::StrCat(machine, " ", row.model, " x", row.concurrency);
+    if (!SweepValueOf(row).empty()) {
+      absl::StrAppend(&name, " ", SweepTitle(context_.plan), "=", SweepValueOf(row));
+    }
     std::string status = StatusName(row.status);
     if (!row.error.empty()) {
-      notes.push_back(absl::StrCat("[", notes.size() + 1, "] ", machine, " ", row.model, " x",
-                                   row.concurrency, ": ", row.error));
+      notes.push_back(absl::StrCat("[", notes.size() + 1, "] ", name, ": ", row.error));
       absl::StrAppend(&status, " [", notes.size(), "]");
     }
     std::vector<std::string> line = {machine, row.model, absl::StrCat(row.concurrency)};
+    if (swept) line.push_back(SweepValueOf(row).empty() ? "-" : SweepValueOf(row));
     if (row.aggregates.has_value()) {
       const Aggregates& a = *row.aggregates;
       line.push_back(FormatNanos(a.median_wall_ns));
@@ -153,19 +122,22 @@ void TableReporter::Finalize() {
       line.push_back(FormatNanos(a.median_cpu_ns));
       line.push_back(a.speedup ? FormatSpeedup(*a.speedup, a.speedup_ci) : "-");
       line.push_back(a.efficiency ? absl::StrFormat("%.0f%%", *a.efficiency * 100) : "-");
+      std::map<std::string, double> medians = MedianMetrics(row.samples);
+      for (const std::string& metric : metrics) {
+        auto value = medians.find(metric);
+        line.push_back(value != medians.end() ? FormatMetric(value->second) : "-");
+      }
       for (const stats::Warning& warning : a.warnings) {
-        warnings.push_back(absl::StrCat("Warning: ", machine, " ", row.model, " x",
-                                        row.concurrency, ": ", warning.message, "."));
+        warnings.push_back(absl::StrCat("Warning: ", name, ": ", warning.message, "."));
       }
       AddScaling(machine, row, scaling);
     } else {
-      line.insert(line.end(), 8, "-");
+      line.insert(line.end(), 8 + metrics.size(), "-");
     }
     line.push_back(status);
     cells.push_back(std::move(line));
   }
 
-  const std::vector<Column>& columns = Columns();
   std::vector<size_t> widths(columns.size());
   for (size_t c = 0; c < columns.size(); ++c) widths[c] = DisplayWidth(columns[c].title);
   for (const auto& line : cells) {
@@ -193,6 +165,7 @@ void TableReporter::Finalize() {
     for (const std::string& note : notes) out_ << note << "\n";
   }
   PrintScaling(scaling, out_);
+  WriteMetgSection(rows_, out_);  // METG of a granularity sweep (metg.h); nothing otherwise
   if (!warnings.empty()) {
     out_ << "\n";
     for (const std::string& warning : warnings) out_ << warning << "\n";

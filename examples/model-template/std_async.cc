@@ -25,7 +25,9 @@ struct TaskResult {
   parlab_error_t error;
 };
 
-TaskResult RunOne(const parlab_job_t* job, uint64_t index) {
+TaskResult RunOne(const parlab_job_t* job, uint64_t index, uint32_t unit) {
+  // Pin this thread where the plan's affinity puts unit `unit` (a no-op under "none").
+  if (job->bind_unit != nullptr) job->bind_unit(job, unit);
   TaskResult result{index, PARLAB_OK, {}};
   result.status = job->run_task(job, index, &result.error);  // blocking form: thread per task
   return result;
@@ -57,7 +59,10 @@ int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
       }
       if (pending.size() == job->concurrency) Collect(pending, status, error);
       if (status != PARLAB_OK) break;
-      pending.push_back(std::async(std::launch::async, RunOne, job, i));
+      // The window is FIFO: task i starts once task i - concurrency ended, so i % concurrency
+      // is a unit number no live thread holds.
+      const uint32_t unit = static_cast<uint32_t>(i % job->concurrency);
+      pending.push_back(std::async(std::launch::async, RunOne, job, i, unit));
     }
     while (!pending.empty()) Collect(pending, status, error);  // nothing outlives run()
   } catch (const std::exception& e) {

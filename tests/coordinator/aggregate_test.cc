@@ -215,5 +215,58 @@ TEST_F(AggregateTest, AFailedBaselineGivesNoSpeedup) {
   }
 }
 
+// A sweep: rows are keyed by sweep value too, and each row's baseline is `sequential` at the
+// same value.
+TEST(AggregateSweepTest, BaselineAtTheSameSweepValue) {
+  v1::Plan plan;
+  plan.add_models("sequential");
+  plan.add_models("threads");
+  plan.mutable_sweep()->set_param("to");
+  plan.mutable_sweep()->add_values("16000");
+  plan.mutable_sweep()->add_values("2000");
+  std::vector<v1::JobResult> results = {
+      MakeResult("a:1", "threads", 2, {MakeSample(50)}),
+      MakeResult("a:1", "threads", 2, {MakeSample(600)}),
+      MakeResult("a:1", "sequential", 1, {MakeSample(100)}),
+      MakeResult("a:1", "sequential", 1, {MakeSample(1000)})};
+  results[0].set_sweep_value("2000");
+  results[1].set_sweep_value("16000");
+  results[2].set_sweep_value("2000");
+  results[3].set_sweep_value("16000");
+  std::vector<ResultRow> rows = Aggregate(plan, {MakeWorker("a:1", "alpha", 2)}, results);
+  ASSERT_EQ(rows.size(), 4u);
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const ResultRow& row : rows) keys.emplace_back(row.model, row.sweep_value);
+  EXPECT_EQ(keys, (std::vector<std::pair<std::string, std::string>>{{"sequential", "16000"},
+                                                                    {"sequential", "2000"},
+                                                                    {"threads", "16000"},
+                                                                    {"threads", "2000"}}));
+  ASSERT_TRUE(rows[2].aggregates->speedup.has_value());
+  EXPECT_DOUBLE_EQ(*rows[2].aggregates->speedup, 1000.0 / 600.0);
+  EXPECT_DOUBLE_EQ(*rows[3].aggregates->speedup, 100.0 / 50.0);
+}
+
+TEST(AggregateTargetCvTest, ReportsWhetherTheTargetWasMet) {
+  v1::Plan plan;
+  plan.add_models("sequential");
+  plan.add_models("threads");
+  plan.set_target_cv(0.02);
+  std::vector<v1::JobResult> results = {
+      MakeResult("a:1", "sequential", 1, {MakeSample(100), MakeSample(101), MakeSample(99)}),
+      MakeResult("a:1", "threads", 2, {MakeSample(1000), MakeSample(1041)})};  // CV 2.84%
+  std::vector<ResultRow> rows = Aggregate(plan, {MakeWorker("a:1", "alpha", 2)}, results);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].aggregates->target_cv_met, std::optional<bool>(true));
+  EXPECT_EQ(rows[1].aggregates->target_cv_met, std::optional<bool>(false));
+  bool warned = false;
+  for (const stats::Warning& warning : rows[1].aggregates->warnings) {
+    warned |= warning.message == "CV 2.8% above target 2% after 2 repetitions";
+  }
+  EXPECT_TRUE(warned);
+  plan.set_target_cv(0);
+  rows = Aggregate(plan, {MakeWorker("a:1", "alpha", 2)}, results);
+  EXPECT_FALSE(rows[1].aggregates->target_cv_met.has_value());
+}
+
 }  // namespace
 }  // namespace parlab::coordinator

@@ -45,7 +45,8 @@ TEST(ParseCliArgsTest, HelpAndVersion) {
 
 TEST(ParseCliArgsTest, BadValuesNameTheOptionAndValue) {
   EXPECT_THAT(ErrorOf({"run", "p.json", "--format", "xml"}),
-              HasSubstr(R"(--format: must be table or json, got "xml")"));
+              HasSubstr("--format: must be table, markdown, csv, json or gbench-json, "
+                        R"(got "xml")"));
   EXPECT_THAT(ErrorOf({"run", "p.json", "--connect-timeout", "soon"}),
               HasSubstr(R"(--connect-timeout: must be a positive number of seconds, got "soon")"));
   EXPECT_THAT(ErrorOf({"run", "p.json", "--connect-timeout=0"}), HasSubstr(R"(got "0")"));

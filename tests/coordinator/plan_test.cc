@@ -200,6 +200,138 @@ TEST(PlanTest, ValidatePlanChecksProtoPlans) {
               HasSubstr("plan.repetitions: must be >= 1, got 0"));
 }
 
+TEST(PlanTest, ParsesRunFields) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(PlanWith(
+      R"("affinity": "compact", "target_cv": 0.02, "max_repetitions": 12, "time_budget_s": 60,
+         "sweep": {"param": "to", "values": [16000, "8000", 4000.0]}, "mode": "broadcast",
+         "select": {"rack": "a", "gpu": "none"})"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->affinity(), "compact");
+  EXPECT_DOUBLE_EQ(plan->target_cv(), 0.02);
+  EXPECT_EQ(plan->max_repetitions(), 12);
+  EXPECT_DOUBLE_EQ(plan->time_budget_s(), 60);
+  EXPECT_EQ(plan->sweep().param(), "to");
+  EXPECT_THAT(plan->sweep().values(), ::testing::ElementsAre("16000", "8000", "4000"));
+  EXPECT_EQ(plan->mode(), v1::RUN_MODE_BROADCAST);
+  EXPECT_EQ(plan->select().at("rack"), "a");
+  EXPECT_EQ(plan->select().at("gpu"), "none");
+}
+
+TEST(PlanTest, RunFieldDefaults) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(PlanWith(""));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->affinity(), "");
+  EXPECT_EQ(plan->target_cv(), 0);
+  EXPECT_EQ(plan->max_repetitions(), 0);
+  EXPECT_FALSE(plan->has_sweep());
+  EXPECT_EQ(plan->mode(), v1::RUN_MODE_UNSPECIFIED);
+  plan = ParsePlanJson(PlanWith(R"("target_cv": 0.05)"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->max_repetitions(), kDefaultMaxRepetitions);
+  plan = ParsePlanJson(PlanWith(R"("target_cv": 0.05, "repetitions": 40)"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->max_repetitions(), 40);  // never below the rounds the plan asks for
+  plan = ParsePlanJson(PlanWith(R"("mode": "broadcast", "affinity": "none")"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->mode(), v1::RUN_MODE_BROADCAST);
+}
+
+TEST(PlanTest, Affinity) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("affinity": "spread")")),
+              HasSubstr(R"(plan.affinity: must be "none", "compact" or "scatter", got "spread")"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("affinity": 1)")),
+              HasSubstr("plan.affinity: must be a string, got 1"));
+}
+
+TEST(PlanTest, TargetCv) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0)")),
+              HasSubstr("plan.target_cv: must be > 0 and < 1 (0.02 = 2%), got 0"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 2)")),
+              HasSubstr("plan.target_cv: must be > 0 and < 1 (0.02 = 2%), got 2"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": -0.1)")), HasSubstr("plan.target_cv"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": "2%")")),
+              HasSubstr(R"(plan.target_cv: must be a number, got "2%")"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "order": "grouped")")),
+              HasSubstr("plan.target_cv: automatic repetitions need interleaved order"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "mode": "shard")")),
+              HasSubstr(R"(plan.target_cv: automatic repetitions need broadcast mode, got "mode": "shard")"));
+}
+
+TEST(PlanTest, MaxRepetitionsAndTimeBudget) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "repetitions": 10, "max_repetitions": 5)")),
+              HasSubstr("plan.max_repetitions: must be >= plan.repetitions (10), got 5"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "max_repetitions": 0)")),
+              HasSubstr("plan.max_repetitions: must be >= plan.repetitions (5), got 0"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("max_repetitions": 20)")),
+              HasSubstr("plan.max_repetitions: needs plan.target_cv (got 20 without)"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "time_budget_s": -1)")),
+              HasSubstr("plan.time_budget_s: must be >= 0 (0: no limit), got -1"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("time_budget_s": 30)")),
+              HasSubstr("plan.time_budget_s: needs plan.target_cv"));
+  absl::StatusOr<v1::Plan> unlimited =
+      ParsePlanJson(PlanWith(R"("target_cv": 0.02, "time_budget_s": 0)"));
+  EXPECT_TRUE(unlimited.ok()) << unlimited.status();
+}
+
+TEST(PlanTest, Sweep) {
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": [1, 2])")), HasSubstr("plan.sweep: must be an object"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"values": [1]})")),
+              HasSubstr("plan.sweep.param: required field is missing"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to"})")),
+              HasSubstr("plan.sweep.values: required field is missing"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": []})")),
+              HasSubstr("plan.sweep.values: must list at least one value, got []"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": 8000})")),
+              HasSubstr("plan.sweep.values: must be an array, got 8000"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [8000, 4000, 8000]})")),
+              HasSubstr(R"(plan.sweep.values[2]: duplicate value "8000" (also plan.sweep.values[0]))"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [8000], "step": 2})")),
+              HasSubstr("plan.sweep.step: unknown field (known: param, values)"));
+  std::string unknown = ErrorOf(PlanWith(R"("sweep": {"param": "size", "values": [1]})"));
+  EXPECT_THAT(unknown,
+              HasSubstr(R"(plan.sweep.param: "size" is not a parameter of primes.sieve (valid:)"));
+  EXPECT_THAT(unknown, HasSubstr("from"));
+  // Each value is checked by the workload itself: primes.sieve needs to > from (1000).
+  std::string bad_value = ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [16000, 500]})"));
+  EXPECT_THAT(bad_value, HasSubstr("plan.sweep.values[1]: to = 500: plan.workload.to"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": ["many"]})")),
+              HasSubstr(R"(plan.sweep.values[0]: to = many: plan.workload.to: must be an integer)"));
+}
+
+TEST(PlanTest, ModeAndSelect) {
+  absl::StatusOr<v1::Plan> shard = ParsePlanJson(PlanWith(R"("mode": "shard")"));
+  ASSERT_TRUE(shard.ok()) << shard.status();
+  EXPECT_EQ(shard->mode(), v1::RUN_MODE_SHARD);
+  EXPECT_THAT(ErrorOf(PlanWith(R"("mode": "scatter")")),
+              HasSubstr(R"(plan.mode: must be "broadcast" or "shard", got "scatter")"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("select": "rack=a")")),
+              HasSubstr(R"(plan.select: must be an object of label values)"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("select": {"rack": 1})")),
+              HasSubstr("plan.select.rack: must be a string, got 1"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("select": {"": "a"})")),
+              HasSubstr("plan.select: label keys must not be empty"));
+}
+
+TEST(PlanTest, ValidatePlanChecksProtoRunFields) {
+  v1::Plan plan;
+  plan.mutable_workload()->set_kind("sleep");
+  plan.add_models("sequential");
+  plan.add_concurrency(1);
+  plan.set_repetitions(3);
+  plan.set_target_cv(0.1);
+  EXPECT_TRUE(ValidatePlan(plan).ok()) << ValidatePlan(plan);  // max_repetitions 0: default
+  plan.set_target_cv(1.0);
+  EXPECT_THAT(std::string(ValidatePlan(plan).message()), HasSubstr("plan.target_cv"));
+  plan.set_target_cv(0.1);
+  plan.set_mode(static_cast<v1::RunMode>(7));
+  EXPECT_THAT(std::string(ValidatePlan(plan).message()), HasSubstr("plan.mode"));
+  plan.set_mode(v1::RUN_MODE_BROADCAST);
+  plan.mutable_sweep()->set_param("ms");
+  EXPECT_THAT(std::string(ValidatePlan(plan).message()), HasSubstr("plan.sweep.values"));
+  plan.mutable_sweep()->add_values("1");
+  EXPECT_TRUE(ValidatePlan(plan).ok()) << ValidatePlan(plan);
+}
+
 TEST(PlanTest, LoadPlanFileNamesAMissingFile) {
   absl::StatusOr<v1::Plan> plan = LoadPlanFile("/nonexistent/dir/plan.json");
   ASSERT_FALSE(plan.ok());

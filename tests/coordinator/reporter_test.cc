@@ -93,7 +93,8 @@ TEST(MakeReporterTest, RejectsUnknownFormats) {
   absl::StatusOr<std::unique_ptr<Reporter>> xml = MakeReporter("xml", out);
   ASSERT_FALSE(xml.ok());
   EXPECT_THAT(std::string(xml.status().message()),
-              HasSubstr(R"(--format: must be table or json, got "xml")"));
+              HasSubstr("--format: must be table, markdown, csv, json or gbench-json, "
+                        R"(got "xml")"));
 }
 
 TEST_F(ReporterTest, TableHasAlignedColumnsAndHumanUnits) {

@@ -1,4 +1,7 @@
 // Which jobs a worker runs for a plan, and the checks made before any job starts.
+#include <set>
+#include <tuple>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "parlab/coordinator/run_plan.h"
@@ -53,6 +56,31 @@ TEST(PlanJobsTest, SequentialModelsRunOnceAtConcurrencyOne) {
     EXPECT_EQ(planned.job.job_id().rfind("r/", 0), 0u);
   }
   EXPECT_NE(jobs[1].job.job_id(), jobs[2].job.job_id());
+}
+
+TEST(PlanJobsTest, ASweepRunsEveryJobAtEveryValue) {
+  v1::Plan plan = Plan({"sequential", "thread_pool"}, {2});
+  plan.mutable_sweep()->set_param("to");
+  plan.mutable_sweep()->add_values("16000");
+  plan.mutable_sweep()->add_values("4000");
+  plan.set_affinity("compact");
+  std::vector<PlannedJob> jobs = PlanJobs(plan, Worker(), "r/");
+  ASSERT_EQ(jobs.size(), 4u);
+  std::vector<std::tuple<std::string, int, std::string, std::string>> got;
+  std::set<std::string> ids;
+  for (const PlannedJob& planned : jobs) {
+    got.emplace_back(planned.job.model(), planned.job.concurrency(), planned.job.sweep_value(),
+                     planned.job.workload().params().at("to"));
+    ids.insert(planned.job.job_id());
+    EXPECT_EQ(planned.job.affinity(), "compact");
+  }
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, int, std::string, std::string>>{
+                     {"sequential", 1, "16000", "16000"},
+                     {"sequential", 1, "4000", "4000"},
+                     {"thread_pool", 2, "16000", "16000"},
+                     {"thread_pool", 2, "4000", "4000"}}));
+  EXPECT_EQ(ids.size(), 4u);  // distinct job ids
+  EXPECT_EQ(jobs[3].job.job_id(), "r/thread_pool@2:to=4000");
 }
 
 TEST(PlanJobsTest, LevelsAboveABoundedModelAreSkippedWithAReason) {

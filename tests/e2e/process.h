@@ -27,6 +27,8 @@ class Daemon {
   bool ok() const { return !address_.empty(); }
   const std::string& error() const { return error_; }
   const std::string& address() const { return address_; }
+  // Its pid, which is also its process group id (-1 once killed).
+  pid_t pid() const { return pid_; }
   // SIGKILL to its process group, now: a machine that dies mid-run.
   void Kill();
 

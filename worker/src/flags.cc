@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -15,16 +16,44 @@
 namespace parlab {
 namespace {
 
-absl::Status CheckListen(const std::string& value) {
+absl::Status CheckHostPort(const std::string& flag, const std::string& value, int min_port) {
   const size_t colon = value.rfind(':');
   int port = -1;
   if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(absl::string_view(value).substr(colon + 1), &port) || port < 0 ||
+      !absl::SimpleAtoi(absl::string_view(value).substr(colon + 1), &port) || port < min_port ||
       port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--listen: expected HOST:PORT with PORT in 0..65535, got \"", value, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": expected HOST:PORT with PORT in ",
+                                                   min_port, "..65535, got \"", value, "\""));
   }
   return absl::OkStatus();
+}
+
+absl::Status AddLabel(const std::string& value, std::map<std::string, std::string>& labels) {
+  const size_t eq = value.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--label: expected KEY=VALUE, got \"", value, "\""));
+  }
+  labels[value.substr(0, eq)] = value.substr(eq + 1);
+  return absl::OkStatus();
+}
+
+absl::Status SetInterval(const std::string& value, absl::Duration& interval) {
+  double seconds = 0;
+  if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) || seconds > 3600) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--heartbeat-interval: expected seconds in (0, 3600], got \"", value, "\""));
+  }
+  interval = absl::Seconds(seconds);
+  return absl::OkStatus();
+}
+
+bool IsKnownFlag(const std::string& flag) {
+  for (const char* known : {"--listen", "--plugins", "--runner", "--coordinator", "--advertise",
+                            "--label", "--heartbeat-interval"}) {
+    if (flag == known) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -46,7 +75,7 @@ absl::StatusOr<WorkerOptions> ParseWorkerFlags(const std::vector<std::string>& a
       value = arg.substr(eq + 1);
       has_value = true;
     }
-    if (flag != "--listen" && flag != "--plugins" && flag != "--runner") {
+    if (!IsKnownFlag(flag)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown argument \"", arg, "\""));
     }
     if (!has_value) {
@@ -57,15 +86,22 @@ absl::StatusOr<WorkerOptions> ParseWorkerFlags(const std::vector<std::string>& a
     }
     if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": must not be empty"));
     if (flag == "--listen") {
-      if (absl::Status st = CheckListen(value); !st.ok()) return st;
+      if (absl::Status st = CheckHostPort(flag, value, 0); !st.ok()) return st;
       options.listen = value;
+    } else if (flag == "--coordinator" || flag == "--advertise") {
+      if (absl::Status st = CheckHostPort(flag, value, 1); !st.ok()) return st;
+      (flag == "--coordinator" ? options.coordinator : options.advertise) = value;
+    } else if (flag == "--label") {
+      if (absl::Status st = AddLabel(value, options.labels); !st.ok()) return st;
+    } else if (flag == "--heartbeat-interval") {
+      if (absl::Status st = SetInterval(value, options.heartbeat_interval); !st.ok()) return st;
     } else if (flag == "--plugins") {
       options.plugin_dirs = absl::StrSplit(value, ':', absl::SkipEmpty());
       if (options.plugin_dirs.empty()) {
         return absl::InvalidArgumentError(
             absl::StrCat("--plugins: expected DIR[:DIR...], got \"", value, "\""));
       }
-    } else {
+    } else if (flag == "--runner") {
       options.runner_path = value;
     }
   }

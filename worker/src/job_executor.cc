@@ -30,20 +30,26 @@ RunnerReport ReadEvents(RunnerProcess& runner, v1::JobResult& result, const JobE
                         const CancelCheck& cancelled) {
   RunnerReport report;
   v1::RunnerEvent event;
+  absl::Duration wait = kPollInterval;
+  bool exited = false;
   while (true) {
     if (cancelled()) {
       report.cancelled = true;
       return report;
     }
-    absl::StatusOr<RunnerProcess::Read> got = runner.Next(&event, kPollInterval);
+    absl::StatusOr<RunnerProcess::Read> got = runner.Next(&event, wait);
     if (!got.ok()) {
       report.stream_error = std::string(got.status().message());
       return report;
     }
     if (*got == RunnerProcess::Read::kEnd) return report;
     if (*got == RunnerProcess::Read::kTimeout) {
-      // A dead runner whose forked children still hold the pipe would never give us EOF.
-      if (runner.HasExited()) return report;
+      // A dead runner whose forked children still hold the pipe would never give us EOF. But
+      // it may have written its last frames (sample, done) just after the poll gave up and
+      // then exited: read what the pipe holds, without waiting for more, before giving up.
+      if (exited) return report;
+      exited = runner.HasExited();
+      if (exited) wait = absl::ZeroDuration();
       continue;
     }
     v1::JobEvent out;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "parlab/worker/announcer.h"
 #include "parlab/worker/runner_describe.h"
 
 namespace parlab {
@@ -39,6 +40,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   v1::WorkerDescription description =
       DescribePluginsOrRefusal(options.runner_path, options.plugin_dirs);
   LogDescription(description);
+  description.mutable_labels()->insert(options.labels.begin(), options.labels.end());
 
   std::unique_ptr<WorkerServer> server(new WorkerServer());
   server->options_ = options;
@@ -47,6 +49,11 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
+  // The coordinator pings every second to notice a cut link (docs/cluster.md); gRPC's default
+  // would answer such pings with GOAWAY "too_many_pings".
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 100);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   int port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(server->service_.get());
@@ -92,6 +99,18 @@ absl::Status RunServer(const WorkerOptions& options) {
   absl::StatusOr<std::unique_ptr<WorkerServer>> server = WorkerServer::Start(options);
   if (!server.ok()) return server.status();
   std::cout << "parlab-worker listening on " << (*server)->address() << std::endl;
+  std::unique_ptr<Announcer> announcer;
+  if (!options.coordinator.empty()) {
+    WorkerServer* worker = server->get();
+    announcer = std::make_unique<Announcer>(
+        options.coordinator, options.heartbeat_interval,
+        [worker, &options] {
+          v1::WorkerDescription description = worker->service().Description();
+          description.set_address(AnnouncedAddress(options.advertise, worker->address()));
+          return description;
+        },
+        [worker] { return worker->service().busy(); });
+  }
 
   int signal_number = 0;
   while (sigwait(&stop_signals, &signal_number) != 0 || signal_number == SIGHUP) {
@@ -99,6 +118,7 @@ absl::Status RunServer(const WorkerOptions& options) {
     signal_number = 0;
   }
   std::cerr << "parlab-worker: " << strsignal(signal_number) << ", shutting down\n";
+  if (announcer != nullptr) announcer->Stop();
   (*server)->Shutdown(kShutdownDeadline);
   std::cerr << "parlab-worker: stopped\n";
   return absl::OkStatus();

@@ -86,10 +86,18 @@ void WorkerServiceImpl::UpdatePlugins(const v1::WorkerDescription& description) 
   *description_.mutable_refused() = description.refused();
 }
 
+v1::WorkerDescription WorkerServiceImpl::Description() {
+  std::lock_guard<std::mutex> lock(description_mutex_);
+  return description_;
+}
+
 grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext*, const v1::DescribeRequest*,
                                          v1::WorkerDescription* response) {
   std::lock_guard<std::mutex> lock(description_mutex_);
   *response = description_;
+  // Load average, governor and clock as of this call (a run describes its workers as it
+  // starts), not as of the daemon's start; the topology part is cached, so this is cheap.
+  *response->mutable_machine() = CollectMachineInfo();
   return grpc::Status::OK;
 }
 
@@ -118,6 +126,11 @@ grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
     }
   }
 
+  running_jobs_.fetch_add(1);
+  struct BusyEnd {
+    std::atomic<int>& count;
+    ~BusyEnd() { count.fetch_sub(1); }
+  } busy_end{running_jobs_};
   v1::JobResult result = ExecuteJob(
       target, request->job(), [&](const v1::JobEvent& event) { return writer->Write(event); },
       stop);

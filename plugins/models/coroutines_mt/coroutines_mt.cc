@@ -55,7 +55,10 @@ int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
       pool.reserve(threads - 1);
       for (uint64_t t = 1; t < threads; ++t) {
         try {
-          pool.emplace_back([&] { RunIo(io, outcome); });
+          pool.emplace_back([&, t] {
+            BindUnit(job, static_cast<uint32_t>(t));
+            RunIo(io, outcome);
+          });
         } catch (const std::system_error& e) {
           // The runners already spawned still finish (they stop taking new tasks).
           outcome.Fail(PARLAB_ERROR,
@@ -63,7 +66,9 @@ int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
           break;
         }
       }
-      RunIo(io, outcome);  // the calling thread is one of the `threads`
+      // The calling thread is unit 0 of the `threads` (the runner unpins it after run()).
+      BindUnit(job, 0);
+      RunIo(io, outcome);
     }
     return outcome.Finish(error);
   });

@@ -122,6 +122,7 @@ void LaunchTasks(RunState& run, uint64_t threads) {
 // tasks and waits for the last fiber, the others wait for that. Meanwhile every thread runs
 // whatever fiber is ready in the shared queue.
 void Worker(RunState& run, uint64_t t, uint64_t threads) noexcept {
+  BindUnit(run.job, static_cast<uint32_t>(t));
   boost::fibers::use_scheduling_algorithm<WorkSharing>(&run.queue);
   try {
     if (t == 0) {

@@ -37,6 +37,7 @@ struct Shared {
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 
 void Work(const parlab_job_t* job, Shared* shared, uint64_t w) {
+  BindUnit(job, static_cast<uint32_t>(w));
   for (;;) {
     const uint64_t i = shared->next.fetch_add(1);
     if (i >= job->task_count || shared->stop.load()) return;

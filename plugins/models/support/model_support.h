@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "parlab/model_abi.h"
 
@@ -87,6 +88,36 @@ class Outcome {
   std::atomic<bool> stopped_{false};
   int32_t status_ = PARLAB_OK;
   std::string message_;
+};
+
+// Pins the calling thread (in a forked child: the child) to the PU the plan's affinity gives
+// execution unit `unit` (below concurrency); a no-op under affinity "none". Call it first thing
+// in each unit: a worker thread, a forked child, an OS thread of an event loop.
+inline void BindUnit(const parlab_job_t* job, uint32_t unit) {
+  if (job->bind_unit != nullptr) job->bind_unit(job, unit);
+}
+
+// Unit numbers for models that start a fresh unit per task (threads, processes): a new unit
+// takes the lowest number no live unit holds, so live units stay below `concurrency` and, under
+// an affinity, never share a PU while one is free. Not thread-safe: callers hold their lock.
+class UnitNumbers {
+ public:
+  uint32_t Take() {
+    for (uint32_t u = 0; u < used_.size(); ++u) {
+      if (!used_[u]) {
+        used_[u] = true;
+        return u;
+      }
+    }
+    used_.push_back(true);
+    return static_cast<uint32_t>(used_.size() - 1);
+  }
+  void Give(uint32_t unit) {
+    if (unit < used_.size()) used_[unit] = false;
+  }
+
+ private:
+  std::vector<bool> used_;
 };
 
 // Runs `body` (returning run()'s status) so that no C++ exception crosses the C ABI. Also

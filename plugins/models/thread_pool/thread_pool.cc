@@ -14,7 +14,9 @@
 namespace parlab::models {
 namespace {
 
-void Work(const parlab_job_t* job, std::atomic<uint64_t>& next, Outcome& outcome) {
+void Work(const parlab_job_t* job, uint32_t unit, std::atomic<uint64_t>& next,
+          Outcome& outcome) {
+  BindUnit(job, unit);
   for (;;) {
     // Take the index first so that a job whose last task already finished is not reported
     // as cancelled by a late look at the cancel flag.
@@ -35,7 +37,7 @@ int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
       pool.reserve(workers);
       for (uint64_t w = 0; w < workers; ++w) {
         try {
-          pool.emplace_back([&] { Work(job, next, outcome); });
+          pool.emplace_back([&, w] { Work(job, static_cast<uint32_t>(w), next, outcome); });
         } catch (const std::system_error& e) {
           outcome.Fail(PARLAB_ERROR,
                        "cannot create worker thread " + std::to_string(w) + ": " + e.what());

@@ -23,15 +23,19 @@ struct Slots {
   std::condition_variable cv;
   uint32_t alive = 0;              // threads started and not yet finished
   std::vector<uint64_t> finished;  // finished but not yet joined, by task index
+  UnitNumbers units;               // of the threads alive, for bind_unit
 };
 
 // The body of the thread that runs task `index`.
-void RunOne(const parlab_job_t* job, uint64_t index, Outcome& outcome, Slots& slots) {
+void RunOne(const parlab_job_t* job, uint64_t index, uint32_t unit, Outcome& outcome,
+            Slots& slots) {
+  BindUnit(job, unit);
   parlab_error_t task_error{};
   outcome.Record(index, job->run_task(job, index, &task_error), task_error);
   {
     std::lock_guard<std::mutex> lock(slots.mu);
     --slots.alive;
+    slots.units.Give(unit);
     slots.finished.push_back(index);
   }
   slots.cv.notify_all();
@@ -55,23 +59,28 @@ int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
     };
 
     for (uint64_t i = 0; i < job->task_count; ++i) {
+      uint32_t unit = 0;
       {
         std::unique_lock<std::mutex> lock(slots.mu);
         slots.cv.wait(lock, [&] { return slots.alive < job->concurrency; });
         ++slots.alive;
+        unit = slots.units.Take();
       }
       join_finished();
       if (outcome.ShouldStop(job)) {
         std::lock_guard<std::mutex> lock(slots.mu);
         --slots.alive;
+        slots.units.Give(unit);
         break;
       }
       try {
-        threads.emplace(i, std::jthread(&RunOne, job, i, std::ref(outcome), std::ref(slots)));
+        threads.emplace(
+            i, std::jthread(&RunOne, job, i, unit, std::ref(outcome), std::ref(slots)));
       } catch (const std::system_error& e) {
         {
           std::lock_guard<std::mutex> lock(slots.mu);
           --slots.alive;
+          slots.units.Give(unit);
         }
         outcome.Fail(PARLAB_ERROR,
                      "task " + std::to_string(i) + ": cannot create a thread: " + e.what());

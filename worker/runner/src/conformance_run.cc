@@ -41,6 +41,7 @@ class CountingJob {
     job_.step_task = &StepTask;
     job_.is_cancelled = &IsCancelledCb;
     job_.log = &Log;
+    job_.bind_unit = &BindUnit;
   }
   ~CountingJob() { munmap(counts_, sizeof(InFlight)); }
   CountingJob(const CountingJob&) = delete;
@@ -84,6 +85,10 @@ class CountingJob {
   static void Log(const parlab_job_t* job, const char* message) {
     const parlab_job_t* inner = From(job).inner_;
     inner->log(inner, message);
+  }
+  static void BindUnit(const parlab_job_t* job, uint32_t unit) {
+    const parlab_job_t* inner = From(job).inner_;
+    inner->bind_unit(inner, unit);
   }
 
   const parlab_job_t* inner_;

@@ -60,6 +60,7 @@ HostJob::HostJob(workloads::Workload& workload, uint32_t concurrency, std::strin
   job_.step_task = &HostJob::StepTask;
   job_.is_cancelled = &HostJob::IsCancelledCallback;
   job_.log = &HostJob::Log;
+  job_.bind_unit = &HostJob::BindUnit;
 }
 
 HostJob::~HostJob() { munmap(completed_, sizeof(*completed_)); }
@@ -120,6 +121,12 @@ void HostJob::Log(const parlab_job_t* job, const char* message) {
   const std::string line = absl::StrCat("[", From(job).model_name_, "] ", message, "\n");
   ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+void HostJob::BindUnit(const parlab_job_t* job, uint32_t unit) {
+  if (const Placement* placement = From(job).placement_; placement != nullptr) {
+    placement->BindUnit(unit);
+  }
 }
 
 }  // namespace parlab::runner

@@ -3,11 +3,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "parlab/runner/affinity.h"
 #include "parlab/runner/cancel.h"
 #include "parlab/runner/host_job.h"
+#include "parlab/runner/sharded_workload.h"
 #include "parlab/workloads/workload.h"
 
 namespace parlab::runner {
@@ -24,6 +27,7 @@ int64_t ToNs(const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000'000 + tv
 // Self + waited-for children: process models' CPU time shows up once their children are reaped.
 struct Usage {
   int64_t user_ns = 0, system_ns = 0, voluntary = 0, involuntary = 0, max_rss_kib = 0;
+  int64_t children_max_rss_kib = 0;  // the largest waited-for child's peak
 };
 
 Usage ReadUsage() {
@@ -36,6 +40,7 @@ Usage ReadUsage() {
   u.voluntary = self.ru_nvcsw + children.ru_nvcsw;
   u.involuntary = self.ru_nivcsw + children.ru_nivcsw;
   u.max_rss_kib = self.ru_maxrss;  // Linux reports KiB
+  u.children_max_rss_kib = children.ru_maxrss;
   return u;
 }
 
@@ -53,6 +58,8 @@ absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host,
   parlab_error_t error{};
   host.ResetCompleted();
   if (absl::Status reset = workload.ResetForRepetition(); !reset.ok()) return reset;
+  // A model may have pinned this thread as one of its units: start each run() unpinned.
+  if (const Placement* placement = host.placement()) placement->BindThreadToAll();
   const Usage before = ReadUsage();
   const int64_t start = MonotonicNs();
   const int32_t rc = model.run(host.job(), &error);
@@ -88,8 +95,16 @@ absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host,
   sample.set_voluntary_ctx_switches(after.voluntary - before.voluntary);
   sample.set_involuntary_ctx_switches(after.involuntary - before.involuntary);
   sample.set_max_rss_kib(after.max_rss_kib);
+  sample.set_children_max_rss_kib(after.children_max_rss_kib);
   sample.set_tasks(completed);
   return sample;
+}
+
+// One stderr line, so that a run's log shows where its units ran (and tests can check it).
+void LogAffinity(const Placement& placement, absl::string_view suffix) {
+  if (placement.affinity() == Affinity::kNone) return;
+  std::fprintf(stderr, "parlab-runner: affinity %s%s\n", placement.Describe().c_str(),
+               std::string(suffix).c_str());
 }
 
 JobOutcome Fail(const EventSink& sink, const absl::Status& status) {
@@ -119,6 +134,9 @@ absl::Status ValidateJob(const v1::Job& job, const parlab_model_entry_t& model) 
   if (job.warmup() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("job.warmup: must be >= 0, got ", job.warmup()));
   }
+  if (absl::StatusOr<Affinity> affinity = ParseAffinity(job.affinity()); !affinity.ok()) {
+    return affinity.status();
+  }
   if (!job.model().empty() && job.model() != model.name) {
     return absl::InvalidArgumentError(absl::StrCat("job.model: the plugin is model \"", model.name,
                                                    "\", got \"", job.model(), "\""));
@@ -138,6 +156,9 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
   absl::StatusOr<std::unique_ptr<workloads::Workload>> workload =
       workloads::CreateWorkload(job.workload());
   if (!workload.ok()) return Fail(sink, workload.status());
+  // Shard mode: only this shard's tasks, at their global indices (sharded_workload.h).
+  workload = ShardWorkload(*std::move(workload), job);
+  if (!workload.ok()) return Fail(sink, workload.status());
   workloads::ModelBounds bounds;
   bounds.name = plugin.entry->name;
   bounds.concurrency = static_cast<uint32_t>(job.concurrency());
@@ -148,6 +169,12 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
     return Fail(sink, prepared);
   }
   HostJob host(**workload, static_cast<uint32_t>(job.concurrency()), plugin.entry->name);
+  absl::StatusOr<Placement> placement =
+      Placement::ForJob(job.affinity(), static_cast<uint32_t>(job.concurrency()));
+  if (!placement.ok()) return Fail(sink, placement.status());
+  if (absl::Status bound = placement->BindProcess(); !bound.ok()) return Fail(sink, bound);
+  host.SetPlacement(&*placement);
+  LogAffinity(*placement, "");
 
   struct Phase {
     const char* name;
@@ -173,6 +200,7 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
       sink(event);
     }
   }
+  LogAffinity(*placement, absl::StrCat("; bind_unit called ", placement->bind_calls(), " times"));
   v1::RunnerEvent done;
   done.set_done(true);
   sink(done);

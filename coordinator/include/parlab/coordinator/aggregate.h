@@ -48,6 +48,13 @@ struct Aggregates {
   // same value on every row of the model); absent without a speedup at some p > 1.
   std::optional<stats::AmdahlFit> amdahl;
   std::vector<stats::Warning> warnings;  // stats::SampleWarnings, in measurement order
+  // Verified tasks per second: the measured samples' task count / median wall time (shard
+  // mode: the cluster row's throughput counts every shard's tasks). Absent without tasks.
+  std::optional<double> tasks_per_s;
+  // Plans with target_cv: whether the CV reached it within max_repetitions / the time budget
+  // (measured_samples says how many repetitions ran); absent without a target. A miss also
+  // adds a kHighVariation warning: "CV 4.1% above target 2% after 30 repetitions".
+  std::optional<bool> target_cv_met;
 };
 
 struct ResultRow {
@@ -56,6 +63,15 @@ struct ResultRow {
   int32_t logical_cores = 0;
   std::string model;
   int32_t concurrency = 0;
+  // The GranularitySweep value the row ran at ("" without a sweep): rows are keyed by it too,
+  // and the speedup baseline is `sequential` at the same value.
+  std::string sweep_value;
+  // Shard mode (shard.h): which shard of how many this row ran (shard_count 0: not sharded),
+  // and whether it re-ran a lost worker's shard. The cluster-wide rows have worker "cluster"
+  // (kClusterWorker) and shard_count = the number of shards.
+  int32_t shard_index = 0;
+  int32_t shard_count = 0;
+  bool rerun = false;
   v1::JobStatus status = v1::JOB_STATUS_UNSPECIFIED;
   std::string error;
   std::vector<v1::Sample> samples;       // all of them, warm-ups flagged
@@ -69,7 +85,7 @@ double Median(std::vector<int64_t> values);
 std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples);
 
 // One row per result, ordered by worker (as in `workers`), then plan model order, then
-// concurrency; speedup, its interval, efficiency, Karp-Flatt and the Amdahl fit filled where
+// concurrency, then sweep value (plan order); speedup, its interval, efficiency, Karp-Flatt and the Amdahl fit filled where
 // the baseline exists.
 std::vector<ResultRow> Aggregate(const v1::Plan& plan,
                                  const std::vector<v1::WorkerDescription>& workers,

@@ -6,8 +6,15 @@
 //
 //   PARLAB_ASSIGN_OR_RETURN(v1::Plan plan, coordinator::LoadPlanFile("plans/sieve.json"));
 //
+// Optional run fields (see Plan in parlab.proto):
+//   "affinity": "none" | "compact" | "scatter"
+//   "target_cv": 0.02, "max_repetitions": 30, "time_budget_s": 600   (automatic repetitions)
+//   "sweep": {"param": "to", "values": [16000, 8000, 4000]}          (METG granularity sweep)
+//   "mode": "broadcast" | "shard",  "select": {"rack": "a"}
+//
 // Every error names the field and the offending value: `plan.concurrency[2]: must be >= 1,
-// got 0`. Defaults: repetitions 5, warmup 1, concurrency [1]; models is required.
+// got 0`. Defaults: repetitions 5, warmup 1, concurrency [1]; models is required;
+// max_repetitions max(30, repetitions) when target_cv is given.
 #ifndef PARLAB_COORDINATOR_PLAN_H_
 #define PARLAB_COORDINATOR_PLAN_H_
 
@@ -22,6 +29,7 @@ namespace parlab::coordinator {
 
 inline constexpr int kDefaultRepetitions = 5;
 inline constexpr int kDefaultWarmup = 1;
+inline constexpr int kDefaultMaxRepetitions = 30;  // with target_cv and no max_repetitions
 
 // Parses plan JSON and validates the result (ValidatePlan). InvalidArgument on any error.
 [[nodiscard]] absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text);
@@ -31,7 +39,10 @@ inline constexpr int kDefaultWarmup = 1;
 
 // Checks a plan however it was built (JSON, or a SubmitRun request from another client):
 // models non-empty and unique, concurrency levels >= 1 and unique, repetitions >= 1,
-// warmup >= 0, and the workload kind and params (parlab::workloads::ValidateWorkloadSpec).
+// warmup >= 0, and the workload kind and params (parlab::workloads::ValidateWorkloadSpec);
+// affinity known; target_cv in [0, 1) (0: off), max_repetitions 0 or >= repetitions and
+// time_budget_s >= 0, both only with target_cv, which needs interleaved order; every sweep
+// value unique and valid for the workload's `param`; mode a RunMode; select keys non-empty.
 [[nodiscard]] absl::Status ValidatePlan(const v1::Plan& plan);
 
 }  // namespace parlab::coordinator

@@ -9,6 +9,7 @@
 #ifndef PARLAB_COORDINATOR_REPORTER_H_
 #define PARLAB_COORDINATOR_REPORTER_H_
 
+#include <cstdint>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -25,6 +26,8 @@ struct RunContext {
   v1::Plan plan;
   std::vector<v1::WorkerDescription> machines;
   std::string run_id;
+  // When the run started (RunRecord.started_unix_ms); 0: now. gbench-json's context.date.
+  int64_t started_unix_ms = 0;
 };
 
 class Reporter {
@@ -71,8 +74,47 @@ class JsonReporter : public BufferedReporter {
   std::ostream& out_;
 };
 
-// "table" or "json"; InvalidArgument names anything else: `--format: must be table or json,
-// got "xml"`.
+// GitHub-flavoured Markdown: the plan, then per machine a summary line, its warnings and one
+// table (median, 95% CI, speedup ± its uncertainty, efficiency, workload metrics).
+class MarkdownReporter : public BufferedReporter {
+ public:
+  explicit MarkdownReporter(std::ostream& out) : out_(out) {}
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+};
+
+// RFC 4180 CSV: a header row, then one row per machine x model x concurrency x sweep value with
+// every aggregate as its own column (times in ns, numbers in shortest round-trip form).
+class CsvReporter : public BufferedReporter {
+ public:
+  explicit CsvReporter(std::ostream& out) : out_(out) {}
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+};
+
+// Google Benchmark's JSON (as 1.7 writes it with --benchmark_repetitions): a `context`, then
+// per row one "iteration" entry per measured repetition and the mean/median/stddev/cv
+// "aggregate" entries, named "primes.sieve/thread_pool/threads:2", so google/benchmark's
+// tools/compare.py reads parlab runs.
+class GbenchJsonReporter : public BufferedReporter {
+ public:
+  explicit GbenchJsonReporter(std::ostream& out) : out_(out) {}
+  void Finalize() override;
+
+ private:
+  std::ostream& out_;
+};
+
+// Every name MakeReporter accepts, in the order the help lists them.
+inline constexpr const char* kReportFormats[] = {"table", "markdown", "csv", "json",
+                                                 "gbench-json"};
+
+// "table", "markdown", "csv", "json" or "gbench-json"; InvalidArgument names anything else:
+// `--format: must be table, markdown, csv, json or gbench-json, got "xml"`.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Reporter>> MakeReporter(absl::string_view format,
                                                                      std::ostream& out);
 

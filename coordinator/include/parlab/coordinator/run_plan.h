@@ -34,6 +34,9 @@ struct RunOptions {
   RunCanceller* canceller = nullptr;
   // Empty: one is generated ("run-20250101T120000-4711").
   std::string run_id;
+  // A worker that answers nothing for this long during a job is lost: the job fails, its
+  // later jobs are not sent, a shard is re-run elsewhere (docs/cluster.md).
+  absl::Duration heartbeat_timeout = absl::Seconds(5);
 };
 
 struct RunOutcome {
@@ -64,7 +67,8 @@ struct PlannedJob {
 
 // The jobs a worker runs for `plan`, in order: for each model, for each concurrency level.
 // Models with max_concurrency == 1 run once, at concurrency 1 (the speedup baseline), whatever
-// levels the plan lists.
+// levels the plan lists. A plan with a sweep gets one job per level per sweep value (in value
+// order), with workload.params[sweep.param] and Job.sweep_value set and ":PARAM=VALUE" in its id.
 std::vector<PlannedJob> PlanJobs(const v1::Plan& plan, const v1::WorkerDescription& worker,
                                  const std::string& job_id_prefix);
 

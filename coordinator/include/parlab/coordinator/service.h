@@ -9,6 +9,7 @@
 #ifndef PARLAB_COORDINATOR_SERVICE_H_
 #define PARLAB_COORDINATOR_SERVICE_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,23 +17,48 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "parlab/coordinator/registry.h"
+#include "parlab/coordinator/store.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
 namespace parlab::coordinator {
 
 class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
  public:
-  CoordinatorServiceImpl(std::vector<std::string> workers, absl::Duration connect_timeout)
-      : workers_(std::move(workers)), connect_timeout_(connect_timeout) {}
+  // `discovery`: hostfile, DNS name and heartbeat timeout of the registry (docs/cluster.md);
+  // `workers` joins its list.
+  CoordinatorServiceImpl(std::vector<std::string> workers, absl::Duration connect_timeout,
+                         RegistryOptions discovery = {});
 
   grpc::Status SubmitRun(grpc::ServerContext* context, const v1::SubmitRunRequest* request,
                          grpc::ServerWriter<v1::RunEvent>* writer) override;
   grpc::Status ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest* request,
                            v1::ListWorkersResponse* response) override;
+  grpc::Status RegisterWorker(grpc::ServerContext* context,
+                              const v1::RegisterWorkerRequest* request,
+                              v1::RegisterWorkerResponse* response) override;
+  grpc::Status Heartbeat(grpc::ServerContext* context, const v1::HeartbeatRequest* request,
+                         v1::HeartbeatResponse* response) override;
+
+  // The store runs are recorded in and ListRuns/GetRun read (docs/results-store.md); null:
+  // runs are not kept. Set before serving.
+  void set_store(std::shared_ptr<ResultStore> store) { store_ = std::move(store); }
+  grpc::Status ListRuns(grpc::ServerContext* context, const v1::ListRunsRequest* request,
+                        v1::ListRunsResponse* response) override;
+  grpc::Status GetRun(grpc::ServerContext* context, const v1::GetRunRequest* request,
+                      v1::RunRecord* response) override;
+  // Runs cut short from now on are stored "incomplete" rather than "cancelled": the
+  // coordinator stopped, nobody cancelled them.
+  void OnShutdown() { shutting_down_ = true; }
+
+  WorkerRegistry& registry() { return registry_; }
 
  private:
   const std::vector<std::string> workers_;
   const absl::Duration connect_timeout_;
+  WorkerRegistry registry_;
+  std::shared_ptr<ResultStore> store_;
+  std::atomic<bool> shutting_down_{false};
 };
 
 class CoordinatorServer {
@@ -46,7 +72,10 @@ class CoordinatorServer {
   const std::string& address() const { return address_; }
   void Wait() { server_->Wait(); }
   // [thread-safe] Ends in-flight calls (their runs are cancelled) and stops serving.
-  void Shutdown() { server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2))); }
+  void Shutdown() {
+    service_->OnShutdown();
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+  }
 
  private:
   std::unique_ptr<CoordinatorServiceImpl> service_;
@@ -54,9 +83,10 @@ class CoordinatorServer {
   std::string address_;
 };
 
-// Binds `listen` ("127.0.0.1:0" picks a free port) and starts serving.
+// Binds `listen` ("127.0.0.1:0" picks a free port) and starts serving. `store` may be null.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
-    const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout);
+    const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout,
+    RegistryOptions discovery = {}, std::shared_ptr<ResultStore> store = nullptr);
 
 }  // namespace parlab::coordinator
 

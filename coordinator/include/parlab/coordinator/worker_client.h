@@ -8,11 +8,13 @@
 #define PARLAB_COORDINATOR_WORKER_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "parlab/coordinator/cancel.h"
@@ -30,11 +32,40 @@ std::string FormatSeconds(absl::Duration duration);
     absl::string_view role, const std::string& address, absl::Duration timeout,
     const RunCanceller* canceller);
 
+// Whether a worker was lost during a run (no answer within `timeout`, or its connection
+// closed mid-job), and why. Shared by every job of the run on that worker: once lost, its
+// remaining jobs are not sent (they fail with the same reason).
+class WorkerHealth {
+ public:
+  // [thread-safe] Records the loss; true the first time (the caller announces it).
+  bool MarkLost(const std::string& reason) {
+    absl::MutexLock lock(&mutex_);
+    if (lost_) return false;
+    lost_ = true;
+    reason_ = reason;
+    return true;
+  }
+  // [thread-safe] "worker 10.0.0.3:7471 lost: no answer for 5 s", or nullopt.
+  std::optional<std::string> lost_reason() const {
+    absl::MutexLock lock(&mutex_);
+    if (!lost_) return std::nullopt;
+    return reason_;
+  }
+  // How long a worker may stay silent during a job (parlab-coordinator --heartbeat-timeout).
+  absl::Duration timeout = absl::Seconds(5);
+
+ private:
+  mutable absl::Mutex mutex_;
+  bool lost_ ABSL_GUARDED_BY(mutex_) = false;
+  std::string reason_ ABSL_GUARDED_BY(mutex_);
+};
+
 struct ConnectedWorker {
   std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::WorkerService::Stub> stub;
   v1::WorkerDescription description;  // address filled in; machine as the worker reported it
+  std::shared_ptr<WorkerHealth> health = std::make_shared<WorkerHealth>();
 };
 
 // Connects and calls Describe, both within `timeout` each.

@@ -7,24 +7,38 @@
 #ifndef PARLAB_WORKER_FLAGS_H_
 #define PARLAB_WORKER_FLAGS_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace parlab {
 
 inline constexpr char kWorkerUsage[] =
     "usage: parlab-worker [--listen HOST:PORT] [--plugins DIR[:DIR...]] [--runner PATH]\n"
+    "                     [--coordinator HOST:PORT] [--advertise HOST:PORT]\n"
+    "                     [--label KEY=VALUE]... [--heartbeat-interval SECONDS]\n"
     "  --listen HOST:PORT   address to serve on (default 127.0.0.1:0: any free port)\n"
     "  --plugins DIRS       colon-separated plugin folders, searched in order\n"
     "                       (default <exe_dir>/../lib/parlab/plugins)\n"
-    "  --runner PATH        the parlab-runner executable (default <exe_dir>/parlab-runner)\n";
+    "  --runner PATH        the parlab-runner executable (default <exe_dir>/parlab-runner)\n"
+    "  --coordinator ADDR   announce this worker to a parlab-coordinator and keep a\n"
+    "                       heartbeat; a coordinator that is down is retried, never fatal\n"
+    "  --advertise ADDR     the address the coordinator reaches this worker at\n"
+    "                       (default: the bound --listen address)\n"
+    "  --label KEY=VALUE    a label runs can select on (repeatable: --label rack=a)\n"
+    "  --heartbeat-interval seconds between heartbeats (default 1)\n";
 
 struct WorkerOptions {
   std::string listen = "127.0.0.1:0";
   std::vector<std::string> plugin_dirs;
   std::string runner_path;
+  std::map<std::string, std::string> labels;  // --label KEY=VALUE, in Describe's labels
+  std::string coordinator;                    // --coordinator: announce and heartbeat there
+  std::string advertise;                      // --advertise: empty = the bound address
+  absl::Duration heartbeat_interval = absl::Seconds(1);
 };
 
 // Parses the arguments after argv[0]; `--flag VALUE` and `--flag=VALUE` both work. Defaults

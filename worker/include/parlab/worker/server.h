@@ -31,6 +31,8 @@ class WorkerServer {
 
   // "HOST:PORT" with the port actually bound.
   const std::string& address() const { return address_; }
+  // The service, for its description and busy state (the heartbeat reads both).
+  WorkerServiceImpl& service() { return *service_; }
 
   // Cancels running jobs (their runners are stopped), lets calls finish until `deadline`,
   // then cancels the rest; returns when the server is down.
@@ -48,6 +50,7 @@ class WorkerServer {
 // Blocks SIGINT, SIGTERM and SIGHUP (so that gRPC's threads never take them), ignores SIGPIPE,
 // starts a WorkerServer, prints "parlab-worker listening on HOST:PORT" to stdout, and serves
 // until SIGINT or SIGTERM arrives; then shuts down gracefully. SIGHUP reloads the plugins.
+// With options.coordinator, an Announcer registers the worker there and heartbeats.
 [[nodiscard]] absl::Status RunServer(const WorkerOptions& options);
 
 }  // namespace parlab

@@ -36,6 +36,10 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   void UpdatePlugins(const v1::WorkerDescription& description);
   // Cancels the running job and every job still waiting for its turn.
   void BeginShutdown() { shutting_down_ = true; }
+  // [thread-safe] What Describe answers; what the worker announces to a coordinator.
+  v1::WorkerDescription Description();
+  // [thread-safe] Whether a job is running now (the heartbeat's busy flag).
+  bool busy() const { return running_jobs_.load() > 0; }
 
   grpc::Status Describe(grpc::ServerContext* context, const v1::DescribeRequest* request,
                         v1::WorkerDescription* response) override;
@@ -49,6 +53,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   // One job at a time: benchmarks running side by side would disturb each other's timings.
   std::timed_mutex job_mutex_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<int> running_jobs_{0};
 };
 
 }  // namespace parlab

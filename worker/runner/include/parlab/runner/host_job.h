@@ -16,6 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "parlab/model_abi.h"
+#include "parlab/runner/affinity.h"
 #include "parlab/workloads/workload.h"
 
 namespace parlab::runner {
@@ -35,6 +36,11 @@ class HostJob {
   uint64_t completed() const;
   void ResetCompleted();
 
+  // Where bind_unit pins units; nullptr (the default) makes bind_unit a no-op. `placement`
+  // must outlive the HostJob's use by run().
+  void SetPlacement(const Placement* placement) { placement_ = placement; }
+  const Placement* placement() const { return placement_; }
+
  private:
   static HostJob& From(const parlab_job_t* job);
   static int32_t RunTask(const parlab_job_t* job, uint64_t index, parlab_error_t* error);
@@ -42,11 +48,13 @@ class HostJob {
                           parlab_wait_t* wait, parlab_error_t* error);
   static int32_t IsCancelledCallback(const parlab_job_t* job);
   static void Log(const parlab_job_t* job, const char* message);
+  static void BindUnit(const parlab_job_t* job, uint32_t unit);
 
   workloads::Workload& workload_;
   std::string model_name_;
   std::atomic<uint64_t>* completed_;  // in a MAP_SHARED page, shared with forked children
-  parlab_job_t job_;
+  const Placement* placement_ = nullptr;
+  parlab_job_t job_{};
 };
 
 // Copies `message` into `error`, NUL-terminated, truncated at a UTF-8 character boundary.

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Scale: one broadcast run of a tiny plan on N parlab-worker processes (loopback ports) through
+# a parlab-coordinator daemon, with the coordinator's CPU time, wall time and RSS per worker.
+# Figures are recorded in docs/performance.md ("Scale").
+#
+#   bench/scale_workers.sh [BUILD_DIR (default build)] [N (default 256)]
+#
+# The plan: `sequential` at concurrency 1, one `sleep` task of 1 ms, 1 repetition, no warm-up,
+# so each worker runs one job (one runner launch) and the run measures the coordinator's own
+# cost: N channels, N describes, N streaming RunJob calls, N results aggregated.
+set -euo pipefail
+
+BUILD=${1:-build}
+N=${2:-256}
+BIN="$BUILD/bin"
+for exe in parlab parlab-worker parlab-coordinator parlab-runner; do
+  [ -x "$BIN/$exe" ] || { echo "scale: $BIN/$exe is missing (build first)" >&2; exit 2; }
+done
+
+# Each worker holds a listening socket and, during the run, a connection; the coordinator holds
+# N connections. Raise the soft fd limit to the hard one.
+ulimit -n "$(ulimit -Hn)"
+
+tmp=$(mktemp -d /tmp/parlab-scale.XXXXXX)
+export PARLAB_STORE="$tmp/store.db"  # never the user's store
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+listening_address() {  # FILE -> the address from "... listening on HOST:PORT", or nothing
+  sed -n 's/.*listening on \(.*\)$/\1/p' "$1" 2>/dev/null | head -n1
+}
+
+wait_listening() {  # FILE PID
+  for _ in $(seq 1 600); do
+    [ -n "$(listening_address "$1")" ] && return 0
+    kill -0 "$2" 2>/dev/null || { echo "scale: pid $2 exited: $(cat "${1%.out}.err")" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "scale: no listening line in $1 within 60 s" >&2
+  return 1
+}
+
+# Workers start in batches: each one asks parlab-runner --describe at start-up, and 256 of
+# those at once on a 2-core machine only queue on the CPU.
+start=$(date +%s.%N)
+batch=16
+addresses=()
+for ((i = 1; i <= N; i += batch)); do
+  batch_pids=()
+  for ((j = i; j < i + batch && j <= N; ++j)); do
+    "$BIN/parlab-worker" --listen 127.0.0.1:0 >"$tmp/w$j.out" 2>"$tmp/w$j.err" &
+    pids+=($!)
+    batch_pids+=("$j:$!")
+  done
+  for entry in "${batch_pids[@]}"; do
+    wait_listening "$tmp/w${entry%%:*}.out" "${entry##*:}"
+    addresses+=("$(listening_address "$tmp/w${entry%%:*}.out")")
+  done
+done
+workers_started=$(date +%s.%N)
+worker_list=$(IFS=,; echo "${addresses[*]}")
+
+"$BIN/parlab-coordinator" --listen 127.0.0.1:0 >"$tmp/c.out" 2>"$tmp/c.err" &
+cpid=$!
+pids+=("$cpid")
+wait_listening "$tmp/c.out" "$cpid"
+coordinator=$(listening_address "$tmp/c.out")
+
+cat >"$tmp/plan.json" <<'EOF'
+{"name": "scale", "workload": {"kind": "sleep", "params": {"tasks": 1, "ms": 1}},
+ "models": ["sequential"], "concurrency": [1], "repetitions": 1, "warmup": 0}
+EOF
+
+ticks=$(getconf CLK_TCK)
+cpu_seconds() {  # PID -> utime + stime in seconds (fields 14 and 15 of /proc/PID/stat)
+  awk -v t="$ticks" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"
+}
+status_kib() {  # PID FIELD -> the field of /proc/PID/status in KiB
+  awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+cpu_before=$(cpu_seconds "$cpid")
+rss_before=$(status_kib "$cpid" VmRSS)
+run_start=$(date +%s.%N)
+set +e
+"$BIN/parlab" run "$tmp/plan.json" --coordinator "$coordinator" --workers "$worker_list" \
+  --format json --progress none >"$tmp/result.json" 2>"$tmp/run.err"
+code=$?
+set -e
+run_end=$(date +%s.%N)
+cpu_after=$(cpu_seconds "$cpid")
+rss_after=$(status_kib "$cpid" VmRSS)
+hwm=$(status_kib "$cpid" VmHWM)
+fds=$(ls "/proc/$cpid/fd" | wc -l)
+
+ok=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(r["status"]=="OK" for r in d["results"]), len(d["results"]))' "$tmp/result.json" 2>/dev/null || echo "? ?")
+
+awk -v n="$N" -v code="$code" -v ok="$ok" \
+    -v ws="$start" -v we="$workers_started" -v rs="$run_start" -v re="$run_end" \
+    -v c0="$cpu_before" -v c1="$cpu_after" -v r0="$rss_before" -v r1="$rss_after" -v hwm="$hwm" \
+    -v fds="$fds" -v cores="$(nproc)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+  split(ok, o, " ")
+  printf "workers:                 %d (started in %.1f s)\n", n, we - ws
+  printf "parlab run exit status:  %d, %s of %s results OK\n", code, o[1], o[2]
+  printf "run wall time:           %.2f s\n", re - rs
+  printf "coordinator CPU time:    %.2f s (user + system, during the run)\n", c1 - c0
+  printf "coordinator RSS:         %.1f MiB idle -> %.1f MiB after the run (peak %.1f MiB)\n", \
+         r0 / 1024, r1 / 1024, hwm / 1024
+  printf "coordinator RSS/worker:  %.1f KiB (growth after the run), %.1f KiB (peak growth)\n", \
+         (r1 - r0) / n, (hwm - r0) / n
+  printf "coordinator open fds:    %d after the run\n", fds
+  printf "machine:                 %d cores, load average %s\n", cores, load
+}'
+if [ "$code" -ne 0 ]; then
+  echo "--- parlab run stderr (tail) ---" >&2
+  tail -n 20 "$tmp/run.err" >&2
+  exit 1
+fi

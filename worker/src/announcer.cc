@@ -1,0 +1,115 @@
+#include "parlab/worker/announcer.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "parlab/v1/parlab.grpc.pb.h"
+
+namespace parlab {
+namespace {
+
+// An RPC to the coordinator never blocks the loop longer than this (a cut link hangs, it does
+// not fail).
+absl::Duration RpcDeadline(absl::Duration interval) {
+  return std::clamp(interval, absl::Seconds(1), absl::Seconds(5));
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  // A restarted coordinator is found again within a second or so.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace
+
+std::string AnnouncedAddress(const std::string& advertise, const std::string& bound) {
+  if (!advertise.empty()) return advertise;
+  const size_t colon = bound.rfind(':');
+  const std::string host = bound.substr(0, colon);
+  if (host != "0.0.0.0" && host != "[::]" && host != "::" && !host.empty()) return bound;
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return bound;
+  return absl::StrCat(name, bound.substr(colon));
+}
+
+Announcer::Announcer(std::string coordinator, absl::Duration interval,
+                     std::function<v1::WorkerDescription()> describe, std::function<bool()> busy)
+    : coordinator_(std::move(coordinator)),
+      interval_(interval),
+      describe_(std::move(describe)),
+      busy_(std::move(busy)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+Announcer::~Announcer() { Stop(); }
+
+void Announcer::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Announcer::Loop() {
+  std::shared_ptr<grpc::Channel> channel = MakeChannel(coordinator_);
+  std::unique_ptr<v1::CoordinatorService::Stub> stub = v1::CoordinatorService::NewStub(channel);
+  absl::Duration interval = interval_;
+  bool registered = false;
+  bool reported_down = false;  // log a lost coordinator once, not every second
+  std::string address;
+  while (!stop_.HasBeenNotified()) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + RpcDeadline(interval)));
+    grpc::Status status;
+    if (!registered) {
+      v1::RegisterWorkerRequest request;
+      *request.mutable_description() = describe_();
+      address = request.description().address();
+      v1::RegisterWorkerResponse response;
+      status = stub->RegisterWorker(&context, request, &response);
+      if (status.ok()) {
+        registered = true;
+        // The coordinator's detection time assumes its interval; never beat slower than that.
+        if (response.heartbeat_interval_ms() > 0) {
+          interval = std::min(interval_, absl::Milliseconds(response.heartbeat_interval_ms()));
+        }
+        std::cerr << "parlab-worker: registered as " << address << " with coordinator "
+                  << coordinator_ << "\n";
+      }
+    } else {
+      v1::HeartbeatRequest request;
+      request.set_address(address);
+      request.set_busy(busy_());
+      v1::HeartbeatResponse response;
+      status = stub->Heartbeat(&context, request, &response);
+      if (status.ok() && !response.known()) {
+        std::cerr << "parlab-worker: coordinator " << coordinator_
+                  << " does not know this worker (restarted?), registering again\n";
+        registered = false;
+        continue;  // at once, not an interval later
+      }
+    }
+    if (!status.ok() && !reported_down) {
+      std::cerr << "parlab-worker: coordinator " << coordinator_ << " unreachable ("
+                << status.error_message() << "), retrying every "
+                << absl::FormatDuration(interval) << "\n";
+    }
+    if (status.ok() && reported_down) {
+      std::cerr << "parlab-worker: coordinator " << coordinator_ << " reachable again\n";
+    }
+    reported_down = !status.ok();
+    stop_.WaitForNotificationWithTimeout(interval);
+  }
+}
+
+}  // namespace parlab
