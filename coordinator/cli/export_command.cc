@@ -1,5 +1,6 @@
 // `parlab export RUN --format ...`: a stored run re-aggregated and written in any report format
 // (the same reporters as `parlab run`), e.g. gbench-json for google/benchmark's compare.py.
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -12,7 +13,8 @@
 
 namespace parlab::cli {
 
-int ExportCommand(const CliOptions& options) {
+int ReportStoredRun(const CliOptions& options, absl::string_view verb,
+                    const std::function<void(const v1::RunRecord&)>& before_report) {
   absl::StatusOr<std::unique_ptr<coordinator::Reporter>> reporter =
       coordinator::MakeReporter(options.format, std::cout);
   if (!reporter.ok()) {
@@ -24,9 +26,10 @@ int ExportCommand(const CliOptions& options) {
     std::cerr << "parlab: " << run.status().message() << "\n";
     return kExitUsage;
   }
+  if (before_report) before_report(*run);
   if (run->state() == "incomplete" || run->state() == "running") {
     std::cerr << "parlab: run " << run->run_id() << " is " << run->state()
-              << ": only the jobs that ended are exported\n";
+              << ": only the jobs that ended are " << verb << "\n";
   }
   std::vector<v1::WorkerDescription> workers(run->workers().begin(), run->workers().end());
   std::vector<v1::JobResult> results(run->results().begin(), run->results().end());
@@ -38,5 +41,7 @@ int ExportCommand(const CliOptions& options) {
   (*reporter)->Finalize();
   return kExitOk;
 }
+
+int ExportCommand(const CliOptions& options) { return ReportStoredRun(options, "exported"); }
 
 }  // namespace parlab::cli

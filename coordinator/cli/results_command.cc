@@ -14,6 +14,7 @@
 #include "parlab/coordinator/aggregate.h"
 #include "parlab/coordinator/reporter.h"
 #include "run_source.h"
+#include "stored_run_commands.h"
 
 namespace parlab::cli {
 namespace {
@@ -97,30 +98,11 @@ int ResultsListCommand(const CliOptions& options) {
 }
 
 int ResultsShowCommand(const CliOptions& options) {
-  absl::StatusOr<std::unique_ptr<coordinator::Reporter>> reporter =
-      coordinator::MakeReporter(options.format, std::cout);
-  if (!reporter.ok()) {
-    std::cerr << "parlab: " << reporter.status().message() << "\n";
-    return kExitUsage;
-  }
-  absl::StatusOr<v1::RunRecord> run = LoadRunFrom(options, options.run_id);
-  if (!run.ok()) {
-    std::cerr << "parlab: " << run.status().message() << "\n";
-    return kExitUsage;
-  }
-  std::cerr << "run " << run->run_id() << ": " << run->state() << ", started "
-            << FormatUnixMs(run->started_unix_ms()) << " UTC, " << run->results_size()
-            << " job results\n";
-  if (run->state() == "incomplete" || run->state() == "running") {
-    std::cerr << "parlab: run " << run->run_id() << " is " << run->state()
-              << ": only the jobs that ended are shown\n";
-  }
-  std::vector<v1::WorkerDescription> workers(run->workers().begin(), run->workers().end());
-  std::vector<v1::JobResult> results(run->results().begin(), run->results().end());
-  (*reporter)->ReportContext({.plan = run->plan(), .machines = workers, .run_id = run->run_id()});
-  (*reporter)->ReportRows(coordinator::Aggregate(run->plan(), workers, results));
-  (*reporter)->Finalize();
-  return kExitOk;
+  return ReportStoredRun(options, "shown", [](const v1::RunRecord& run) {
+    std::cerr << "run " << run.run_id() << ": " << run.state() << ", started "
+              << FormatUnixMs(run.started_unix_ms()) << " UTC, " << run.results_size()
+              << " job results\n";
+  });
 }
 
 }  // namespace parlab::cli

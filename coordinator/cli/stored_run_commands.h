@@ -9,7 +9,11 @@
 #ifndef PARLAB_COORDINATOR_CLI_STORED_RUN_COMMANDS_H_
 #define PARLAB_COORDINATOR_CLI_STORED_RUN_COMMANDS_H_
 
+#include <functional>
+
+#include "absl/strings/string_view.h"
 #include "args.h"
+#include "parlab/v1/parlab.pb.h"
 
 namespace parlab::cli {
 
@@ -18,6 +22,12 @@ int CompareCommand(const CliOptions& options);
 
 // options.run_id through the reporter of options.format.
 int ExportCommand(const CliOptions& options);
+
+// What export and `results show` share: load options.run_id, re-aggregate, report in
+// options.format; a run still running or incomplete gets a note that only the jobs that ended
+// are `verb` ("exported", "shown"). `before_report`, if set, sees the run first.
+int ReportStoredRun(const CliOptions& options, absl::string_view verb,
+                    const std::function<void(const v1::RunRecord&)>& before_report = nullptr);
 
 }  // namespace parlab::cli
 

@@ -47,17 +47,6 @@ std::string NewRunId() {
                       "-", getpid());
 }
 
-v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker) {
-  v1::JobResult result;
-  result.set_job_id(job.job_id());
-  result.set_model(job.model());
-  result.set_concurrency(job.concurrency());
-  result.set_sweep_value(job.sweep_value());
-  result.set_machine(worker.description.machine().hostname());
-  result.set_worker_address(worker.address);
-  return result;
-}
-
 int CountMeasured(const v1::JobResult& result) {
   int measured = 0;
   for (const v1::Sample& sample : result.samples()) measured += sample.warmup() ? 0 : 1;

@@ -33,19 +33,6 @@ v1::Job ShardJob(const v1::Job& job, int shard, int shards) {
   return sharded;
 }
 
-v1::JobResult Shell(const v1::Job& job, const ConnectedWorker& worker) {
-  v1::JobResult result;
-  result.set_job_id(job.job_id());
-  result.set_model(job.model());
-  result.set_concurrency(job.concurrency());
-  result.set_sweep_value(job.sweep_value());
-  result.set_machine(worker.description.machine().hostname());
-  result.set_worker_address(worker.address);
-  result.set_shard_index(job.shard_index());
-  result.set_shard_count(job.shard_count());
-  return result;
-}
-
 // Identity fields of a shard result, whatever the runner callback filled in.
 void Stamp(const v1::Job& job, v1::JobResult& result) {
   result.set_shard_index(job.shard_index());
@@ -172,7 +159,7 @@ std::vector<v1::JobResult> RunShards(const v1::Plan& plan,
   std::vector<std::vector<v1::JobResult>> merged(jobs.size());
   for (size_t j = 0; j < jobs.size(); ++j) {
     for (int s = 0; s < shards; ++s) {
-      v1::JobResult shell = Shell(ShardJob(jobs[j].job, s, shards), workers[s]);
+      v1::JobResult shell = ResultShell(ShardJob(jobs[j].job, s, shards), workers[s]);
       shell.set_status(jobs[j].skip_reason.empty() ? v1::JOB_STATUS_OK : v1::JOB_STATUS_FAILED);
       shell.set_error(jobs[j].skip_reason);
       merged[j].push_back(std::move(shell));

@@ -105,4 +105,17 @@ absl::StatusOr<std::vector<v1::WorkerDescription>> DescribeWorkers(
   return descriptions;
 }
 
+v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker) {
+  v1::JobResult result;
+  result.set_job_id(job.job_id());
+  result.set_model(job.model());
+  result.set_concurrency(job.concurrency());
+  result.set_sweep_value(job.sweep_value());
+  result.set_machine(worker.description.machine().hostname());
+  result.set_worker_address(worker.address);
+  result.set_shard_index(job.shard_index());
+  result.set_shard_count(job.shard_count());
+  return result;
+}
+
 }  // namespace parlab::coordinator

@@ -68,6 +68,10 @@ struct ConnectedWorker {
   std::shared_ptr<WorkerHealth> health = std::make_shared<WorkerHealth>();
 };
 
+// An empty result for `job` on `worker`: the identity fields (job id, model, concurrency, sweep
+// value, shard) and where it ran, before any outcome is known.
+v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker);
+
 // Connects and calls Describe, both within `timeout` each.
 [[nodiscard]] absl::StatusOr<ConnectedWorker> ConnectWorker(const std::string& address,
                                                             absl::Duration timeout,
