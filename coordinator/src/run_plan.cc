@@ -173,6 +173,19 @@ void EmitResult(const v1::JobResult& result, Emitter& emitter) {
   emitter.Emit(event);
 }
 
+// A snapshot of an interleaved job between rounds, for the store (RunEvent.partial_result).
+void EmitPartial(const v1::JobResult& merged, int rounds, Emitter& emitter) {
+  v1::RunEvent event;
+  v1::JobResult* partial = event.mutable_partial_result();
+  *partial = merged;
+  if (partial->status() == v1::JOB_STATUS_OK) {
+    partial->set_status(v1::JOB_STATUS_CANCELLED);
+    partial->set_error(absl::StrCat("partial: ", CountMeasured(merged), " measured repetitions of ",
+                                    rounds, " rounds run when last stored"));
+  }
+  emitter.Emit(event);
+}
+
 v1::JobResult SkippedResult(const PlannedJob& planned, const ConnectedWorker& worker) {
   v1::JobResult result = ResultShell(planned.job, worker);
   result.set_status(v1::JOB_STATUS_FAILED);
@@ -246,6 +259,7 @@ std::vector<v1::JobResult> RunInterleaved(const v1::Plan& plan, const std::vecto
       job.set_repetitions(1);
       ++rounds_run[i];
       MergeRound(RunOneJob(worker, job, canceller, emitter, &where), round, merged[i]);
+      EmitPartial(merged[i], rounds_run[i], emitter);
       for (const v1::Sample& sample : merged[i].samples()) {
         if (!sample.warmup() && sample.index() == round) {
           states[i].walls.push_back(static_cast<double>(sample.wall_ns()));

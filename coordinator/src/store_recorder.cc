@@ -28,6 +28,9 @@ void StoreRecorder::OnEvent(const v1::RunEvent& event) {
     case v1::RunEvent::kJobResult:
       if (status_.ok()) Keep(store_->AddResult(run_id_, event.job_result()));
       break;
+    case v1::RunEvent::kPartialResult:  // replaced by the job's final result, same job_id
+      if (status_.ok()) Keep(store_->AddResult(run_id_, event.partial_result()));
+      break;
     case v1::RunEvent::kFinished:
       finished_ = true;
       if (status_.ok()) {

@@ -176,6 +176,45 @@ TEST_F(StoreE2eTest, ARunWhoseCoordinatorDiesIsIncomplete) {
   EXPECT_THAT(shown.err, HasSubstr("incomplete"));
 }
 
+// The default interleaved order: a job's samples are stored after each of its rounds, so a
+// coordinator killed in round 2 leaves round 1's samples behind, marked partial.
+TEST_F(StoreE2eTest, AnInterleavedRunKeepsItsFinishedRoundsWhenItsCoordinatorDies) {
+  Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  std::unique_ptr<Daemon> coordinator = StartCoordinator({worker.address()});
+  ASSERT_TRUE(coordinator->ok()) << coordinator->error();
+  Json plan = {{"name", "interleaved-cut-short"},
+               {"workload", {{"kind", "sleep"}, {"params", {{"tasks", 4}, {"ms", 50}}}}},
+               {"models", {"sequential", "threads"}},
+               {"concurrency", {2}},
+               {"repetitions", 3},
+               {"warmup", 0}};
+  bool killed = false;
+  Completed run = RunToCompletion({PARLAB_CLI_BIN, "run", WritePlan(plan), "--coordinator",
+                                   coordinator->address(), "--progress", "lines"},
+                                  absl::Seconds(60), [&](const std::string& err) {
+                                    if (!killed && err.find("measure 2/3") != std::string::npos) {
+                                      coordinator->Kill();
+                                      killed = true;
+                                    }
+                                  });
+  ASSERT_TRUE(killed) << run.err;
+
+  coordinator = StartCoordinator({worker.address()});
+  ASSERT_TRUE(coordinator->ok()) << coordinator->error();
+  Completed shown = Parlab(
+      {"results", "show", "latest", "--coordinator", coordinator->address(), "--format", "json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  Json report = Json::parse(shown.out);
+  int partial_jobs = 0;
+  for (const Json& row : report["results"]) {
+    if (row.value("error", "").find("partial") == std::string::npos) continue;
+    ++partial_jobs;
+    EXPECT_FALSE(row["samples"].empty()) << row.dump();
+  }
+  EXPECT_GE(partial_jobs, 1) << shown.out;
+}
+
 // A coordinator stopped with SIGTERM mid-run cancels the run's jobs and closes it as
 // incomplete (nobody cancelled it) before it exits.
 TEST_F(StoreE2eTest, ARunWhoseCoordinatorIsStoppedIsIncomplete) {
