@@ -14,7 +14,7 @@
 #include "parlab/common/machine_info.h"
 #include "parlab/coordinator/service.h"
 #include "parlab/coordinator/signal_watcher.h"
-#include "parlab/coordinator/store.h"
+#include "parlab/store/store.h"
 
 namespace {
 
@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0";
   std::vector<std::string> workers;
   double timeout_s = 5;
-  RegistryOptions discovery;
-  std::string store_path = DefaultStorePath();
+  parlab::cluster::RegistryOptions discovery;
+  std::string store_path = parlab::store::DefaultStorePath();
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -108,9 +108,9 @@ int main(int argc, char** argv) {
     if (CoordinatorServer* server = running.load()) server->Shutdown();
   });
   // Opened before serving: a store that cannot be opened is a start-up error, not a lost run.
-  std::shared_ptr<ResultStore> store;
+  std::shared_ptr<parlab::store::ResultStore> store;
   if (!store_path.empty()) {
-    absl::StatusOr<std::unique_ptr<ResultStore>> opened = ResultStore::Open(store_path);
+    absl::StatusOr<std::unique_ptr<parlab::store::ResultStore>> opened = parlab::store::ResultStore::Open(store_path);
     if (!opened.ok()) return Fail(std::string(opened.status().message()));
     store = *std::move(opened);
   }

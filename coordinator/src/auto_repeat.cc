@@ -1,11 +1,10 @@
 #include "parlab/coordinator/auto_repeat.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "parlab/coordinator/plan.h"
+#include "parlab/results/variation.h"
 
 namespace parlab::coordinator {
 
@@ -23,17 +22,6 @@ AutoRepeat AutoRepeatOf(const v1::Plan& plan) {
   return rule;
 }
 
-std::optional<double> WallCv(const std::vector<double>& walls) {
-  if (walls.size() < 2) return std::nullopt;
-  double sum = 0;
-  for (double wall : walls) sum += wall;
-  const double mean = sum / static_cast<double>(walls.size());
-  if (mean == 0) return std::nullopt;
-  double squares = 0;
-  for (double wall : walls) squares += (wall - mean) * (wall - mean);
-  return std::sqrt(squares / static_cast<double>(walls.size() - 1)) / mean;
-}
-
 std::vector<size_t> JobsForNextRound(const std::vector<JobRounds>& jobs, int rounds_done,
                                      absl::Duration elapsed, const AutoRepeat& rule) {
   std::vector<size_t> next;
@@ -47,7 +35,7 @@ std::vector<size_t> JobsForNextRound(const std::vector<JobRounds>& jobs, int rou
     if (!minimum) {
       // A job that met the target stops; its CV cannot change without new samples, so it
       // stays stopped.
-      std::optional<double> cv = WallCv(jobs[i].walls);
+      std::optional<double> cv = results::WallCv(jobs[i].walls);
       if (cv.has_value() && *cv <= rule.target_cv) continue;
       // Only jobs that took part in every round so far continue: one that stopped earlier
       // keeps its count.
@@ -56,15 +44,6 @@ std::vector<size_t> JobsForNextRound(const std::vector<JobRounds>& jobs, int rou
     next.push_back(i);
   }
   return next;
-}
-
-std::optional<std::string> TargetCvMissed(const std::vector<double>& walls, double target_cv) {
-  if (target_cv <= 0) return std::nullopt;
-  std::optional<double> cv = WallCv(walls);
-  if (cv.has_value() && *cv <= target_cv) return std::nullopt;
-  return absl::StrFormat("CV %s above target %s after %d repetitions",
-                         cv.has_value() ? absl::StrFormat("%.1f%%", *cv * 100) : "unknown",
-                         absl::StrFormat("%g%%", target_cv * 100), walls.size());
 }
 
 }  // namespace parlab::coordinator

@@ -1,27 +1,27 @@
 // RunPlan: connect and check every worker, then broadcast the plan (one thread per worker).
 #include "parlab/coordinator/run_plan.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
-#include <numeric>
 #include <optional>
-#include <random>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "parlab/common/status_macros.h"
-#include "parlab/coordinator/auto_repeat.h"
-#include "parlab/coordinator/discovery.h"
-#include "parlab/coordinator/liveness.h"
+#include "parlab/cluster/discovery.h"
+#include "parlab/cluster/liveness.h"
 #include "parlab/coordinator/plan.h"
+#include "parlab/coordinator/rounds.h"
+#include "parlab/coordinator/schedule.h"
 #include "parlab/coordinator/shard.h"
-#include "parlab/coordinator/worker_lock.h"
+#include "parlab/cluster/worker_lock.h"
 #include "parlab/coordinator/run_totals.h"
-#include "parlab/coordinator/worker_client.h"
+#include "parlab/cluster/worker_client.h"
+#include "parlab/results/samples.h"
+#include "parlab/store/store_recorder.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
 namespace parlab::coordinator {
@@ -42,38 +42,20 @@ class Emitter {
   absl::Mutex mutex_;
 };
 
-std::string NewRunId() {
-  return absl::StrCat("run-", absl::FormatTime("%Y%m%dT%H%M%S", absl::Now(), absl::UTCTimeZone()),
-                      "-", getpid());
-}
-
-int CountMeasured(const v1::JobResult& result) {
-  int measured = 0;
-  for (const v1::Sample& sample : result.samples()) measured += sample.warmup() ? 0 : 1;
-  return measured;
-}
-
-// Which round of an interleaved run a job is, so progress reads "measure 3/5" for the plan
-// rather than "measure 1/1" for the one-repetition job.
-struct Round {
-  int index = 0;
-  int count = 1;
-};
-
 // Runs one job over the streaming RPC. Never fails: every outcome is a JobResult.
-v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCanceller* canceller,
-                        Emitter& emitter, const Round* round = nullptr) {
+v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& job, cluster::RunCanceller* canceller,
+                        Emitter& emitter, const RoundInfo* round) {
   // A lost worker gets no more jobs (docs/cluster.md); a live one runs one job at a time,
   // whichever run of this process it comes from (worker_lock.h).
   if (std::optional<std::string> lost = worker.health->lost_reason()) {
-    v1::JobResult result = ResultShell(job, worker);
+    v1::JobResult result = cluster::ResultShell(job, worker);
     result.set_status(v1::JOB_STATUS_FAILED);
     result.set_error(*lost);
     return result;
   }
-  std::optional<WorkerLease> lease = WorkerLocks::Global().Acquire(worker.address, canceller);
+  std::optional<cluster::WorkerLease> lease = cluster::WorkerLocks::Global().Acquire(worker.address, canceller);
   if (!lease.has_value()) {
-    v1::JobResult result = ResultShell(job, worker);
+    v1::JobResult result = cluster::ResultShell(job, worker);
     result.set_status(v1::JOB_STATUS_CANCELLED);
     result.set_error("cancelled while waiting for the worker");
     return result;
@@ -86,9 +68,9 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
   started.mutable_job_started()->set_sweep_value(job.sweep_value());
   emitter.Emit(started);
 
-  v1::JobResult shell = ResultShell(job, worker);
+  v1::JobResult shell = cluster::ResultShell(job, worker);
   grpc::ClientContext context;
-  ScopedCancellation cancellation(canceller, &context);
+  cluster::ScopedCancellation cancellation(canceller, &context);
   if (!cancellation.ok()) {
     shell.set_status(v1::JOB_STATUS_CANCELLED);
     shell.set_error("cancelled before it started");
@@ -97,7 +79,7 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
   v1::RunJobRequest request;
   *request.mutable_job() = job;
   std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = worker.stub->RunJob(&context, request);
-  LivenessWatch watch(worker, &context);  // a cut link answers nothing: give up after a timeout
+  cluster::LivenessWatch watch(worker, &context);  // a cut link answers nothing: give up after a timeout
   std::vector<v1::Sample> streamed;
   std::optional<v1::JobResult> reported;
   v1::JobEvent event;
@@ -131,6 +113,8 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
     result.set_model(job.model());
     result.set_concurrency(job.concurrency());
     result.set_sweep_value(job.sweep_value());
+    result.set_shard_index(job.shard_index());
+    result.set_shard_count(job.shard_count());
     if (result.machine().empty()) result.set_machine(shell.machine());
     result.set_worker_address(worker.address);
   }
@@ -143,10 +127,10 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
     result.set_status(cancelled ? v1::JOB_STATUS_CANCELLED : v1::JOB_STATUS_FAILED);
     result.set_error(cancelled ? "cancelled"
                                : absl::StrCat("worker ", worker.address,
-                                              ": RunJob failed: ", FromGrpc(status).ToString()));
+                                              ": RunJob failed: ", cluster::FromGrpc(status).ToString()));
     bool first = false;
     if (std::optional<std::string> lost =
-            cancelled ? std::nullopt : JudgeLoss(worker, watch, status, &first)) {
+            cancelled ? std::nullopt : cluster::JudgeLoss(worker, watch, status, &first)) {
       result.set_error(*lost);
       if (first) {
         v1::RunEvent lost_event;
@@ -158,10 +142,10 @@ v1::JobResult RunOneJob(const ConnectedWorker& worker, const v1::Job& job, RunCa
   } else if (result.status() == v1::JOB_STATUS_UNSPECIFIED) {
     result.set_status(v1::JOB_STATUS_FAILED);
     if (result.error().empty()) result.set_error("worker reported no job status");
-  } else if (result.status() == v1::JOB_STATUS_OK && CountMeasured(result) != job.repetitions()) {
+  } else if (result.status() == v1::JOB_STATUS_OK && results::CountMeasured(result) != job.repetitions()) {
     // An OK without every measured sample would silently shrink the statistics.
     result.set_status(v1::JOB_STATUS_FAILED);
-    result.set_error(absl::StrCat("worker reported OK with ", CountMeasured(result), " of ",
+    result.set_error(absl::StrCat("worker reported OK with ", results::CountMeasured(result), " of ",
                                   job.repetitions(), " measured samples"));
   }
   return result;
@@ -173,123 +157,48 @@ void EmitResult(const v1::JobResult& result, Emitter& emitter) {
   emitter.Emit(event);
 }
 
-// A snapshot of an interleaved job between rounds, for the store (RunEvent.partial_result).
-void EmitPartial(const v1::JobResult& merged, int rounds, Emitter& emitter) {
-  v1::RunEvent event;
-  v1::JobResult* partial = event.mutable_partial_result();
-  *partial = merged;
-  if (partial->status() == v1::JOB_STATUS_OK) {
-    partial->set_status(v1::JOB_STATUS_CANCELLED);
-    partial->set_error(absl::StrCat("partial: ", CountMeasured(merged), " measured repetitions of ",
-                                    rounds, " rounds run when last stored"));
-  }
-  emitter.Emit(event);
-}
-
-v1::JobResult SkippedResult(const PlannedJob& planned, const ConnectedWorker& worker) {
-  v1::JobResult result = ResultShell(planned.job, worker);
-  result.set_status(v1::JOB_STATUS_FAILED);
-  result.set_error(planned.skip_reason);
-  return result;
-}
-
-// Grouped order: each job runs all its repetitions in one runner, one job after another.
-std::vector<v1::JobResult> RunGrouped(const std::vector<PlannedJob>& jobs,
-                                      const ConnectedWorker& worker, RunCanceller* canceller,
-                                      Emitter& emitter) {
-  std::vector<v1::JobResult> results;
-  for (const PlannedJob& planned : jobs) {
-    if (canceller != nullptr && canceller->cancelled()) break;
-    v1::JobResult result = planned.skip_reason.empty()
-                               ? RunOneJob(worker, planned.job, canceller, emitter)
-                               : SkippedResult(planned, worker);
-    EmitResult(result, emitter);
-    results.push_back(std::move(result));
-  }
-  return results;
-}
-
-// Appends one round's samples to the merged result, numbering them as the plan's repetitions.
-void MergeRound(const v1::JobResult& round_result, int round, v1::JobResult& merged) {
-  for (const v1::Sample& sample : round_result.samples()) {
-    v1::Sample* added = merged.add_samples();
-    *added = sample;
-    if (!sample.warmup()) added->set_index(round);
-  }
-  if (round_result.status() != v1::JOB_STATUS_OK) {
-    merged.set_status(round_result.status());
-    merged.set_error(absl::StrCat("repetition ", round + 1, ": ", round_result.error()));
-  }
-}
-
-// Interleaved order (the default): `repetitions` rounds; each round runs every job once with
-// one measured repetition after its warm-ups, in a fresh runner, in an order shuffled per round
-// (seeded by the round number, so a plan always runs in the same order). A job that failed is
-// not run again; the samples it measured before are kept. With target_cv, more rounds follow
-// for the jobs whose CV is still above it (auto_repeat.h: JobsForNextRound).
-std::vector<v1::JobResult> RunInterleaved(const v1::Plan& plan, const std::vector<PlannedJob>& jobs,
-                                          const ConnectedWorker& worker, RunCanceller* canceller,
-                                          Emitter& emitter) {
-  const absl::Time start = absl::Now();
-  const AutoRepeat rule = AutoRepeatOf(plan);
-  std::vector<v1::JobResult> merged;
-  std::vector<JobRounds> states(jobs.size());
-  std::vector<int> rounds_run(jobs.size(), 0);
-  for (const PlannedJob& planned : jobs) {
-    merged.push_back(planned.skip_reason.empty() ? ResultShell(planned.job, worker)
-                                                 : SkippedResult(planned, worker));
-    if (planned.skip_reason.empty()) merged.back().set_status(v1::JOB_STATUS_OK);
-  }
-  for (int round = 0;; ++round) {
-    for (size_t i = 0; i < jobs.size(); ++i) {
-      states[i].ok = merged[i].status() == v1::JOB_STATUS_OK &&
-                     CountMeasured(merged[i]) == rounds_run[i];
-    }
-    std::vector<size_t> order = JobsForNextRound(states, round, absl::Now() - start, rule);
-    if (order.empty() || (canceller != nullptr && canceller->cancelled())) break;
-    std::mt19937 shuffle_seed(static_cast<uint32_t>(round));
-    std::shuffle(order.begin(), order.end(), shuffle_seed);
-    // Progress counts against the plan's rounds, then against the most auto-repeat may add.
-    const Round where{round, round < rule.repetitions ? rule.repetitions : rule.max_repetitions};
-    for (size_t i : order) {
-      if (canceller != nullptr && canceller->cancelled()) break;
-      if (merged[i].status() != v1::JOB_STATUS_OK) continue;
-      v1::Job job = jobs[i].job;
-      job.set_job_id(absl::StrCat(job.job_id(), "#", round + 1));
-      job.set_repetitions(1);
-      ++rounds_run[i];
-      MergeRound(RunOneJob(worker, job, canceller, emitter, &where), round, merged[i]);
-      EmitPartial(merged[i], rounds_run[i], emitter);
-      for (const v1::Sample& sample : merged[i].samples()) {
-        if (!sample.warmup() && sample.index() == round) {
-          states[i].walls.push_back(static_cast<double>(sample.wall_ns()));
-        }
+// Every worker runs the whole plan, one thread per worker; each is its own round loop, so a
+// slow machine never holds back a fast one.
+std::vector<std::vector<v1::JobResult>> RunBroadcast(
+    const v1::Plan& plan, const std::vector<cluster::ConnectedWorker>& workers,
+    const std::string& run_id, cluster::RunCanceller* canceller, const RoundHooks& hooks,
+    Emitter& emitter) {
+  std::vector<std::vector<v1::JobResult>> per_worker(workers.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    threads.emplace_back([&, i] {
+      std::vector<JobGroup> groups;
+      const std::string prefix = absl::StrCat(run_id, "/w", i, "/");
+      for (PlannedJob& planned : PlanJobs(plan, workers[i].description, prefix)) {
+        groups.push_back({.members = {{i, std::move(planned.job)}},
+                          .skip_reason = std::move(planned.skip_reason)});
       }
-    }
+      RoundHooks own = hooks;
+      own.done = [&](const std::vector<v1::JobResult>& results) {
+        for (const v1::JobResult& result : results) EmitResult(result, emitter);
+      };
+      for (std::vector<v1::JobResult>& group : RunRounds(plan, groups, canceller, own)) {
+        for (v1::JobResult& result : group) per_worker[i].push_back(std::move(result));
+      }
+    });
   }
-  for (size_t i = 0; i < merged.size(); ++i) {
-    v1::JobResult& result = merged[i];
-    // A job that stopped early because it met its target has fewer rounds, but never fewer
-    // than the plan's `repetitions`.
-    const int expected = std::max(rounds_run[i], rule.repetitions);
-    if (result.status() == v1::JOB_STATUS_OK && CountMeasured(result) != expected) {
-      result.set_status(v1::JOB_STATUS_CANCELLED);
-      result.set_error(absl::StrCat("cancelled after ", CountMeasured(result), " of ", expected,
-                                    " repetitions"));
-    }
-    EmitResult(result, emitter);
-  }
-  return merged;
+  for (std::thread& thread : threads) thread.join();
+  return per_worker;
 }
 
-std::vector<v1::JobResult> RunWorker(const v1::Plan& plan, const ConnectedWorker& worker,
-                                     const std::string& job_id_prefix, RunCanceller* canceller,
-                                     Emitter& emitter) {
-  std::vector<PlannedJob> jobs = PlanJobs(plan, worker.description, job_id_prefix);
-  if (plan.order() == v1::REPETITION_ORDER_GROUPED) {
-    return RunGrouped(jobs, worker, canceller, emitter);
-  }
-  return RunInterleaved(plan, jobs, worker, canceller, emitter);
+// The tasks of every job split over the workers (shard.h): one round loop whose groups are
+// the N shards of a job.
+std::vector<v1::JobResult> RunSharded(const v1::Plan& plan,
+                                      const std::vector<cluster::ConnectedWorker>& workers,
+                                      const std::string& run_id, cluster::RunCanceller* canceller,
+                                      const RoundHooks& hooks, Emitter& emitter) {
+  // Every worker has every model (checked before), so the first one's bounds decide.
+  const std::vector<JobGroup> groups = ShardGroups(
+      PlanJobs(plan, workers[0].description, absl::StrCat(run_id, "/")), workers.size());
+  return FinishShards(
+      RunRounds(plan, groups, canceller, hooks), groups, workers, canceller,
+      [&](size_t worker, const v1::Job& job) { return hooks.run(worker, job, nullptr); },
+      [&](const v1::JobResult& result) { EmitResult(result, emitter); });
 }
 
 absl::Status CheckAddresses(const std::vector<std::string>& addresses) {
@@ -316,12 +225,12 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
   PARLAB_RETURN_IF_ERROR(ValidatePlan(plan));
   PARLAB_RETURN_IF_ERROR(CheckAddresses(worker_addresses));
   PARLAB_ASSIGN_OR_RETURN(
-      std::vector<ConnectedWorker> workers,
-      ConnectWorkers(worker_addresses, options.connect_timeout, options.canceller));
+      std::vector<cluster::ConnectedWorker> workers,
+      cluster::ConnectWorkers(worker_addresses, options.connect_timeout, options.canceller));
   // Cluster: plan.select keeps the labelled workers; shard mode splits the tasks over them.
-  PARLAB_RETURN_IF_ERROR(KeepSelected(plan.select(), workers));
-  for (ConnectedWorker& worker : workers) worker.health->timeout = options.heartbeat_timeout;
-  for (const ConnectedWorker& worker : workers) {
+  PARLAB_RETURN_IF_ERROR(cluster::KeepSelected(plan.select(), workers));
+  for (cluster::ConnectedWorker& worker : workers) worker.health->timeout = options.heartbeat_timeout;
+  for (const cluster::ConnectedWorker& worker : workers) {
     PARLAB_RETURN_IF_ERROR(CheckWorkerHasPlan(plan, worker.description));
   }
   if (plan.mode() == v1::RUN_MODE_SHARD) {
@@ -329,38 +238,38 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
   }
 
   RunOutcome outcome;
-  outcome.run_id = options.run_id.empty() ? NewRunId() : options.run_id;
+  outcome.run_id = options.run_id.empty() ? store::NewRunId() : options.run_id;
   Emitter emitter(on_event);
   {
     std::vector<v1::WorkerDescription> described;
-    for (const ConnectedWorker& worker : workers) described.push_back(worker.description);
+    for (const cluster::ConnectedWorker& worker : workers) described.push_back(worker.description);
     emitter.Emit(RunStartedEvent(outcome.run_id, ComputeRunTotals(plan, described)));
   }
-  for (const ConnectedWorker& worker : workers) {
+  for (const cluster::ConnectedWorker& worker : workers) {
     outcome.workers.push_back(worker.description);
     v1::RunEvent event;
     *event.mutable_worker() = worker.description;
     emitter.Emit(event);
   }
 
-  std::vector<std::vector<v1::JobResult>> per_worker(workers.size());
+  RoundHooks hooks;
+  hooks.run = [&](size_t worker, const v1::Job& job, const RoundInfo* round) {
+    return RunOneJob(workers[worker], job, options.canceller, emitter, round);
+  };
+  hooks.shell = [&](size_t worker, const v1::Job& job) {
+    return cluster::ResultShell(job, workers[worker]);
+  };
+  hooks.partial = [&](const v1::JobResult& partial) {
+    v1::RunEvent event;
+    *event.mutable_partial_result() = partial;
+    emitter.Emit(event);
+  };
+  std::vector<std::vector<v1::JobResult>> per_worker;
   if (plan.mode() == v1::RUN_MODE_SHARD) {
-    per_worker.assign(1, RunShards(
-        plan, workers, absl::StrCat(outcome.run_id, "/"), options.canceller,
-        [&](const ConnectedWorker& worker, const v1::Job& job, int round, int rounds) {
-          const Round where{round, rounds};
-          return RunOneJob(worker, job, options.canceller, emitter, round < 0 ? nullptr : &where);
-        },
-        [&](const v1::JobResult& result) { EmitResult(result, emitter); }));
+    per_worker.push_back(
+        RunSharded(plan, workers, outcome.run_id, options.canceller, hooks, emitter));
   } else {
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < workers.size(); ++i) {
-      threads.emplace_back([&, i] {
-        std::string prefix = absl::StrCat(outcome.run_id, "/w", i, "/");
-        per_worker[i] = RunWorker(plan, workers[i], prefix, options.canceller, emitter);
-      });
-    }
-    for (std::thread& thread : threads) thread.join();
+    per_worker = RunBroadcast(plan, workers, outcome.run_id, options.canceller, hooks, emitter);
   }
   for (std::vector<v1::JobResult>& results : per_worker) {
     for (v1::JobResult& result : results) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "parlab/coordinator/run_plan.h"
+#include "parlab/coordinator/schedule.h"
 
 namespace parlab::coordinator {
 

@@ -1,4 +1,6 @@
 // PlanJobs and CheckWorkerHasPlan: what a worker runs for a plan, decided from its description.
+#include "parlab/coordinator/schedule.h"
+
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -6,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "parlab/common/status_macros.h"
-#include "parlab/coordinator/run_plan.h"
 #include "parlab/workloads/workload.h"
 
 namespace parlab::coordinator {

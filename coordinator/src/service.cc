@@ -9,20 +9,20 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "parlab/coordinator/cancel.h"
+#include "parlab/cluster/cancel.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/run_plan.h"
-#include "parlab/coordinator/store_recorder.h"
-#include "parlab/coordinator/worker_client.h"
+#include "parlab/store/store_recorder.h"
+#include "parlab/cluster/worker_client.h"
 
 namespace parlab::coordinator {
 
 // service_store.cc: logs a store error and turns it into the status that ends the stream.
-grpc::Status StoreFailed(const StoreRecorder& recorder);
+grpc::Status StoreFailed(const store::StoreRecorder& recorder);
 
 namespace {
 
-RegistryOptions WithListed(RegistryOptions options, const std::vector<std::string>& workers) {
+cluster::RegistryOptions WithListed(cluster::RegistryOptions options, const std::vector<std::string>& workers) {
   options.workers.insert(options.workers.end(), workers.begin(), workers.end());
   return options;
 }
@@ -31,7 +31,7 @@ RegistryOptions WithListed(RegistryOptions options, const std::vector<std::strin
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
                                                absl::Duration connect_timeout,
-                                               RegistryOptions discovery)
+                                               cluster::RegistryOptions discovery)
     : workers_(std::move(workers)),
       connect_timeout_(connect_timeout),
       registry_(WithListed(std::move(discovery), workers_)) {}
@@ -40,13 +40,13 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                                const v1::SubmitRunRequest* request,
                                                grpc::ServerWriter<v1::RunEvent>* writer) {
   absl::Status valid = ValidatePlan(request->plan());
-  if (!valid.ok()) return ToGrpc(valid);
+  if (!valid.ok()) return cluster::ToGrpc(valid);
   std::vector<std::string> workers(request->workers().begin(), request->workers().end());
   if (workers.empty()) {
     // The registry's workers: every one not lost (a dead node must not stop the cluster).
     std::vector<std::string> lost;
     absl::StatusOr<std::vector<std::string>> known = registry_.RunnableAddresses(&lost);
-    if (!known.ok()) return ToGrpc(known.status());
+    if (!known.ok()) return cluster::ToGrpc(known.status());
     workers = *std::move(known);
     if (workers.empty()) {
       return grpc::Status(
@@ -61,7 +61,7 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
 
   // The sync API has no "client went away" callback: poll, and cancel the run's worker calls
   // (which kills their runners) once the client is gone.
-  RunCanceller canceller;
+  cluster::RunCanceller canceller;
   absl::Notification done;
   std::thread watcher([&] {
     while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
@@ -76,8 +76,8 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   options.canceller = &canceller;
   options.heartbeat_timeout = registry_.options().heartbeat_timeout;
   // The store sees every event first, so a run is "finished" there before the client hears it.
-  options.run_id = NewRunId();
-  StoreRecorder recorder(store_.get(), options.run_id, request->plan(), [&]() -> std::string {
+  options.run_id = store::NewRunId();
+  store::StoreRecorder recorder(store_.get(), options.run_id, request->plan(), [&]() -> std::string {
     if (shutting_down_) return "incomplete";
     return canceller.cancelled() ? "cancelled" : "finished";
   });
@@ -88,7 +88,7 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
       });
   done.Notify();
   watcher.join();
-  if (!outcome.ok()) return ToGrpc(outcome.status());
+  if (!outcome.ok()) return cluster::ToGrpc(outcome.status());
   if (!recorder.status().ok()) return StoreFailed(recorder);
   return grpc::Status::OK;
 }
@@ -97,9 +97,9 @@ grpc::Status CoordinatorServiceImpl::ListWorkers(grpc::ServerContext* context,
                                                  const v1::ListWorkersRequest* request,
                                                  v1::ListWorkersResponse* response) {
   absl::StatusOr<std::vector<v1::WorkerStatus>> statuses = registry_.Statuses();
-  if (!statuses.ok()) return ToGrpc(statuses.status());
+  if (!statuses.ok()) return cluster::ToGrpc(statuses.status());
   for (v1::WorkerStatus& status : *statuses) {
-    if (status.state() != kStateLost) *response->add_workers() = status.description();
+    if (status.state() != cluster::kStateLost) *response->add_workers() = status.description();
     *response->add_statuses() = std::move(status);
   }
   return grpc::Status::OK;
@@ -109,7 +109,7 @@ grpc::Status CoordinatorServiceImpl::RegisterWorker(grpc::ServerContext* context
                                                     const v1::RegisterWorkerRequest* request,
                                                     v1::RegisterWorkerResponse* response) {
   absl::Status registered = registry_.Register(request->description());
-  if (!registered.ok()) return ToGrpc(registered);
+  if (!registered.ok()) return cluster::ToGrpc(registered);
   response->set_heartbeat_interval_ms(
       absl::ToInt64Milliseconds(registry_.options().heartbeat_interval));
   return grpc::Status::OK;
@@ -124,7 +124,7 @@ grpc::Status CoordinatorServiceImpl::Heartbeat(grpc::ServerContext* context,
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
     const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout,
-    RegistryOptions discovery, std::shared_ptr<ResultStore> store) {
+    cluster::RegistryOptions discovery, std::shared_ptr<store::ResultStore> store) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(

@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "parlab/coordinator/service.h"
-#include "parlab/coordinator/store_recorder.h"
-#include "parlab/coordinator/worker_client.h"
+#include "parlab/store/store_recorder.h"
+#include "parlab/cluster/worker_client.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -17,14 +17,14 @@ grpc::Status NoStore() {
 
 }  // namespace
 
-grpc::Status StoreFailed(const StoreRecorder& recorder) {
+grpc::Status StoreFailed(const store::StoreRecorder& recorder) {
   // The client already has every event; the error says its run is not (wholly) kept.
   absl::Status status = recorder.status();
   std::string message =
       absl::StrCat("run ", recorder.run_id(),
                    " ran, but the result store could not record it: ", status.message());
   std::cerr << "parlab-coordinator: " << message << std::endl;
-  return ToGrpc(absl::Status(status.code(), message));
+  return cluster::ToGrpc(absl::Status(status.code(), message));
 }
 
 grpc::Status CoordinatorServiceImpl::ListRuns(grpc::ServerContext* context,
@@ -32,11 +32,11 @@ grpc::Status CoordinatorServiceImpl::ListRuns(grpc::ServerContext* context,
                                               v1::ListRunsResponse* response) {
   if (store_ == nullptr) return NoStore();
   if (request->limit() < 0) {
-    return ToGrpc(
+    return cluster::ToGrpc(
         absl::InvalidArgumentError(absl::StrCat("limit: must be >= 0, got ", request->limit())));
   }
   absl::StatusOr<std::vector<v1::RunSummary>> runs = store_->ListRuns(request->limit());
-  if (!runs.ok()) return ToGrpc(runs.status());
+  if (!runs.ok()) return cluster::ToGrpc(runs.status());
   for (v1::RunSummary& run : *runs) *response->add_runs() = std::move(run);
   return grpc::Status::OK;
 }
@@ -46,7 +46,7 @@ grpc::Status CoordinatorServiceImpl::GetRun(grpc::ServerContext* context,
                                             v1::RunRecord* response) {
   if (store_ == nullptr) return NoStore();
   absl::StatusOr<v1::RunRecord> run = store_->LoadRun(request->run_id());
-  if (!run.ok()) return ToGrpc(run.status());
+  if (!run.ok()) return cluster::ToGrpc(run.status());
   *response = *std::move(run);
   return grpc::Status::OK;
 }

@@ -31,14 +31,6 @@ std::vector<double> Noisy(int rounds) {
   return walls;
 }
 
-TEST(WallCvTest, SampleStddevOverMean) {
-  EXPECT_FALSE(WallCv({}).has_value());
-  EXPECT_FALSE(WallCv({5}).has_value());  // one value says nothing about variation
-  ASSERT_TRUE(WallCv({100, 100}).has_value());
-  EXPECT_DOUBLE_EQ(*WallCv({100, 100}), 0);
-  EXPECT_NEAR(*WallCv({90, 110}), 14.142 / 100, 1e-4);  // stddev sqrt(200) over mean 100
-}
-
 TEST(JobsForNextRoundTest, EveryOkJobRunsThePlansRounds) {
   std::vector<JobRounds> jobs = {{true, {}}, {false, {}}, {true, {}}};
   EXPECT_THAT(JobsForNextRound(jobs, 0, absl::ZeroDuration(), Rule(3, 0, 3)), ElementsAre(0, 2));
@@ -105,15 +97,6 @@ TEST(AutoRepeatOfTest, PlanDefaults) {
   EXPECT_EQ(rule.max_repetitions, 12);
   EXPECT_EQ(rule.time_budget, absl::Seconds(90));
   EXPECT_DOUBLE_EQ(rule.target_cv, 0.02);
-}
-
-TEST(TargetCvMissedTest, NamesCvTargetAndCount) {
-  EXPECT_FALSE(TargetCvMissed(kNoisy, 0).has_value());  // no target
-  EXPECT_FALSE(TargetCvMissed(kSteady, 0.02).has_value());
-  std::vector<double> walls = {100, 104.1};  // CV 2.84%
-  std::optional<std::string> missed = TargetCvMissed(walls, 0.02);
-  ASSERT_TRUE(missed.has_value());
-  EXPECT_EQ(*missed, "CV 2.8% above target 2% after 2 repetitions");
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "parlab/coordinator/run_plan.h"
+#include "parlab/coordinator/schedule.h"
 
 namespace parlab::coordinator {
 namespace {

@@ -152,7 +152,7 @@ TEST(RunPlanTest, RejectsDuplicateAndMissingWorkers) {
 }
 
 TEST(RunPlanTest, ACancelledRunStopsConnecting) {
-  RunCanceller canceller;
+  cluster::RunCanceller canceller;
   canceller.Cancel();
   RunOptions options;
   options.connect_timeout = absl::Seconds(30);

@@ -14,7 +14,7 @@
 #include "cluster_harness.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "parlab/coordinator/aggregate.h"
+#include "parlab/results/aggregate.h"
 #include "parlab/coordinator/shard.h"
 
 namespace parlab::scheduling {
@@ -69,11 +69,11 @@ TEST(ShardRunTest, ThreeWorkersCoverEveryTaskOnce) {
   for (const ReceivedEvent& received : run.events) {
     if (received.event.has_worker()) described.push_back(received.event.worker());
   }
-  std::vector<coordinator::ResultRow> rows =
-      coordinator::Aggregate(request.plan(), described, run.results);
+  std::vector<results::ResultRow> rows =
+      results::Aggregate(request.plan(), described, run.results);
   int cluster_rows = 0;
-  for (const coordinator::ResultRow& row : rows) {
-    if (row.worker != coordinator::kClusterWorker) continue;
+  for (const results::ResultRow& row : rows) {
+    if (row.worker != results::kClusterWorker) continue;
     ++cluster_rows;
     ASSERT_TRUE(row.aggregates.has_value()) << row.error;
     EXPECT_EQ(row.aggregates->measured_samples, 2);

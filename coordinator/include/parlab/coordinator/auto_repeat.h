@@ -32,10 +32,6 @@ struct AutoRepeat {
 // no limit.
 AutoRepeat AutoRepeatOf(const v1::Plan& plan);
 
-// Sample standard deviation / mean, as stats::Summarize computes it; absent for fewer than two
-// values (one repetition says nothing about variation) or a zero mean.
-std::optional<double> WallCv(const std::vector<double>& walls);
-
 // One job as the rule sees it between rounds.
 struct JobRounds {
   bool ok = true;             // failed or cancelled jobs never run again
@@ -48,10 +44,6 @@ struct JobRounds {
 // Empty when the run is over.
 std::vector<size_t> JobsForNextRound(const std::vector<JobRounds>& jobs, int rounds_done,
                                      absl::Duration elapsed, const AutoRepeat& rule);
-
-// The warning of a job that ended above its target, or nullopt when it met it (or target_cv is
-// 0): "CV 4.1% above target 2% after 30 repetitions".
-std::optional<std::string> TargetCvMissed(const std::vector<double>& walls, double target_cv);
 
 }  // namespace parlab::coordinator
 

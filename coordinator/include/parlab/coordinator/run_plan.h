@@ -20,18 +20,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "parlab/coordinator/cancel.h"
+#include "parlab/cluster/cancel.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab::coordinator {
 
-// The model every speedup is measured against.
-inline constexpr char kBaselineModel[] = "sequential";
-
 struct RunOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // Optional; Cancel() stops the run: the jobs in flight end CANCELLED, no new job starts.
-  RunCanceller* canceller = nullptr;
+  cluster::RunCanceller* canceller = nullptr;
   // Empty: one is generated ("run-20250101T120000-4711").
   std::string run_id;
   // A worker that answers nothing for this long during a job is lost: the job fails, its
@@ -57,25 +54,6 @@ using RunEventCallback = std::function<void(const v1::RunEvent&)>;
                                                  const std::vector<std::string>& worker_addresses,
                                                  const RunOptions& options,
                                                  const RunEventCallback& on_event);
-
-// One scheduled job. A non-empty skip_reason means the job cannot run on this worker (a level
-// above the model's bounded max_concurrency); it is reported FAILED without being sent.
-struct PlannedJob {
-  v1::Job job;
-  std::string skip_reason;
-};
-
-// The jobs a worker runs for `plan`, in order: for each model, for each concurrency level.
-// Models with max_concurrency == 1 run once, at concurrency 1 (the speedup baseline), whatever
-// levels the plan lists. A plan with a sweep gets one job per level per sweep value (in value
-// order), with workload.params[sweep.param] and Job.sweep_value set and ":PARAM=VALUE" in its id.
-std::vector<PlannedJob> PlanJobs(const v1::Plan& plan, const v1::WorkerDescription& worker,
-                                 const std::string& job_id_prefix);
-
-// Checks that `worker` has every model (and the workload kind) of `plan`:
-// `plan.models[2]: unknown model "foo" on worker 127.0.0.1:4511 (it has: a, b)`.
-[[nodiscard]] absl::Status CheckWorkerHasPlan(const v1::Plan& plan,
-                                              const v1::WorkerDescription& worker);
 
 }  // namespace parlab::coordinator
 

@@ -17,8 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
-#include "parlab/coordinator/registry.h"
-#include "parlab/coordinator/store.h"
+#include "parlab/cluster/registry.h"
+#include "parlab/store/store.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
 namespace parlab::coordinator {
@@ -28,7 +28,7 @@ class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
   // `discovery`: hostfile, DNS name and heartbeat timeout of the registry (docs/cluster.md);
   // `workers` joins its list.
   CoordinatorServiceImpl(std::vector<std::string> workers, absl::Duration connect_timeout,
-                         RegistryOptions discovery = {});
+                         cluster::RegistryOptions discovery = {});
 
   grpc::Status SubmitRun(grpc::ServerContext* context, const v1::SubmitRunRequest* request,
                          grpc::ServerWriter<v1::RunEvent>* writer) override;
@@ -42,7 +42,7 @@ class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
 
   // The store runs are recorded in and ListRuns/GetRun read (docs/results-store.md); null:
   // runs are not kept. Set before serving.
-  void set_store(std::shared_ptr<ResultStore> store) { store_ = std::move(store); }
+  void set_store(std::shared_ptr<store::ResultStore> store) { store_ = std::move(store); }
   grpc::Status ListRuns(grpc::ServerContext* context, const v1::ListRunsRequest* request,
                         v1::ListRunsResponse* response) override;
   grpc::Status GetRun(grpc::ServerContext* context, const v1::GetRunRequest* request,
@@ -51,13 +51,13 @@ class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
   // coordinator stopped, nobody cancelled them.
   void OnShutdown() { shutting_down_ = true; }
 
-  WorkerRegistry& registry() { return registry_; }
+  cluster::WorkerRegistry& registry() { return registry_; }
 
  private:
   const std::vector<std::string> workers_;
   const absl::Duration connect_timeout_;
-  WorkerRegistry registry_;
-  std::shared_ptr<ResultStore> store_;
+  cluster::WorkerRegistry registry_;
+  std::shared_ptr<store::ResultStore> store_;
   std::atomic<bool> shutting_down_{false};
 };
 
@@ -86,7 +86,7 @@ class CoordinatorServer {
 // Binds `listen` ("127.0.0.1:0" picks a free port) and starts serving. `store` may be null.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
     const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout,
-    RegistryOptions discovery = {}, std::shared_ptr<ResultStore> store = nullptr);
+    cluster::RegistryOptions discovery = {}, std::shared_ptr<store::ResultStore> store = nullptr);
 
 }  // namespace parlab::coordinator
 

@@ -1,58 +1,49 @@
 // Shard mode (Plan.mode = shard): the plan's tasks are split across the selected workers.
 // Every model x concurrency becomes N shard jobs (Job.shard_index / shard_count; the runner
-// runs tasks i with i % N == shard_index), started at the same time on the N workers. A shard
-// whose worker is lost is re-run once, after the rest, on the next worker still alive
-// (JobResult.rerun). The cluster's figure per repetition is the slowest shard's wall time
-// (the cluster is done when its last worker is); ClusterResults builds those rows.
+// runs tasks i with i % N == shard_index), started at the same time on the N workers by the
+// round loop every run shares (rounds.h). A shard whose worker is lost is re-run once, after
+// the rest, on the next worker still alive (JobResult.rerun). The cluster's figure per
+// repetition is the slowest shard's wall time; results/cluster_rows.h folds those rows.
 //
-//   std::vector<v1::JobResult> results = RunShards(plan, selected, "run-1/", canceller,
-//       [&](const ConnectedWorker& w, const v1::Job& job, int round, int rounds) {
-//         return RunOneJob(w, job, ...); },
-//       [&](const v1::JobResult& r) { Emit(r); });
-//   std::vector<v1::JobResult> cluster = ClusterResults(results);  // worker "cluster"
+//   PARLAB_RETURN_IF_ERROR(CheckShardable(plan, workers.size()));
+//   std::vector<JobGroup> groups = ShardGroups(PlanJobs(plan, first, "run-1/"), workers.size());
+//   auto merged = RunRounds(plan, groups, canceller, hooks);
+//   std::vector<v1::JobResult> results =
+//       FinishShards(merged, groups, workers, canceller, rerun, emit);
 #ifndef PARLAB_COORDINATOR_SHARD_H_
 #define PARLAB_COORDINATOR_SHARD_H_
 
+#include <cstddef>
 #include <functional>
-#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "parlab/coordinator/cancel.h"
-#include "parlab/coordinator/worker_client.h"
+#include "parlab/cluster/cancel.h"
+#include "parlab/cluster/worker_client.h"
+#include "parlab/coordinator/rounds.h"
+#include "parlab/coordinator/schedule.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab::coordinator {
 
-// The worker address (and hostname) of the cluster-wide rows.
-inline constexpr char kClusterWorker[] = "cluster";
-
-// Runs one job on one worker. `round` is the interleaved round (0-based) and `rounds` their
-// number; round -1: grouped (every repetition in one runner).
-using ShardJobRunner =
-    std::function<v1::JobResult(const ConnectedWorker&, const v1::Job&, int round, int rounds)>;
-using ShardResultSink = std::function<void(const v1::JobResult&)>;
-
-// Whether `plan` can be sharded over `workers` workers: enough tasks for every shard, and a
-// workload whose checks are per task (counter, queue and spawn check the whole repetition or
-// need their tasks in flight together, so a share of them cannot run alone).
+// Whether `plan` can be sharded over `workers` workers: a workload whose registration says
+// its tasks can be split (workloads::CapabilitiesOf), and at least one task per shard.
 [[nodiscard]] absl::Status CheckShardable(const v1::Plan& plan, size_t workers);
 
-// Runs every shard job; returns the results (by job, then shard, then the re-runs), each
-// also passed to `emit` once final.
-std::vector<v1::JobResult> RunShards(const v1::Plan& plan,
-                                     const std::vector<ConnectedWorker>& workers,
-                                     const std::string& job_id_prefix, RunCanceller* canceller,
-                                     const ShardJobRunner& run_job, const ShardResultSink& emit);
+// The groups of a shard run: per planned job, its `workers` shard jobs, shard s on worker s.
+std::vector<JobGroup> ShardGroups(const std::vector<PlannedJob>& jobs, size_t workers);
 
-// One result per model x concurrency (x sweep value) of shard results: per measured
-// repetition index, wall = the slowest shard's, CPU times, context switches and tasks summed,
-// max RSS the largest. A re-run replaces the lost shard. FAILED when a shard has no OK result.
-// Results without shards, or that hold cluster results already, give nothing.
-std::vector<v1::JobResult> ClusterResults(const std::vector<v1::JobResult>& results);
+// Runs one shard job again, on worker `worker` (grouped: every repetition in one runner).
+using ShardRerun = std::function<v1::JobResult(size_t worker, const v1::Job& job)>;
 
-// The "machine" of the cluster rows: hostname "cluster", logical cores summed over `workers`.
-v1::WorkerDescription ClusterDescription(const std::vector<v1::WorkerDescription>& workers);
+// After the rounds: every shard result (by job, then shard) goes to `emit` and into the
+// returned list; a shard that failed because its worker was lost is re-run on the next worker
+// still alive, and its result (rerun = true) follows the others.
+std::vector<v1::JobResult> FinishShards(std::vector<std::vector<v1::JobResult>> merged,
+                                        const std::vector<JobGroup>& groups,
+                                        const std::vector<cluster::ConnectedWorker>& workers,
+                                        cluster::RunCanceller* canceller, const ShardRerun& rerun,
+                                        const std::function<void(const v1::JobResult&)>& emit);
 
 }  // namespace parlab::coordinator
 

@@ -1,0 +1,145 @@
+// `parlab run PLAN.json`: load the plan, run it (embedded coordinator on --workers or an
+// auto-started local worker, or a coordinator daemon), then report on stdout.
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cluster_args.h"
+#include "commands.h"
+#include "local_worker.h"
+#include "parlab/common/status_macros.h"
+#include "parlab/results/aggregate.h"
+#include "parlab/coordinator/plan.h"
+#include "parlab/report/reporter.h"
+#include "parlab/coordinator/run_plan.h"
+#include "parlab/cluster/worker_client.h"
+#include "parlab/v1/parlab.grpc.pb.h"
+#include "progress.h"
+#include "store_recorder.h"
+
+namespace parlab::cli {
+namespace {
+
+constexpr absl::Duration kLocalWorkerStartTimeout = absl::Seconds(15);
+
+absl::Status SubmitToCoordinator(const CliOptions& options, const v1::Plan& plan,
+                                 Interrupt& interrupt, RunProgress& progress) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = cluster::ConnectChannel(
+      "coordinator", options.coordinator, options.connect_timeout, &interrupt.canceller);
+  if (!channel.ok()) return channel.status();
+  auto stub = v1::CoordinatorService::NewStub(*channel);
+  grpc::ClientContext context;
+  cluster::ScopedCancellation cancellation(&interrupt.canceller, &context);
+  if (!cancellation.ok()) return absl::CancelledError("cancelled");
+  v1::SubmitRunRequest request;
+  *request.mutable_plan() = plan;
+  PARLAB_ASSIGN_OR_RETURN(std::vector<std::string> workers, ResolveWorkers(options));
+  for (const std::string& worker : workers) request.add_workers(worker);
+  auto reader = stub->SubmitRun(&context, request);
+  v1::RunEvent event;
+  while (reader->Read(&event)) progress.OnEvent(event);
+  grpc::Status status = reader->Finish();
+  if (status.ok() && !progress.finished()) {
+    return absl::DataLossError(
+        absl::StrCat("coordinator ", options.coordinator, ": the run ended without a result"));
+  }
+  return cluster::FromGrpc(status);
+}
+
+// `store` (may be null) records the run as it goes.
+absl::Status RunEmbedded(const CliOptions& options, const v1::Plan& plan, Interrupt& interrupt,
+                         RunProgress& progress, CliStoreRecorder* store) {
+  PARLAB_ASSIGN_OR_RETURN(std::vector<std::string> workers, ResolveWorkers(options));
+  std::unique_ptr<LocalWorker> local;
+  if (workers.empty()) {
+    absl::StatusOr<std::unique_ptr<LocalWorker>> started =
+        LocalWorker::Start(DefaultWorkerPath(), options.plugins, kLocalWorkerStartTimeout);
+    if (!started.ok()) return started.status();
+    local = *std::move(started);
+    interrupt.local_worker_pgid = local->pid();
+    std::cerr << "started local worker " << local->address() << " (pid " << local->pid() << ")\n";
+    workers = {local->address()};
+  }
+  coordinator::RunOptions run_options;
+  run_options.connect_timeout = options.connect_timeout;
+  run_options.canceller = &interrupt.canceller;
+  if (store != nullptr) run_options.run_id = store->run_id();
+  absl::StatusOr<coordinator::RunOutcome> outcome =
+      coordinator::RunPlan(plan, workers, run_options, [&](const v1::RunEvent& event) {
+        if (store != nullptr) store->OnEvent(event);  // first: stored before it is shown
+        progress.OnEvent(event);
+      });
+  if (local != nullptr) {
+    interrupt.local_worker_pgid = 0;
+    local->Stop();
+  }
+  return outcome.status();
+}
+
+}  // namespace
+
+void Interrupt::OnSignal() {
+  if (signals.fetch_add(1) == 0) {
+    std::cerr << "parlab: interrupted, cancelling the run (Ctrl-C again to quit at once)\n";
+    canceller.Cancel();
+    return;
+  }
+  // SIGTERM, not SIGKILL: the worker's runners live in process groups of their own, out of
+  // reach of a kill of the worker's group; a SIGKILLed worker would orphan them (and the
+  // children they forked) for the rest of their job. On SIGTERM the worker cancels its job,
+  // which stops the runner's whole group within its 2 s grace, then exits, after we are gone.
+  if (pid_t pgid = local_worker_pgid.load(); pgid > 0) kill(-pgid, SIGTERM);
+  _exit(kExitInterrupted);
+}
+
+int RunCommand(const CliOptions& options, Interrupt& interrupt) {
+  absl::StatusOr<v1::Plan> plan = coordinator::LoadPlanFile(options.plan_path);
+  if (!plan.ok()) {
+    std::cerr << "parlab: " << plan.status().message() << "\n";
+    return kExitUsage;
+  }
+  ApplyClusterFlags(options, *plan);  // --select, --mode
+  absl::StatusOr<std::unique_ptr<report::Reporter>> reporter =
+      report::MakeReporter(options.format, std::cout);
+  if (!reporter.ok()) {
+    std::cerr << "parlab: " << reporter.status().message() << "\n";
+    return kExitUsage;
+  }
+
+  // Parsed (and refused if bad) by ParseCliArgs already.
+  const ProgressMode mode = ParseProgressMode(options.progress).value_or(ProgressMode::kAuto);
+  RunProgress progress(std::cerr, ResolveProgressMode(mode, isatty(STDERR_FILENO) == 1));
+  // A coordinator daemon keeps its own store; the embedded one writes here.
+  std::unique_ptr<CliStoreRecorder> store =
+      options.coordinator.empty()
+          ? CliStoreRecorder::Start(options, *plan, interrupt.canceller, std::cerr)
+          : nullptr;
+  absl::Status status = options.coordinator.empty()
+                            ? RunEmbedded(options, *plan, interrupt, progress, store.get())
+                            : SubmitToCoordinator(options, *plan, interrupt, progress);
+  progress.Finish();
+  if (store != nullptr) store->Report(std::cerr);
+  const bool cancelled = interrupt.canceller.cancelled();
+  if (!status.ok()) {
+    std::cerr << "parlab: " << (cancelled ? "interrupted" : status.message()) << "\n";
+    // Errors before the first job print nothing; a run cut short still reports what it has.
+    if (progress.results().empty()) return cancelled ? kExitInterrupted : kExitUsage;
+  }
+
+  (*reporter)->ReportContext(
+      {.plan = *plan, .machines = progress.workers(), .run_id = progress.run_id()});
+  (*reporter)->ReportRows(results::Aggregate(*plan, progress.workers(), progress.results()));
+  (*reporter)->Finalize();
+
+  if (cancelled) return kExitInterrupted;
+  if (!status.ok()) return kExitJobFailed;
+  for (const v1::JobResult& result : progress.results()) {
+    if (result.status() != v1::JOB_STATUS_OK) return kExitJobFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace parlab::cli

@@ -1,0 +1,121 @@
+#include "parlab/cluster/worker_client.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace parlab::cluster {
+
+std::string FormatSeconds(absl::Duration duration) {
+  return absl::StrCat(absl::ToDoubleSeconds(duration), " s");
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view role,
+                                                              const std::string& address,
+                                                              absl::Duration timeout,
+                                                              const RunCanceller* canceller) {
+  if (address.empty()) return absl::InvalidArgumentError(absl::StrCat(role, " address is empty"));
+  grpc::ChannelArguments args;
+  // Short reconnect backoff: a daemon that is still starting up is picked up quickly.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  const absl::Time deadline = absl::Now() + timeout;
+  // Wait in slices so that a cancellation (Ctrl-C) is noticed within a tenth of a second.
+  while (true) {
+    if (canceller != nullptr && canceller->cancelled()) {
+      return absl::CancelledError(absl::StrCat(role, " ", address, ": cancelled while connecting"));
+    }
+    absl::Time slice_end = std::min(deadline, absl::Now() + absl::Milliseconds(100));
+    if (channel->WaitForConnected(absl::ToChronoTime(slice_end))) return channel;
+    if (absl::Now() >= deadline) break;
+  }
+  return absl::UnavailableError(absl::StrCat(
+      role, " ", address, ": unreachable (no connection within ", FormatSeconds(timeout), ")"));
+}
+
+absl::StatusOr<ConnectedWorker> ConnectWorker(const std::string& address, absl::Duration timeout,
+                                              const RunCanceller* canceller) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      ConnectChannel("worker", address, timeout, canceller);
+  if (!channel.ok()) return channel.status();
+  ConnectedWorker worker;
+  worker.address = address;
+  worker.channel = *std::move(channel);
+  worker.stub = v1::WorkerService::NewStub(worker.channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  grpc::Status status = worker.stub->Describe(&context, v1::DescribeRequest(), &worker.description);
+  if (!status.ok()) {
+    return absl::Status(
+        FromGrpc(status).code(),
+        absl::StrCat("worker ", address, ": Describe failed: ", status.error_message()));
+  }
+  worker.description.set_address(address);
+  return worker;
+}
+
+absl::StatusOr<std::vector<ConnectedWorker>> ConnectWorkers(
+    const std::vector<std::string>& addresses, absl::Duration timeout,
+    const RunCanceller* canceller) {
+  std::vector<absl::StatusOr<ConnectedWorker>> connected;
+  for (size_t i = 0; i < addresses.size(); ++i) connected.emplace_back(absl::UnknownError(""));
+  {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < addresses.size(); ++i) {
+      threads.emplace_back(
+          [&, i] { connected[i] = ConnectWorker(addresses[i], timeout, canceller); });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  std::vector<ConnectedWorker> workers;
+  for (absl::StatusOr<ConnectedWorker>& worker : connected) {
+    if (!worker.ok()) return worker.status();
+    workers.push_back(*std::move(worker));
+  }
+  return workers;
+}
+
+absl::StatusOr<std::vector<v1::WorkerDescription>> DescribeWorkers(
+    const std::vector<std::string>& addresses, absl::Duration timeout) {
+  absl::StatusOr<std::vector<ConnectedWorker>> workers =
+      ConnectWorkers(addresses, timeout, nullptr);
+  if (!workers.ok()) return workers.status();
+  std::vector<v1::WorkerDescription> descriptions;
+  for (ConnectedWorker& worker : *workers) descriptions.push_back(std::move(worker.description));
+  return descriptions;
+}
+
+v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker) {
+  v1::JobResult result;
+  result.set_job_id(job.job_id());
+  result.set_model(job.model());
+  result.set_concurrency(job.concurrency());
+  result.set_sweep_value(job.sweep_value());
+  result.set_machine(worker.description.machine().hostname());
+  result.set_worker_address(worker.address);
+  result.set_shard_index(job.shard_index());
+  result.set_shard_count(job.shard_count());
+  return result;
+}
+
+}  // namespace parlab::cluster

@@ -1,0 +1,140 @@
+// `parlab compare` and `parlab export` end to end: runs written into a temp store through the
+// real ResultStore, then the real `parlab` binary reads them back.
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "parlab/store/store.h"
+
+namespace parlab::cli {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Output {
+  int exit_code = -1;
+  std::string out;
+};
+
+// stdout of `parlab ARGS` (stderr to the test's log).
+Output Parlab(const std::string& args) {
+  Output output;
+  std::string command = std::string(PARLAB_CLI_BIN) + " " + args;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return output;
+  std::array<char, 4096> buffer;
+  for (size_t n; (n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0;) {
+    output.out.append(buffer.data(), n);
+  }
+  int status = pclose(pipe);
+  output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return output;
+}
+
+v1::JobResult Result(const std::string& job_id, const std::string& model, int concurrency,
+                     double ms) {
+  v1::JobResult result;
+  result.set_job_id(job_id);
+  result.set_model(model);
+  result.set_concurrency(concurrency);
+  result.set_worker_address("127.0.0.1:4511");
+  result.set_machine("alpha");
+  result.set_status(v1::JOB_STATUS_OK);
+  for (int i = 0; i < 6; ++i) {
+    v1::Sample* sample = result.add_samples();
+    sample->set_index(i);
+    sample->set_wall_ns(static_cast<int64_t>(ms * 1e6 * (1 + 0.01 * i)));
+    sample->set_user_ns(static_cast<int64_t>(ms * 1e6));
+  }
+  return result;
+}
+
+class StoredRunCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parlab-stored-run-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    store_path_ = (dir_ / "runs.db").string();
+    absl::StatusOr<std::unique_ptr<ResultStore>> store = ResultStore::Open(store_path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    v1::Plan plan;
+    plan.set_name("cpu-sieve");
+    plan.mutable_workload()->set_kind("primes.sieve");
+    plan.add_models("sequential");
+    plan.add_models("thread_pool");
+    plan.add_concurrency(1);
+    plan.add_concurrency(2);
+    plan.set_repetitions(6);
+    v1::WorkerDescription worker;
+    worker.set_address("127.0.0.1:4511");
+    worker.mutable_machine()->set_hostname("alpha");
+    worker.mutable_machine()->set_cpu_model("Test CPU");
+    worker.mutable_machine()->set_logical_cores(2);
+    // Run A, then run B: thread_pool x2 twice as fast, sequential unchanged.
+    for (const auto& [id, pool_ms] : {std::pair{"run-test-a", 22.0}, {"run-test-b", 11.0}}) {
+      ASSERT_TRUE((*store)->BeginRun(id, plan).ok());
+      ASSERT_TRUE((*store)->AddWorker(id, worker).ok());
+      ASSERT_TRUE((*store)->AddResult(id, Result("j1", "sequential", 1, 40)).ok());
+      ASSERT_TRUE((*store)->AddResult(id, Result("j2", "thread_pool", 2, pool_ms)).ok());
+      ASSERT_TRUE((*store)->FinishRun(id, "finished").ok());
+    }
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  std::string store_path_;
+};
+
+TEST_F(StoredRunCliTest, CompareTwoRunsPrintsVerdicts) {
+  Output output = Parlab("compare run-test-a run-test-b --store " + store_path_);
+  EXPECT_EQ(output.exit_code, 0) << output.out;
+  EXPECT_THAT(output.out, HasSubstr("A: run-test-a on alpha"));
+  EXPECT_THAT(output.out, HasSubstr("B: run-test-b on alpha"));
+  EXPECT_THAT(output.out, HasSubstr("no significant difference"));
+  EXPECT_THAT(output.out, HasSubstr("faster"));
+  // The same plan on the same machine, yet thread_pool differs: the warning names it.
+  EXPECT_THAT(output.out, HasSubstr("machine's state changed"));
+
+  Output json = Parlab("compare run-test-a run-test-b --format json --store " + store_path_);
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  nlohmann::json doc = nlohmann::json::parse(json.out);
+  ASSERT_EQ(doc["rows"].size(), 2u);
+  EXPECT_EQ(doc["rows"][1]["verdict"], "faster");
+  EXPECT_NEAR(doc["rows"][1]["ratio"].get<double>(), 0.5, 1e-9);
+}
+
+TEST_F(StoredRunCliTest, CompareNamesAMissingRunAndExitsTwo) {
+  Output output = Parlab("compare run-test-a run-nope --store " + store_path_ + " 2>&1");
+  EXPECT_EQ(output.exit_code, 2);
+  EXPECT_THAT(output.out, HasSubstr("run-nope"));
+}
+
+TEST_F(StoredRunCliTest, ExportWritesEveryFormat) {
+  Output gbench = Parlab("export run-test-b --format gbench-json --store " + store_path_);
+  ASSERT_EQ(gbench.exit_code, 0) << gbench.out;
+  nlohmann::json doc = nlohmann::json::parse(gbench.out);
+  EXPECT_EQ(doc["context"]["host_name"], "alpha");
+  EXPECT_EQ(doc["benchmarks"][0]["name"], "primes.sieve/sequential/threads:1");
+  EXPECT_EQ(doc["benchmarks"].size(), 2u * (6 + 4));
+
+  Output csv = Parlab("export run-test-b --format csv --store " + store_path_);
+  ASSERT_EQ(csv.exit_code, 0);
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3);  // header + 2 rows
+
+  Output markdown = Parlab("export latest --format markdown --store " + store_path_);
+  ASSERT_EQ(markdown.exit_code, 0);
+  EXPECT_THAT(markdown.out, HasSubstr("### alpha (127.0.0.1:4511)"));
+  EXPECT_THAT(markdown.out, HasSubstr("| thread_pool |"));
+}
+
+}  // namespace
+}  // namespace parlab::cli
