@@ -1,10 +1,9 @@
 #include "args.h"
 
-#include <cmath>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "parlab/common/flags.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/report/reporter.h"
 #include "cluster_args.h"
@@ -12,7 +11,7 @@
 
 namespace parlab::cli {
 
-const char kUsage[] =
+const char kUsageHead[] =
     "usage: parlab run PLAN.json [--workers HOST:PORT,...] [--coordinator HOST:PORT]\n"
     "                            [--format table|json] [--connect-timeout SECONDS]\n"
     "                            [--plugins DIR[:DIR...]] [--progress auto|bar|lines|none]\n"
@@ -43,40 +42,44 @@ const char kUsage[] =
     "            `compare RUN` compares the two machines of a run that had exactly two\n"
     "  export    prints a stored run in any --format (gbench-json: Google Benchmark's JSON,\n"
     "            for its tools/compare.py)\n"
-    "\n"
-    "  --workers          run on these parlab-worker daemons (every one runs the whole plan)\n"
-    "  --coordinator      submit the run to a parlab-coordinator daemon (with --workers: it\n"
-    "                     runs on those workers, else on its own)\n"
-    "                     (neither: a local parlab-worker is started next to this binary)\n"
-    "  --format           table (default), markdown, csv, json or gbench-json\n"
-    "                     (documented in docs/output-format.md)\n"
-    "  --connect-timeout  seconds to wait for a daemon before calling it unreachable (5)\n"
-    "  --plugins          plugin directories for the auto-started local worker\n"
-    "  --hostfile         more workers: one HOST:PORT per line, # comments\n"
-    "  --workers-dns      more workers: every address NAME resolves to (NAME:PORT; a\n"
-    "                     Kubernetes headless Service)\n"
-    "  --select           run: only workers with these labels (KEY=VALUE[,KEY=VALUE])\n"
-    "  --mode             run: broadcast (every worker runs the whole plan) or shard (the\n"
-    "                     tasks are split across the workers; docs/cluster.md)\n"
-    "  --store            the result store file (default $PARLAB_STORE, else\n"
-    "                     $XDG_DATA_HOME/parlab/runs.db, else ~/.local/share/parlab/runs.db);\n"
-    "                     `run` records every run there (docs/results-store.md)\n"
-    "  --no-store         run: record nothing\n"
-    "  --limit            results list: the newest N runs only\n"
-    "  --progress         auto (default: a bar on a terminal, else a line every few seconds),\n"
-    "                     bar, lines or none\n"
-    "\n"
+    "\n";
+
+const char kExitText[] =
     "exit status: 0 every job OK; 1 some job failed (results are still printed);\n"
     "             2 bad plan, bad arguments or unreachable daemon; 130 interrupted\n";
 
-namespace {
+const std::vector<flags::Flag> kCliFlags = {
+    {"--workers", "HOST:PORT,...",
+     "run on these parlab-worker daemons (every one runs the whole plan)"},
+    {"--coordinator", "HOST:PORT",
+     "submit the run to a parlab-coordinator daemon (with --workers: it runs on\n"
+     "those workers, else on its own; neither: a local parlab-worker is started\n"
+     "next to this binary)"},
+    {"--format", "FORMAT",
+     "table, markdown, csv, json or gbench-json (docs/output-format.md)", "table"},
+    {"--connect-timeout", "SECONDS", "seconds to wait for a daemon before calling it unreachable",
+     "5"},
+    {"--plugins", "DIR[:DIR...]", "plugin directories for the auto-started local worker"},
+    {"--hostfile", "FILE", "more workers: one HOST:PORT per line, # comments"},
+    {"--workers-dns", "NAME:PORT",
+     "more workers: every address NAME resolves to (a Kubernetes headless Service)"},
+    {"--select", "KEY=VALUE,...", "run: only workers with these labels"},
+    {"--mode", "MODE",
+     "run: broadcast (every worker runs the whole plan) or shard (the tasks are\n"
+     "split across the workers; docs/cluster.md)"},
+    {"--store", "FILE",
+     "the result store file (default $PARLAB_STORE, else\n"
+     "$XDG_DATA_HOME/parlab/runs.db, else ~/.local/share/parlab/runs.db);\n"
+     "`run` records every run there (docs/results-store.md)"},
+    {"--no-store", "", "run: record nothing"},
+    {"--limit", "N", "results list: the newest N runs only"},
+    {"--progress", "MODE",
+     "auto (a bar on a terminal, else a line every few seconds), bar, lines or none", "auto"},
+};
 
-bool TakesValue(const std::string& flag) {
-  return flag == "--workers" || flag == "--coordinator" || flag == "--format" ||
-         flag == "--store" || flag == "--limit" ||
-         flag == "--connect-timeout" || flag == "--plugins" || flag == "--progress" ||
-         IsClusterFlag(flag);
-}
+std::string Usage() { return absl::StrCat(kUsageHead, flags::FlagHelp(kCliFlags), "\n", kExitText); }
+
+namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
@@ -153,41 +156,23 @@ absl::Status ParseResultsCommand(const std::vector<std::string>& positional,
 
 absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
   CliOptions options;
-  std::vector<std::string> positional;
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i];
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    if (arg == "--help" || arg == "-h" || arg == "help") {
-      options.command = CliCommand::kHelp;
-      return options;
-    }
-    if (arg == "--version") {
-      options.command = CliCommand::kVersion;
-      return options;
-    }
-    if (arg.rfind("-", 0) != 0) {
-      positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--no-store" && !has_value) {
-      options.no_store = true;
-      continue;
-    }
-    if (!TakesValue(arg)) return Invalid(absl::StrCat("unknown option \"", arg, "\""));
-    if (!has_value) {
-      if (i + 1 >= args.size()) return Invalid(absl::StrCat(arg, ": missing value"));
-      value = args[++i];
-    }
+  PARLAB_ASSIGN_OR_RETURN(flags::ParsedFlags parsed, flags::ParseFlags(args, kCliFlags));
+  std::vector<std::string>& positional = parsed.positional;
+  if (parsed.help || (!positional.empty() && positional[0] == "help")) {
+    options.command = CliCommand::kHelp;
+    return options;
+  }
+  if (parsed.version) {
+    options.command = CliCommand::kVersion;
+    return options;
+  }
+  for (const auto& [arg, value] : parsed.values) {
     if (IsClusterFlag(arg)) {
       PARLAB_RETURN_IF_ERROR(ParseClusterFlag(arg, value, options));
+    } else if (arg == "--no-store") {
+      options.no_store = true;
     } else if (arg == "--workers") {
-      options.workers = absl::StrSplit(value, ',', absl::SkipWhitespace());
+      options.workers = flags::SplitList(value);
       if (options.workers.empty()) {
         return Invalid(
             absl::StrCat("--workers: must list HOST:PORT addresses, got \"", value, "\""));
@@ -202,12 +187,7 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       }
       options.format = value;
     } else if (arg == "--connect-timeout") {
-      double seconds = 0;
-      if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) || !std::isfinite(seconds)) {
-        return Invalid(absl::StrCat(
-            "--connect-timeout: must be a positive number of seconds, got \"", value, "\""));
-      }
-      options.connect_timeout = absl::Seconds(seconds);
+      PARLAB_ASSIGN_OR_RETURN(options.connect_timeout, flags::PositiveSeconds(arg, value));
     } else if (arg == "--plugins") {
       options.plugins = value;
     } else if (arg == "--store") {

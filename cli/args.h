@@ -51,7 +51,9 @@ struct CliOptions {
   std::string workers_dns;                     // --workers-dns NAME:PORT: more workers
 };
 
-extern const char kUsage[];
+// The global help: the commands, every flag (from the same table the parser reads) with its
+// default, and the exit statuses.
+std::string Usage();
 
 [[nodiscard]] absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args);
 

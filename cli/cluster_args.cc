@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "parlab/common/flags.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/cluster/discovery.h"
 
@@ -39,11 +40,7 @@ absl::Status ParseClusterFlag(const std::string& flag, const std::string& value,
     if (value.empty()) return absl::InvalidArgumentError("--hostfile: must name a file, got \"\"");
     options.hostfile = value;
   } else if (flag == "--workers-dns") {
-    if (value.find(':') == std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--workers-dns: expected NAME:PORT, got \"", value, "\""));
-    }
-    options.workers_dns = value;
+    PARLAB_ASSIGN_OR_RETURN(options.workers_dns, flags::HostPort(flag, value));
   }
   return absl::OkStatus();
 }

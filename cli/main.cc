@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   }
   switch (options->command) {
     case CliCommand::kHelp:
-      std::cout << kUsage;
+      std::cout << Usage();
       return kExitOk;
     case CliCommand::kVersion:
       std::cout << "parlab " << parlab::kParlabVersion << "\n";

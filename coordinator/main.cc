@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
+#include "parlab/common/flags.h"
+#include "parlab/common/status_macros.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/coordinator/service.h"
 #include "parlab/coordinator/signal_watcher.h"
@@ -18,87 +18,100 @@
 
 namespace {
 
-constexpr char kUsage[] =
-    "usage: parlab-coordinator [--listen HOST:PORT] [--workers HOST:PORT,...]\n"
-    "                          [--connect-timeout SECONDS] [--hostfile FILE]\n"
-    "                          [--workers-dns NAME:PORT] [--heartbeat-timeout SECONDS]\n"
-    "                          [--store FILE | --no-store]\n"
-    "  --listen            address to serve on (default 127.0.0.1:0: a free port)\n"
-    "  --workers           the workers runs go to when a request names none\n"
-    "  --connect-timeout   how long to wait for a worker before calling it unreachable (5)\n"
-    "  --hostfile          more workers: one HOST:PORT per line, # comments (re-read per run)\n"
-    "  --workers-dns       more workers: every address NAME resolves to (re-resolved per run;\n"
-    "                      a Kubernetes headless Service)\n"
-    "  --store             the result store every run is recorded in (default $PARLAB_STORE,\n"
-    "                      else $XDG_DATA_HOME/parlab/runs.db, else\n"
-    "                      ~/.local/share/parlab/runs.db; docs/results-store.md)\n"
-    "  --no-store          record nothing (`parlab results --coordinator` then fails)\n"
-    "  --heartbeat-timeout a worker is lost after this many seconds without a heartbeat or\n"
-    "                      an answer, also in the middle of a job (5)\n";
+using parlab::flags::Flag;
+
+const std::vector<Flag> kFlags = {
+    {"--listen", "HOST:PORT", "address to serve on (127.0.0.1:0: a free port)", "127.0.0.1:0"},
+    {"--workers", "HOST:PORT,...", "the workers runs go to when a request names none"},
+    {"--connect-timeout", "SECONDS", "how long to wait for a worker before calling it unreachable",
+     "5"},
+    {"--hostfile", "FILE", "more workers: one HOST:PORT per line, # comments (re-read per run)"},
+    {"--workers-dns", "NAME:PORT",
+     "more workers: every address NAME resolves to (re-resolved per run;\n"
+     "a Kubernetes headless Service)"},
+    {"--store", "FILE",
+     "the result store every run is recorded in (default $PARLAB_STORE,\n"
+     "else $XDG_DATA_HOME/parlab/runs.db, else ~/.local/share/parlab/runs.db;\n"
+     "docs/results-store.md)"},
+    {"--no-store", "", "record nothing (`parlab results --coordinator` then fails)"},
+    {"--heartbeat-timeout", "SECONDS",
+     "a worker is lost after this many seconds without a heartbeat or an\n"
+     "answer, also in the middle of a job (at most 3600)",
+     "5"},
+};
+
+std::string Usage() {
+  return "usage: parlab-coordinator [flags]\n" + parlab::flags::FlagHelp(kFlags);
+}
 
 int Fail(const std::string& message) {
-  std::cerr << "parlab-coordinator: " << message << "\n" << kUsage;
-  return 2;
+  std::cerr << "parlab-coordinator: " << message << "\n" << Usage();
+  return parlab::flags::kExitUsage;
+}
+
+struct DaemonOptions {
+  std::string listen = "127.0.0.1:0";
+  std::vector<std::string> workers;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  parlab::cluster::RegistryOptions discovery;
+  std::string store_path = parlab::store::DefaultStorePath();
+};
+
+absl::Status Apply(const std::string& flag, const std::string& value, DaemonOptions& options) {
+  namespace flags = parlab::flags;
+  if (flag == "--listen") {
+    options.listen = value;
+  } else if (flag == "--workers") {
+    options.workers = flags::SplitList(value);
+  } else if (flag == "--connect-timeout") {
+    PARLAB_ASSIGN_OR_RETURN(options.connect_timeout, flags::PositiveSeconds(flag, value));
+  } else if (flag == "--hostfile") {
+    options.discovery.hostfile = value;
+  } else if (flag == "--workers-dns") {
+    PARLAB_ASSIGN_OR_RETURN(options.discovery.workers_dns, flags::HostPort(flag, value));
+  } else if (flag == "--store") {
+    if (value.empty()) return absl::InvalidArgumentError("--store: must name a file, got \"\"");
+    options.store_path = value;
+  } else if (flag == "--no-store") {
+    options.store_path.clear();
+  } else if (flag == "--heartbeat-timeout") {
+    absl::Duration timeout;
+    PARLAB_ASSIGN_OR_RETURN(timeout, flags::PositiveSeconds(flag, value, absl::Hours(1)));
+    options.discovery.heartbeat_timeout = timeout;
+    // Workers beat at least three times per timeout, so one lost packet is not a lost worker.
+    options.discovery.heartbeat_interval = std::min(absl::Seconds(1), timeout / 3);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace parlab::coordinator;
-  std::string listen = "127.0.0.1:0";
-  std::vector<std::string> workers;
-  double timeout_s = 5;
-  parlab::cluster::RegistryOptions discovery;
-  std::string store_path = parlab::store::DefaultStorePath();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if ((arg == "--listen" || arg == "--workers" || arg == "--connect-timeout" ||
-                arg == "--hostfile" || arg == "--workers-dns" || arg == "--heartbeat-timeout" ||
-                arg == "--store")) {
-      if (i + 1 >= argc) return Fail(arg + ": missing value");
-      value = argv[++i];
-    }
-    if (arg == "--help" || arg == "-h") {
-      std::cout << kUsage;
-      return 0;
-    } else if (arg == "--version") {
-      std::cout << "parlab-coordinator " << parlab::kParlabVersion << "\n";
-      return 0;
-    } else if (arg == "--listen") {
-      listen = value;
-    } else if (arg == "--workers") {
-      workers = absl::StrSplit(value, ',', absl::SkipWhitespace());
-    } else if (arg == "--connect-timeout") {
-      if (!absl::SimpleAtod(value, &timeout_s) || timeout_s <= 0) {
-        return Fail("--connect-timeout: must be a positive number of seconds, got \"" + value +
-                    "\"");
-      }
-    } else if (arg == "--hostfile") {
-      discovery.hostfile = value;
-    } else if (arg == "--store") {
-      if (value.empty()) return Fail("--store: must name a file, got \"\"");
-      store_path = value;
-    } else if (arg == "--no-store") {
-      store_path.clear();
-    } else if (arg == "--workers-dns") {
-      discovery.workers_dns = value;
-    } else if (arg == "--heartbeat-timeout") {
-      double seconds = 0;
-      if (!absl::SimpleAtod(value, &seconds) || !(seconds > 0) || seconds > 3600) {
-        return Fail("--heartbeat-timeout: must be a number of seconds in (0, 3600], got \"" +
-                    value + "\"");
-      }
-      discovery.heartbeat_timeout = absl::Seconds(seconds);
-      // Workers beat at least three times per timeout, so one lost packet is not a lost worker.
-      discovery.heartbeat_interval = std::min(absl::Seconds(1), discovery.heartbeat_timeout / 3);
-    } else {
-      return Fail("unknown argument \"" + arg + "\"");
+  absl::StatusOr<parlab::flags::ParsedFlags> parsed =
+      parlab::flags::ParseFlags(std::vector<std::string>(argv + 1, argv + argc), kFlags);
+  if (!parsed.ok()) return Fail(std::string(parsed.status().message()));
+  if (parsed->help) {
+    std::cout << Usage();
+    return 0;
+  }
+  if (parsed->version) {
+    std::cout << "parlab-coordinator " << parlab::kParlabVersion << "\n";
+    return 0;
+  }
+  if (!parsed->positional.empty()) {
+    return Fail("unexpected argument \"" + parsed->positional[0] + "\"");
+  }
+  DaemonOptions options;
+  for (const auto& [flag, value] : parsed->values) {
+    if (absl::Status status = Apply(flag, value, options); !status.ok()) {
+      return Fail(std::string(status.message()));
     }
   }
+  const std::string& listen = options.listen;
+  const std::vector<std::string>& workers = options.workers;
+  const parlab::cluster::RegistryOptions& discovery = options.discovery;
+  const std::string& store_path = options.store_path;
 
   // Before any gRPC thread exists, so that they all inherit the blocked signals.
   std::atomic<CoordinatorServer*> running{nullptr};
@@ -115,7 +128,7 @@ int main(int argc, char** argv) {
     store = *std::move(opened);
   }
   auto server =
-      StartCoordinatorServer(listen, workers, absl::Seconds(timeout_s), discovery, store);
+      StartCoordinatorServer(listen, workers, options.connect_timeout, discovery, store);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   running = server->get();
   if (stop) {  // a signal came while the server was starting

@@ -16,6 +16,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
+#include "parlab/common/flags.h"
+#include "parlab/common/status_macros.h"
 namespace parlab::cluster {
 namespace {
 
@@ -58,10 +60,7 @@ absl::StatusOr<std::vector<std::string>> ReadHostfile(const std::string& path) {
 
 absl::StatusOr<std::vector<std::string>> ResolveWorkersDns(const std::string& name_port) {
   const size_t colon = name_port.rfind(':');
-  if (!IsHostPort(name_port)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--workers-dns: expected NAME:PORT with PORT in 1..65535, got \"", name_port, "\""));
-  }
+  PARLAB_RETURN_IF_ERROR(flags::HostPort("--workers-dns", name_port).status());
   const std::string name = name_port.substr(0, colon);
   const std::string port = name_port.substr(colon + 1);
   addrinfo hints{};
