@@ -157,7 +157,7 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
   bounds.name = plugin.entry->name;
   bounds.concurrency = static_cast<uint32_t>(job.concurrency());
   bounds.max_concurrency = plugin.entry->max_concurrency;
-  bounds.bounds_threads = plugin.entry->concurrency_bounds == PARLAB_BOUNDS_THREADS;
+  bounds.bounds_threads = ConcurrencyBoundsOf(*plugin.entry) == PARLAB_BOUNDS_THREADS;
   if (absl::Status fits = (*workload)->CheckModel(bounds); !fits.ok()) return Fail(sink, fits);
   if (absl::Status prepared = (*workload)->Prepare(); !prepared.ok()) {
     return Fail(sink, prepared);
