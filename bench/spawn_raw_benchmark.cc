@@ -5,14 +5,14 @@
 // `parlab run examples/plans/seeds/000-create-x50.json` can be judged against it
 // (docs/performance.md).
 //
-//   build/bin/spawn_raw_benchmark --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
+//   build/bin/spawn_raw_benchmark --benchmark_repetitions=10
+//   --benchmark_report_aggregates_only=true
 //
 // parlab-runner and the processes plugin are linked with -z now, so their children resolve no
 // symbol after fork(); this bench is bound lazily, so each child resolves clock_nanosleep()
 // after its stamp. For the like-with-like figure run it with LD_BIND_NOW=1 as well.
 #include <benchmark/benchmark.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,17 +21,19 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "parlab/common/clock.h"
+#include "parlab/common/shared_page.h"
 
 namespace {
 
+using parlab::MonotonicNowNs;
+
 constexpr int kUnits = 50;
 constexpr int64_t kHoldNs = 100'000'000;
-
-int64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 void Hold(int64_t start) {
   const int64_t deadline = start + kHoldNs;
@@ -43,14 +45,22 @@ void Hold(int64_t start) {
 
 // Shared with forked children, like the workload's stamps.
 std::atomic<int64_t>* Stamps() {
-  static auto* stamps = static_cast<std::atomic<int64_t>*>(
-      mmap(nullptr, sizeof(std::atomic<int64_t>) * kUnits, PROT_READ | PROT_WRITE,
-           MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  static parlab::SharedMapping page = [] {
+    int error = 0;
+    parlab::SharedMapping mapping =
+        parlab::SharedMapping::Map(sizeof(std::atomic<int64_t>) * kUnits, true, &error);
+    if (error != 0) {
+      std::fprintf(stderr, "spawn_raw_benchmark: mmap: %s\n", std::strerror(error));
+      std::abort();
+    }
+    return mapping;
+  }();
+  static auto* stamps = page.ConstructArray<std::atomic<int64_t>>(kUnits, int64_t{0});
   return stamps;
 }
 
 void* ThreadBody(void* slot) {
-  const int64_t start = NowNs();
+  const int64_t start = MonotonicNowNs();
   static_cast<std::atomic<int64_t>*>(slot)->store(start);
   Hold(start);
   return nullptr;
@@ -67,7 +77,7 @@ void BM_RawPthreadCreate(benchmark::State& state) {
   int64_t total = 0;
   for (auto _ : state) {
     std::array<pthread_t, kUnits> threads{};
-    const int64_t before = NowNs();
+    const int64_t before = MonotonicNowNs();
     for (int i = 0; i < kUnits; ++i) pthread_create(&threads[i], nullptr, ThreadBody, &Stamps()[i]);
     for (pthread_t& t : threads) pthread_join(t, nullptr);
     Report(state, before, total);
@@ -80,11 +90,11 @@ void BM_RawFork(benchmark::State& state) {
   int64_t total = 0;
   for (auto _ : state) {
     std::array<pid_t, kUnits> children{};
-    const int64_t before = NowNs();
+    const int64_t before = MonotonicNowNs();
     for (int i = 0; i < kUnits; ++i) {
       children[i] = fork();
       if (children[i] == 0) {
-        const int64_t start = NowNs();
+        const int64_t start = MonotonicNowNs();
         Stamps()[i].store(start);
         Hold(start);
         _exit(0);

@@ -23,7 +23,7 @@ TEST(PluginLoader, LoadsAValidPlugin) {
   const v1::ModelInfo info = DescribeModel(*plugin);
   EXPECT_EQ(info.name(), "runner_test_probe");
   EXPECT_EQ(info.version(), "0.0.1");
-  EXPECT_EQ(info.abi_version(), 1u);
+  EXPECT_EQ(info.abi_version(), 2u);
   EXPECT_EQ(info.path(), TestPlugin("probe"));
   EXPECT_EQ(info.max_concurrency(), 0);
 }
@@ -32,14 +32,14 @@ TEST(PluginLoader, RefusesAnUnsupportedAbiBeforeReadingAnythingElse) {
   // Its other fields are garbage: getting this message proves only abi_version was read.
   const std::string path = TestPlugin("abi_too_new");
   EXPECT_EQ(RefusalOf(path),
-            "plugin " + path + ": ABI version 2 is not supported (this runner supports 1..1)");
+            "plugin " + path + ": ABI version 3 is not supported (this runner supports 1..2)");
 }
 
 TEST(PluginLoader, RefusesTheSharedWrongAbiTestPlugin) {
   const std::string path = PARLAB_WRONG_ABI_PLUGIN;
   if (path.empty()) GTEST_SKIP() << "plugins/testing has no wrong_abi target in this tree";
   EXPECT_EQ(RefusalOf(path),
-            "plugin " + path + ": ABI version 999 is not supported (this runner supports 1..1)");
+            "plugin " + path + ": ABI version 999 is not supported (this runner supports 1..2)");
 }
 
 TEST(PluginLoader, RefusesALibraryWithoutTheEntrySymbol) {
@@ -58,8 +58,9 @@ TEST(Describe, ListsModelsWorkloadsAndRefusals) {
   v1::WorkerDescription d = DescribePlugins({dir, "/nonexistent-dir", dir});
   std::vector<std::string> names;
   for (const v1::ModelInfo& model : d.models()) names.push_back(model.name());
-  EXPECT_THAT(names, ::testing::ElementsAre("runner_test_fails", "runner_test_liar",
-                                            "runner_test_probe"));
+  // runner_test_abi_v1 is an ABI version 1 plugin: described like the others.
+  EXPECT_THAT(names, ::testing::ElementsAre("runner_test_abi_v1", "runner_test_fails",
+                                            "runner_test_liar", "runner_test_probe"));
   ASSERT_EQ(d.workloads_size(), static_cast<int>(workloads::ListWorkloads().size()));
   EXPECT_EQ(d.workloads(0).kind(), "primes.sieve");
   EXPECT_EQ(d.workloads(1).kind(), "sleep");
@@ -70,7 +71,7 @@ TEST(Describe, ListsModelsWorkloadsAndRefusals) {
     reasons[refused.path()].push_back(refused.reason());
   }
   EXPECT_THAT(reasons[dir + "/runner_test_abi_too_new.so"],
-              ::testing::Each(HasSubstr("ABI version 2 is not supported")));
+              ::testing::Each(HasSubstr("ABI version 3 is not supported")));
   EXPECT_THAT(reasons[dir + "/runner_test_no_entry.so"],
               ::testing::Each(HasSubstr("no parlab_model_entry symbol")));
   ASSERT_EQ(reasons["/nonexistent-dir"].size(), 1u);
@@ -78,8 +79,10 @@ TEST(Describe, ListsModelsWorkloadsAndRefusals) {
             "plugin directory /nonexistent-dir: cannot open: No such file or directory");
   ASSERT_EQ(reasons[dir + "/runner_test_probe.so"].size(), 1u);
   EXPECT_EQ(reasons[dir + "/runner_test_probe.so"][0],
-            "plugin " + dir + "/runner_test_probe.so: duplicate model name \"runner_test_probe\" "
-            "(already loaded from " + dir + "/runner_test_probe.so)");
+            "plugin " + dir +
+                "/runner_test_probe.so: duplicate model name \"runner_test_probe\" "
+                "(already loaded from " +
+                dir + "/runner_test_probe.so)");
 }
 
 }  // namespace

@@ -35,8 +35,8 @@ class EveryModel : public ::testing::TestWithParam<std::string> {
       }
       job.set_concurrency(concurrency);
       Collected run = RunInProcess(job, ModelPlugin(GetParam()));
-      ASSERT_EQ(run.outcome, JobOutcome::kDone) << "concurrency " << concurrency << ": "
-                                                << run.error();
+      ASSERT_EQ(run.outcome, JobOutcome::kDone)
+          << "concurrency " << concurrency << ": " << run.error();
       ASSERT_EQ(run.samples().size(), 2u);  // one warm-up, one measured
       for (const v1::Sample& sample : run.samples()) {
         EXPECT_EQ(sample.tasks(), tasks);
@@ -78,8 +78,8 @@ TEST_P(EveryModel, RunsFactorial) {
 
 TEST_P(EveryModel, RunsMandelbrot) {
   RunAtEachConcurrency(
-      MakeJob("mandelbrot", {{"width", "60"}, {"height", "40"}, {"max_iter", "64"}, {"bands", "10"}},
-              1, 1, 1),
+      MakeJob("mandelbrot",
+              {{"width", "60"}, {"height", "40"}, {"max_iter", "64"}, {"bands", "10"}}, 1, 1, 1),
       10, 0);
 }
 
@@ -112,22 +112,23 @@ TEST_P(EveryModel, RunsQueueOrRefusesIt) {
   absl::StatusOr<Plugin> plugin = LoadPlugin(ModelPlugin(GetParam()));
   ASSERT_TRUE(plugin.ok()) << plugin.status();
   const bool sequential = plugin->entry->max_concurrency == 1;
-  const bool bounds_threads = plugin->entry->concurrency_bounds == PARLAB_BOUNDS_THREADS;
+  const bool bounds_threads = ConcurrencyBoundsOf(*plugin->entry) == PARLAB_BOUNDS_THREADS;
   for (int concurrency : {1, 2}) {
     if (sequential && concurrency > 1) continue;
-    Collected run = RunInProcess(
-        MakeJob("queue", {{"items", "3000"}, {"producers", "1"}, {"consumers", "1"}}, concurrency,
-                1, 1),
-        ModelPlugin(GetParam()));
+    Collected run =
+        RunInProcess(MakeJob("queue", {{"items", "3000"}, {"producers", "1"}, {"consumers", "1"}},
+                             concurrency, 1, 1),
+                     ModelPlugin(GetParam()));
     if (sequential) {
       EXPECT_EQ(run.outcome, JobOutcome::kFailed);
-      EXPECT_THAT(run.error(), ::testing::HasSubstr("producers and consumers must run concurrently"));
+      EXPECT_THAT(run.error(),
+                  ::testing::HasSubstr("producers and consumers must run concurrently"));
     } else if (concurrency < 2 && !bounds_threads) {
       EXPECT_EQ(run.outcome, JobOutcome::kFailed);
       EXPECT_THAT(run.error(), ::testing::HasSubstr("needs concurrency >= producers + consumers"));
     } else {
-      ASSERT_EQ(run.outcome, JobOutcome::kDone) << "concurrency " << concurrency << ": "
-                                                << run.error();
+      ASSERT_EQ(run.outcome, JobOutcome::kDone)
+          << "concurrency " << concurrency << ": " << run.error();
       ASSERT_EQ(run.samples().size(), 2u);
       for (const v1::Sample& sample : run.samples()) EXPECT_EQ(sample.tasks(), 2u);
     }
@@ -151,8 +152,9 @@ TEST(DescribeBuildTree, ListsTheRealModelsAndRefusesWrongAbi) {
   for (const v1::RefusedPlugin& plugin : d.refused()) {
     if (plugin.path() != wrong_abi) continue;
     refused = true;
-    EXPECT_EQ(plugin.reason(), "plugin " + wrong_abi +
-                                   ": ABI version 999 is not supported (this runner supports 1..1)");
+    EXPECT_EQ(
+        plugin.reason(),
+        "plugin " + wrong_abi + ": ABI version 999 is not supported (this runner supports 1..2)");
   }
   EXPECT_TRUE(refused) << "wrong_abi.so was not refused";
   EXPECT_THAT(names, ::testing::Not(::testing::Contains("wrong_abi")));

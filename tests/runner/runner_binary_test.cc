@@ -1,13 +1,14 @@
 // The real parlab-runner executable, driven as the worker daemon drives it: a Job frame on
 // stdin, RunnerEvent frames on stdout, the exit status, SIGTERM for cancellation.
 #include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include <cerrno>
 
 #include "parlab/common/framing.h"
 #include "test_util.h"
@@ -70,6 +71,17 @@ class RunnerProcess {
     return events;
   }
   void Signal(int sig) { kill(pid_, sig); }
+  // Everything left on stdout, as text (--validate writes report lines, not frames).
+  std::string ReadText() {
+    std::string text;
+    char buffer[4096];
+    for (ssize_t n; (n = read(stdout_, buffer, sizeof(buffer))) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      text.append(buffer, static_cast<size_t>(n));
+    }
+    return text;
+  }
   // The exit code, or 128+signal if it died by one.
   int Wait() {
     int status = 0;
@@ -130,7 +142,7 @@ TEST(RunnerBinary, UnloadablePluginIsAnErrorFrame) {
   EXPECT_EQ(runner.Wait(), 1);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].error(),
-            "plugin " + path + ": ABI version 2 is not supported (this runner supports 1..1)");
+            "plugin " + path + ": ABI version 3 is not supported (this runner supports 1..2)");
 }
 
 TEST(RunnerBinary, SigtermCancelsWithExit2) {
@@ -152,16 +164,33 @@ TEST(RunnerBinary, DescribeWritesOneDescriptionFrame) {
   EXPECT_EQ(runner.Wait(), 0);
   ASSERT_EQ(events.size(), 1u);
   ASSERT_TRUE(events[0].has_description());
-  EXPECT_EQ(events[0].description().models_size(), 3);
+  EXPECT_EQ(events[0].description().models_size(), 4);  // abi_v1, fails, liar, probe
   EXPECT_EQ(events[0].description().workloads_size(),
             static_cast<int>(workloads::ListWorkloads().size()));
   EXPECT_EQ(events[0].description().refused_size(), 3);  // abi_too_new, no_entry, the bad dir
 }
 
+TEST(RunnerBinary, ValidatePassesAnAbiVersion1Plugin) {
+  // `parlab models validate` runs this: an old plugin must keep passing every check, its bound
+  // read as tasks (the default), not from past the end of its entry.
+  RunnerProcess runner({"--validate", "--plugin", TestPlugin("abi_v1")});
+  const std::string report = runner.ReadText();
+  EXPECT_EQ(runner.Wait(), 0) << report;
+  EXPECT_THAT(report, HasSubstr("PASS\tabi_version\tABI version 1 (supported: 1..2)\n"));
+  EXPECT_THAT(report, HasSubstr("PASS\tentry\tmodel runner_test_abi_v1 "));
+  EXPECT_THAT(report, HasSubstr("PASS\tconcurrency\tbounds tasks; "));
+  EXPECT_THAT(report, HasSubstr("PASS\tcancellation\t"));
+  EXPECT_THAT(report, ::testing::Not(HasSubstr("FAIL"))) << report;
+}
+
 TEST(RunnerBinary, BadCommandLinesExit64) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {}, {"--job"}, {"--describe"}, {"--frobnicate"}, {"--job", "--describe", "--plugins", "x"},
-           {"--describe", "--plugin", "x.so"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{},
+                                             {"--job"},
+                                             {"--describe"},
+                                             {"--frobnicate"},
+                                             {"--job", "--describe", "--plugins", "x"},
+                                             {"--describe", "--plugin", "x.so"}}) {
     RunnerProcess runner(args);
     EXPECT_TRUE(runner.Rest().empty());
     EXPECT_EQ(runner.Wait(), 64) << ::testing::PrintToString(args);

@@ -11,7 +11,13 @@ namespace {
 static_assert(offsetof(parlab_model_entry_t, abi_version) == 0,
               "the host reads abi_version before anything else: it must come first");
 static_assert(sizeof(parlab_error_t) == PARLAB_ERROR_CAPACITY);
-static_assert(PARLAB_ABI_VERSION == 1u);
+static_assert(PARLAB_ABI_VERSION == 2u);
+// Version 2 only appended fields: every version-1 field keeps its offset (LP64), and the new
+// ones start where a version-1 struct ended (tests/runner/plugins/abi_v1.c is that struct).
+static_assert(sizeof(void*) != 8 || offsetof(parlab_model_entry_t, run) == 40);
+static_assert(sizeof(void*) != 8 || offsetof(parlab_model_entry_t, concurrency_bounds) == 48);
+static_assert(sizeof(void*) != 8 || offsetof(parlab_job_t, log) == 48);
+static_assert(sizeof(void*) != 8 || offsetof(parlab_job_t, bind_unit) == 56);
 
 int32_t Run(const parlab_job_t*, parlab_error_t*) { return PARLAB_OK; }
 

@@ -17,12 +17,13 @@ namespace parlab::sdk_test {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using e2e::Completed;
 using e2e::RunToCompletion;
+using ::testing::HasSubstr;
 
 std::string Report(const Completed& run) {
-  return "exit " + std::to_string(run.exit_code) + "\nstdout:\n" + run.out + "\nstderr:\n" + run.err;
+  return "exit " + std::to_string(run.exit_code) + "\nstdout:\n" + run.out + "\nstderr:\n" +
+         run.err;
 }
 
 TEST(InstalledSdk, TemplateModelBuildsAgainstThePrefixRunsAndValidates) {
@@ -36,11 +37,10 @@ TEST(InstalledSdk, TemplateModelBuildsAgainstThePrefixRunsAndValidates) {
       {PARLAB_CMAKE_COMMAND, "--install", PARLAB_BINARY_DIR, "--prefix", prefix.string()},
       absl::Seconds(120));
   ASSERT_EQ(install.exit_code, 0) << Report(install);
-  for (const char* file : {"bin/parlab", "bin/parlab-worker", "bin/parlab-runner",
-                           "lib/parlab/plugins/thread_pool.so", "include/parlab/model_abi.h",
-                           "lib/cmake/parlab/parlabConfig.cmake",
-                           "lib/cmake/parlab/parlabConfigVersion.cmake",
-                           "lib/cmake/parlab/ParlabPlugin.cmake"}) {
+  for (const char* file :
+       {"bin/parlab", "bin/parlab-worker", "bin/parlab-runner", "lib/parlab/plugins/thread_pool.so",
+        "include/parlab/model_abi.h", "lib/cmake/parlab/parlabConfig.cmake",
+        "lib/cmake/parlab/parlabConfigVersion.cmake", "lib/cmake/parlab/ParlabPlugin.cmake"}) {
     EXPECT_TRUE(fs::exists(prefix / file)) << file;
   }
   EXPECT_FALSE(fs::exists(prefix / "lib/parlab/test-plugins"));
@@ -55,8 +55,8 @@ TEST(InstalledSdk, TemplateModelBuildsAgainstThePrefixRunsAndValidates) {
   std::ifstream cache(build / "CMakeCache.txt");
   std::string cache_text((std::istreambuf_iterator<char>(cache)), std::istreambuf_iterator<char>());
   EXPECT_THAT(cache_text, HasSubstr("parlab_DIR:PATH=" + (prefix / "lib/cmake/parlab").string()));
-  Completed compile = RunToCompletion({PARLAB_CMAKE_COMMAND, "--build", build.string()},
-                                      absl::Seconds(120));
+  Completed compile =
+      RunToCompletion({PARLAB_CMAKE_COMMAND, "--build", build.string()}, absl::Seconds(120));
   ASSERT_EQ(compile.exit_code, 0) << Report(compile);
   EXPECT_THAT(compile.out + compile.err, ::testing::Not(HasSubstr("warning:"))) << Report(compile);
   const fs::path plugin = build / "plugins/std_async.so";
@@ -70,20 +70,21 @@ TEST(InstalledSdk, TemplateModelBuildsAgainstThePrefixRunsAndValidates) {
 
   // 3. The installed CLI, its local worker given both plugin folders.
   const std::string parlab = (prefix / "bin/parlab").string();
-  const std::string plugins = (prefix / "lib/parlab/plugins").string() + ":" + plugin.parent_path().string();
+  const std::string plugins =
+      (prefix / "lib/parlab/plugins").string() + ":" + plugin.parent_path().string();
 
   Completed models = RunToCompletion({parlab, "models", "--plugins", plugins});
   ASSERT_EQ(models.exit_code, 0) << Report(models);
-  EXPECT_THAT(models.out, ::testing::ContainsRegex("std_async +1\\.0\\.0 +1 +any"));
-  EXPECT_THAT(models.out, ::testing::ContainsRegex("thread_pool +1\\.0\\.0 +1 +any +tasks +" +
+  EXPECT_THAT(models.out, ::testing::ContainsRegex("std_async +1\\.0\\.0 +2 +any"));
+  EXPECT_THAT(models.out, ::testing::ContainsRegex("thread_pool +1\\.0\\.0 +2 +any +tasks +" +
                                                    (prefix / "lib/parlab/plugins").string()));
 
   const fs::path plan = tmp.path() / "plan.json";
   std::ofstream(plan) << R"({"name": "sdk", "workload": {"kind": "sleep",
       "params": {"tasks": 8, "ms": 5}}, "models": ["thread_pool", "std_async"],
       "concurrency": [1, 2], "repetitions": 1, "warmup": 0})";
-  Completed run = RunToCompletion(
-      {parlab, "run", plan.string(), "--plugins", plugins, "--format", "json"});
+  Completed run =
+      RunToCompletion({parlab, "run", plan.string(), "--plugins", plugins, "--format", "json"});
   ASSERT_EQ(run.exit_code, 0) << Report(run);
   int std_async_ok = 0, thread_pool_ok = 0;
   const nlohmann::json doc = nlohmann::json::parse(run.out);

@@ -13,9 +13,9 @@
 namespace parlab::sdk_test {
 namespace {
 
-using ::testing::HasSubstr;
 using e2e::Completed;
 using e2e::RunToCompletion;
+using ::testing::HasSubstr;
 
 Completed Validate(const std::string& plugin) {
   return RunToCompletion({PARLAB_CLI_BIN, "models", "validate", plugin}, absl::Seconds(120));
@@ -36,7 +36,7 @@ void ExpectFailsOn(const std::string& plugin, const std::string& check) {
 TEST(ModelsValidate, WrongAbiFailsOnAbiVersion) {
   ExpectFailsOn("wrong_abi", "abi_version");
   Completed run = Validate(TestPlugin("wrong_abi"));
-  EXPECT_THAT(run.out, HasSubstr("ABI version 999 is not supported (this runner supports 1..1)"));
+  EXPECT_THAT(run.out, HasSubstr("ABI version 999 is not supported (this runner supports 1..2)"));
 }
 
 TEST(ModelsValidate, ExceedsConcurrencyFailsOnConcurrency) {
@@ -73,7 +73,7 @@ TEST_P(BuiltInModel, PassesEveryCheck) {
     EXPECT_NE(verdict, "FAIL") << check << "\n" << run.out;
   }
   EXPECT_THAT(run.out, HasSubstr(kThreadBoundModels.contains(GetParam()) ? "bounds threads"
-                                                                        : "bounds tasks"));
+                                                                         : "bounds tasks"));
   EXPECT_EQ(ReportVerdicts(run.out).size(), 10u) << run.out;
 }
 
@@ -87,15 +87,15 @@ TEST(ModelsList, ShowsVersionAbiVersionAndRefusedPlugins) {
                                    std::string(PARLAB_PLUGIN_DIR) + ":" + PARLAB_TEST_PLUGIN_DIR});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   EXPECT_THAT(run.out, ::testing::ContainsRegex("MODEL +VERSION +ABI +CONCURRENCY +BOUNDS +PATH"));
-  EXPECT_THAT(run.out, ::testing::ContainsRegex("sequential +1\\.0\\.0 +1 +<= 1 "));
-  EXPECT_THAT(run.out, ::testing::ContainsRegex("thread_pool +1\\.0\\.0 +1 +any +tasks "));
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("sequential +1\\.0\\.0 +2 +<= 1 "));
+  EXPECT_THAT(run.out, ::testing::ContainsRegex("thread_pool +1\\.0\\.0 +2 +any +tasks "));
   EXPECT_THAT(run.out, HasSubstr("wrong_abi.so: ABI version 999 is not supported"));
 }
 
 TEST(ModelsList, JsonHasTheModelsOnly) {
   Completed run = RunToCompletion({PARLAB_CLI_BIN, "models", "--format", "json"});
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  EXPECT_THAT(run.out, HasSubstr("\"abi_version\": 1"));
+  EXPECT_THAT(run.out, HasSubstr("\"abi_version\": 2"));
   EXPECT_THAT(run.out, HasSubstr("\"name\": \"thread_pool\""));
   EXPECT_THAT(run.out, ::testing::Not(HasSubstr("\"hostname\"")));  // models, not machines
 }

@@ -2,8 +2,6 @@
 // indices from an atomic counter in MAP_SHARED|MAP_ANONYMOUS memory. The first failing task
 // is recorded in that shared area; the parent reaps every worker and reports one that died by
 // a signal, naming the task it was running.
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -13,6 +11,7 @@
 
 #include "child_processes.h"
 #include "model_support.h"
+#include "parlab/common/shared_page.h"
 #include "parlab/model_abi.h"
 
 namespace parlab::models {
@@ -65,32 +64,28 @@ void Work(const parlab_job_t* job, Shared* shared, uint64_t w) {
   }
 }
 
-// The shared area, unmapped when run() returns (after every worker was reaped).
-class SharedArea {
- public:
-  explicit SharedArea(uint64_t workers)
-      : size_(sizeof(Shared) + workers * sizeof(std::atomic<uint64_t>)) {
-    void* p = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    shared_ = new (p) Shared;
-    // Forked children inherit the mapping at the same address, so this pointer stays valid.
-    shared_->current = reinterpret_cast<std::atomic<uint64_t>*>(shared_ + 1);
-    for (uint64_t w = 0; w < workers; ++w) new (&shared_->current[w]) std::atomic<uint64_t>(kIdle);
-  }
-  ~SharedArea() { munmap(shared_, size_); }
-  Shared* get() const { return shared_; }
-
- private:
-  size_t size_;
-  Shared* shared_;
-};
+// Lays out the Shared struct and the workers' `current` slots after it in `area`.
+Shared* Layout(SharedMapping& area, uint64_t workers) {
+  Shared* shared = area.Construct<Shared>();
+  // Forked children inherit the mapping at the same address, so this pointer stays valid.
+  shared->current = reinterpret_cast<std::atomic<uint64_t>*>(shared + 1);
+  for (uint64_t w = 0; w < workers; ++w) new (&shared->current[w]) std::atomic<uint64_t>(kIdle);
+  return shared;
+}
 
 int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
   return GuardRun(job, error, [&] {
     Outcome outcome;
     const uint64_t workers = std::min<uint64_t>(job->concurrency, job->task_count);
-    SharedArea area(workers);
-    Shared* shared = area.get();
+    // Unmapped when run() returns, after every worker was reaped.
+    int map_error = 0;
+    SharedMapping area = SharedMapping::Map(
+        sizeof(Shared) + workers * sizeof(std::atomic<uint64_t>), /*shared=*/true, &map_error);
+    if (map_error != 0) {
+      outcome.Fail(PARLAB_ERROR, std::string("cannot map the shared area: ") + strerror(map_error));
+      return outcome.Finish(error);
+    }
+    Shared* shared = Layout(area, workers);
     auto take_failure = [&] {
       if (shared->published.load() != 0) {
         outcome.Record(shared->failed_index, shared->failed_status, shared->failed_error);

@@ -23,7 +23,6 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -36,6 +35,8 @@
 #include <cstdint>
 #include <functional>
 #include <type_traits>
+
+#include "parlab/common/shared_page.h"
 
 namespace parlab::models {
 
@@ -56,20 +57,18 @@ class ChildTable {
   ChildTable() = default;
   ChildTable(const ChildTable&) = delete;
   ChildTable& operator=(const ChildTable&) = delete;
-  ~ChildTable() {
-    if (map_ == nullptr) return;
-    KillAll();
-    munmap(map_, bytes_);
-  }
+  ~ChildTable() { KillAll(); }  // before map_ unmaps the table
 
   // Maps room for `capacity` (>= 1) children. Returns 0 or the errno of mmap().
   int Init(uint32_t capacity) {
-    bytes_ = sizeof(Header) + capacity * (sizeof(Slot) + sizeof(uint32_t) * 2 + sizeof(pollfd));
-    void* map = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (map == MAP_FAILED) return errno;
-    map_ = map;
+    const size_t bytes =
+        sizeof(Header) + capacity * (sizeof(Slot) + sizeof(uint32_t) * 2 + sizeof(pollfd));
+    int error = 0;
+    SharedMapping map = SharedMapping::Map(bytes, /*shared=*/true, &error);
+    if (error != 0) return error;
+    map_ = std::move(map);
     // Largest alignment first; a fresh mapping is zero-filled, which is a free Slot.
-    auto* header = static_cast<Header*>(map);
+    auto* header = map_.Construct<Header>();
     slots_ = reinterpret_cast<Slot*>(header + 1);
     polls_ = reinterpret_cast<pollfd*>(slots_ + capacity);
     live_ = reinterpret_cast<uint32_t*>(polls_ + capacity);
@@ -187,8 +186,7 @@ class ChildTable {
     return status;
   }
 
-  void* map_ = nullptr;
-  size_t bytes_ = 0;
+  SharedMapping map_;
   // Into map_; only these pointers live in private memory, and they never change after Init().
   Header* header_ = nullptr;
   Slot* slots_ = nullptr;

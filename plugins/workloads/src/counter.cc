@@ -9,14 +9,13 @@
 
 #include <atomic>
 #include <cstring>
-#include <new>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "kinds.h"
+#include "parlab/common/shared_page.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/workloads/params.h"
-#include "shared_mapping.h"
 
 namespace parlab::workloads {
 namespace {
@@ -66,7 +65,7 @@ class Counter : public Workload {
     if (!mapping.ok())
       return absl::InternalError(absl::StrCat(kKind, ": ", mapping.status().message()));
     mapping_ = *std::move(mapping);
-    state_ = new (mapping_.data()) Shared{};
+    state_ = mapping_.Construct<Shared>();
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     // Process-shared even when private: then each child's copy is a valid mutex of its own.
@@ -84,7 +83,7 @@ class Counter : public Workload {
   }
 
   absl::Status ResetForRepetition() override {
-    if (state_ == nullptr) return NotPrepared();
+    if (state_ == nullptr) return NotPrepared(kKind);
     state_->plain = 0;
     state_->atomic.store(0);
     state_->skipped.store(0);
@@ -92,11 +91,7 @@ class Counter : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= tasks_) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", tasks_, " tasks)"));
-    }
-    if (state_ == nullptr) return NotPrepared();
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/state_ != nullptr));
     Shared& s = *state_;
     switch (strategy_) {
       case Strategy::kNone: {
@@ -133,7 +128,7 @@ class Counter : public Workload {
   }
 
   absl::Status VerifyRepetition(const RepetitionTimes&) override {
-    if (state_ == nullptr) return NotPrepared();
+    if (state_ == nullptr) return NotPrepared(kKind);
     const int64_t expected = Expected();
     const int64_t total = Total();
     const int64_t skipped = state_->skipped.load();
@@ -185,9 +180,6 @@ class Counter : public Workload {
     }
     return "?";
   }
-  static absl::Status NotPrepared() {
-    return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-  }
   static absl::Status Check(uint64_t index, const char* call, int rc) {
     if (rc == 0) return absl::OkStatus();
     return absl::InternalError(
@@ -208,10 +200,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
       ParamReader::Create(kKind, spec.params(), {"tasks", "increments", "strategy", "shared"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t tasks, params.Int("tasks", 4));
   PARLAB_ASSIGN_OR_RETURN(int64_t increments, params.Int("increments", 100000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("tasks", tasks, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("tasks", tasks, 100'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("increments", increments, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("increments", increments, 1'000'000'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("tasks", tasks, 1, 100'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("increments", increments, 1, 1'000'000'000));
 
   Strategy strategy = Strategy::kMutex;
   if (auto it = spec.params().find("strategy"); it != spec.params().end()) {
@@ -258,7 +248,9 @@ WorkloadKind CounterKind() {
       "tasks (integer, default 4, 1..100000); increments (integer, default 100000, "
       "1..1000000000): per task; strategy (none|mutex|recursive_mutex|atomic|try_lock, default "
       "mutex); shared (true|false, default true): counter in MAP_SHARED memory",
-      &Create);
+      &Create,
+      NotShardable("its check covers the whole repetition (the counter's total over every "
+                   "task)"));
 }
 
 }  // namespace parlab::workloads

@@ -55,13 +55,7 @@ class Factorial : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= task_count()) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", task_count(), " tasks)"));
-    }
-    if (reference_.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/!reference_.empty()));
     const uint64_t n = from_ + index;
     return CheckFactorial(index, n, ComputeFactorial(n), reference_[index]);
   }

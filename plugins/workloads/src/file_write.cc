@@ -80,13 +80,7 @@ class FileWrite : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= tasks_) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", tasks_, " tasks)"));
-    }
-    if (dir_.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/!dir_.empty()));
     const std::string path = absl::StrCat(dir_, "/task-", index);
     const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return Errno(index, path, "open");
@@ -111,10 +105,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                           ParamReader::Create(kKind, spec.params(), {"tasks", "kib"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t tasks, params.Int("tasks", 100));
   PARLAB_ASSIGN_OR_RETURN(int64_t kib, params.Int("kib", 64));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("tasks", tasks, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("tasks", tasks, 10'000'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("kib", kib, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("kib", kib, kMaxKib));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("tasks", tasks, 1, 10'000'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("kib", kib, 1, kMaxKib));
   return std::make_unique<FileWrite>(static_cast<uint64_t>(tasks),
                                      static_cast<uint64_t>(kib) * 1024);
 }

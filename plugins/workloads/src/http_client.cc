@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "parlab/common/clock.h"
 #include "parlab/common/status_macros.h"
 
 namespace parlab::workloads {
@@ -31,11 +31,8 @@ constexpr size_t kMaxHeaderBytes = 64 * 1024;
 constexpr size_t kMaxResponseBytes = 64 * 1024 * 1024;  // a runaway server must not eat the RAM
 constexpr uint64_t kNsPerMs = 1'000'000;
 
-uint64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+// The deadline arithmetic is unsigned, like the timeouts; CLOCK_MONOTONIC is never negative.
+uint64_t NowNs() { return static_cast<uint64_t>(MonotonicNowNs()); }
 
 bool WouldBlock(int err) { return err == EAGAIN || err == EWOULDBLOCK; }
 

@@ -80,14 +80,10 @@ class HttpGetWorkload : public Workload {
 
  private:
   absl::StatusOr<HttpUrl> UrlFor(uint64_t index) const {
-    if (index >= config_.requests) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", config_.requests, " tasks)"));
-    }
+    // Someone else's server needs no Prepare().
+    PARLAB_RETURN_IF_ERROR(
+        CheckTask(kKind, index, /*prepared=*/config_.url.has_value() || server_ != nullptr));
     if (config_.url.has_value()) return *config_.url;
-    if (server_ == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
     HttpUrl url;
     url.host = "127.0.0.1";
     url.port = server_->port();
@@ -123,12 +119,9 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t requests, params.Int("requests", 100));
   PARLAB_ASSIGN_OR_RETURN(int64_t delay_ms, params.Int("delay_ms", 50));
   PARLAB_ASSIGN_OR_RETURN(int64_t body_bytes, params.Int("body_bytes", 64));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("requests", requests, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("requests", requests, kMaxRequests));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("delay_ms", delay_ms, 0));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("delay_ms", delay_ms, kMaxDelayMs));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("body_bytes", body_bytes, 0));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("body_bytes", body_bytes, kMaxBodyBytes));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("requests", requests, 1, kMaxRequests));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("delay_ms", delay_ms, 0, kMaxDelayMs));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("body_bytes", body_bytes, 0, kMaxBodyBytes));
   Config config;
   config.requests = static_cast<uint64_t>(requests);
   config.delay_ms = static_cast<uint64_t>(delay_ms);

@@ -3,6 +3,8 @@
 #define PARLAB_WORKLOADS_SRC_KINDS_H_
 
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "parlab/v1/parlab.pb.h"
@@ -14,18 +16,27 @@ struct WorkloadKind {
   v1::WorkloadInfo info;
   // Parses and validates the spec's params; allocates nothing large (Prepare() does that).
   absl::StatusOr<std::unique_ptr<Workload>> (*create)(const v1::WorkloadSpec& spec);
+  WorkloadCapabilities capabilities;
 };
 
-// What every *Kind() returns: the published info and the factory.
+// What every *Kind() returns: the published info, the factory and what the kind allows (by
+// default everything: a kind whose tasks are independent needs to say nothing).
 inline WorkloadKind MakeKind(const char* kind, const char* version, const char* description,
-                             const char* params, decltype(WorkloadKind::create) create) {
+                             const char* params, decltype(WorkloadKind::create) create,
+                             WorkloadCapabilities capabilities = {}) {
   WorkloadKind result;
   result.info.set_kind(kind);
   result.info.set_version(version);
   result.info.set_description(description);
   result.info.set_params(params);
   result.create = create;
+  result.capabilities = std::move(capabilities);
   return result;
+}
+
+// For a kind whose jobs must not be split into shards; `reason` as in WorkloadCapabilities.
+inline WorkloadCapabilities NotShardable(std::string reason) {
+  return WorkloadCapabilities{.shardable = false, .not_shardable_reason = std::move(reason)};
 }
 
 WorkloadKind PrimesSieveKind();

@@ -41,13 +41,7 @@ class Mandelbrot : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= bands_) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", bands_, " tasks)"));
-    }
-    if (expected_.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/!expected_.empty()));
     const auto band = static_cast<uint32_t>(index);
     const uint32_t first = FirstRow(band), end = FirstRow(band + 1);
     return CheckMandelbrotBand(index, first, end, MandelbrotRowsChecksum(grid_, first, end),
@@ -72,15 +66,11 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t width, params.Int("width", 800));
   PARLAB_ASSIGN_OR_RETURN(int64_t height, params.Int("height", 600));
   PARLAB_ASSIGN_OR_RETURN(int64_t max_iter, params.Int("max_iter", 256));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("width", width, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("width", width, 100'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("height", height, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("height", height, 100'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("max_iter", max_iter, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("max_iter", max_iter, 1'000'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("width", width, 1, 100'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("height", height, 1, 100'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("max_iter", max_iter, 1, 1'000'000));
   PARLAB_ASSIGN_OR_RETURN(int64_t bands, params.Int("bands", height));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("bands", bands, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("bands", bands, height));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("bands", bands, 1, height));
   MandelbrotGrid grid{static_cast<uint32_t>(width), static_cast<uint32_t>(height),
                       static_cast<uint32_t>(max_iter)};
   return std::make_unique<Mandelbrot>(grid, static_cast<uint32_t>(bands));

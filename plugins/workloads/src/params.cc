@@ -54,4 +54,9 @@ absl::Status RequireAtMost(absl::string_view name, int64_t value, int64_t max) {
       absl::StrCat(FieldName(name), ": must be <= ", max, ", got ", value));
 }
 
+absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min, int64_t max) {
+  if (absl::Status low = RequireAtLeast(name, value, min); !low.ok()) return low;
+  return RequireAtMost(name, value, max);
+}
+
 }  // namespace parlab::workloads

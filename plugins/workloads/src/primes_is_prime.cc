@@ -24,18 +24,12 @@ class PrimesIsPrime : public Workload {
   uint64_t task_count() const override { return (n_ + chunk_ - 1) / chunk_; }
 
   absl::Status Prepare() override {
-    reference_ = ReferencePrimality(n_);
+    reference_ = SievePrimality(n_);
     return absl::OkStatus();
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= task_count()) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", task_count(), " tasks)"));
-    }
-    if (reference_.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/!reference_.empty()));
     const uint64_t first = 1 + index * chunk_;
     const uint64_t last = std::min(n_, first + chunk_ - 1);
     uint64_t found = 0;
@@ -57,10 +51,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                           ParamReader::Create(kKind, spec.params(), {"n", "chunk"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t n, params.Int("n", 10000));
   PARLAB_ASSIGN_OR_RETURN(int64_t chunk, params.Int("chunk", 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("n", n, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("n", n, kMaxN));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("chunk", chunk, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("chunk", chunk, n));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("n", n, 1, kMaxN));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("chunk", chunk, 1, n));
   return std::make_unique<PrimesIsPrime>(static_cast<uint64_t>(n), static_cast<uint64_t>(chunk));
 }
 
@@ -78,8 +70,8 @@ bool IsPrimeTrialDivision(uint64_t k) {
 absl::Status CheckIsPrimeCount(uint64_t task, uint64_t first, uint64_t last, uint64_t found,
                                uint64_t expected) {
   if (found == expected) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(kKind, " task ", task, " (k=", first, "..", last,
-                                          "): found ", found, " primes, expected ", expected));
+  return PrimeCountMismatch(kKind, task, absl::StrCat("k=", first, "..", last), "found", found,
+                            expected);
 }
 
 WorkloadKind PrimesIsPrimeKind() {

@@ -7,24 +7,13 @@
 #include "kinds.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/workloads/params.h"
+#include "reference_primes.h"
 
 namespace parlab::workloads {
 namespace {
 
 constexpr char kKind[] = "primes.sieve";
 constexpr int64_t kMaxTo = 100'000'000;  // one sieve byte per number: at most 100 MB per task
-
-// is_prime[k] for k in 0..n.
-std::vector<uint8_t> Sieve(uint64_t n) {
-  std::vector<uint8_t> is_prime(n + 1, 1);
-  is_prime[0] = 0;
-  if (n >= 1) is_prime[1] = 0;
-  for (uint64_t p = 2; p * p <= n; ++p) {
-    if (!is_prime[p]) continue;
-    for (uint64_t multiple = p * p; multiple <= n; multiple += p) is_prime[multiple] = 0;
-  }
-  return is_prime;
-}
 
 class PrimesSieve : public Workload {
  public:
@@ -38,13 +27,7 @@ class PrimesSieve : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= task_count()) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", task_count(), " tasks)"));
-    }
-    if (table_.empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/!table_.empty()));
     const uint64_t n = from_ + index;
     return CheckPrimeCount(index, n, CountPrimesSieve(n), table_.Pi(n));
   }
@@ -73,13 +56,13 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
 
 uint64_t CountPrimesSieve(uint64_t n) {
   if (n < 2) return 0;
-  const std::vector<uint8_t> is_prime = Sieve(n);
+  const std::vector<uint8_t> is_prime = SievePrimality(n);
   return static_cast<uint64_t>(std::count(is_prime.begin(), is_prime.end(), uint8_t{1}));
 }
 
 PrimeCountTable::PrimeCountTable(uint64_t from, uint64_t to) : from_(from) {
   if (to <= from) return;
-  const std::vector<uint8_t> is_prime = Sieve(to - 1);
+  const std::vector<uint8_t> is_prime = SievePrimality(to - 1);
   pi_.reserve(to - from);
   uint32_t count = 0;
   for (uint64_t k = 0; k < to; ++k) {
@@ -90,8 +73,7 @@ PrimeCountTable::PrimeCountTable(uint64_t from, uint64_t to) : from_(from) {
 
 absl::Status CheckPrimeCount(uint64_t task, uint64_t n, uint64_t counted, uint64_t expected) {
   if (counted == expected) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(kKind, " task ", task, " (n=", n, "): counted ", counted,
-                                          " primes, expected ", expected));
+  return PrimeCountMismatch(kKind, task, absl::StrCat("n=", n), "counted", counted, expected);
 }
 
 WorkloadKind PrimesSieveKind() {

@@ -8,33 +8,26 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "kinds.h"
+#include "parlab/common/clock.h"
+#include "parlab/common/shared_page.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/workloads/params.h"
-#include "shared_mapping.h"
 
 namespace parlab::workloads {
 namespace {
 
 constexpr char kKind[] = "queue";
 constexpr uint64_t kBatch = PIPE_BUF / sizeof(uint64_t);  // records per atomic write
-constexpr uint64_t kStallNs = 30'000'000'000;             // no progress this long: fail
-
-uint64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
-}
+constexpr int64_t kStallNs = 30'000'000'000;              // no progress this long: fail
 
 // splitmix64: a lost id and a duplicated one that keep the plain sum still change this sum.
 uint64_t Mix(uint64_t z) {
@@ -55,7 +48,7 @@ struct QueueState : TaskState {
   uint64_t next = 0;  // producer: the next id to write; consumer: records taken so far
   uint64_t end = 0;   // producer: one past its last id; consumer: its share
   uint64_t sum = 0, hash_sum = 0;
-  uint64_t last_progress_ns = 0;
+  int64_t last_progress_ns = 0;
   // The fd this task hands to the model: its own dup() of the pipe end, because a model may
   // register each waited fd once (Asio's reactor refuses a second waiter: EEXIST).
   int wait_fd = -1;
@@ -108,13 +101,13 @@ class Queue : public Workload {
       return absl::InternalError(absl::StrCat(kKind, ": ", mapping.status().message()));
     }
     mapping_ = *std::move(mapping);
-    sums_ = new (mapping_.data()) Sums{};
+    sums_ = mapping_.Construct<Sums>();
     for (uint64_t id = 1; id <= items_; ++id) expected_hash_ += Mix(id);  // untimed, once
     return absl::OkStatus();
   }
 
   absl::Status ResetForRepetition() override {
-    if (sums_ == nullptr) return NotPrepared();
+    if (sums_ == nullptr) return NotPrepared(kKind);
     sums_->count.store(0);
     sums_->sum.store(0);
     sums_->hash_sum.store(0);
@@ -154,7 +147,7 @@ class Queue : public Workload {
   }
 
   absl::Status VerifyRepetition(const RepetitionTimes&) override {
-    if (sums_ == nullptr) return NotPrepared();
+    if (sums_ == nullptr) return NotPrepared(kKind);
     const uint64_t count = sums_->count.load(), sum = sums_->sum.load();
     const uint64_t hash_sum = sums_->hash_sum.load();
     // The ids are 1..items: sum items*(items+1)/2 (in wrapping uint64 arithmetic, like the sums).
@@ -193,11 +186,7 @@ class Queue : public Workload {
   }
 
   absl::Status Start(uint64_t index, QueueState& state) const {
-    if (index >= task_count()) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", task_count(), " tasks)"));
-    }
-    if (sums_ == nullptr) return NotPrepared();
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/sums_ != nullptr));
     uint64_t first = 0, size = 0;
     if (IsProducer(index)) {
       Share(items_, producers_, index, first, size);
@@ -208,7 +197,7 @@ class Queue : public Workload {
       state.next = 0;
       state.end = size;
     }
-    state.last_progress_ns = NowNs();
+    state.last_progress_ns = MonotonicNowNs();
     return absl::OkStatus();
   }
 
@@ -231,9 +220,9 @@ class Queue : public Workload {
         return absl::InternalError(
             absl::StrCat(Who(index), producer ? "write: " : "read: ", std::strerror(errno)));
       }
-      const uint64_t now = NowNs();
+      const int64_t now = MonotonicNowNs();
       if (got <= 0) {  // EAGAIN (or, impossibly with open write ends, EOF): wait
-        const uint64_t stalled = now - state.last_progress_ns;
+        const int64_t stalled = now - state.last_progress_ns;
         if (stalled >= kStallNs) {
           return absl::DeadlineExceededError(absl::StrCat(Who(index), "no progress for ",
                                                           stalled / 1'000'000'000, " s with ",
@@ -247,7 +236,7 @@ class Queue : public Workload {
         }
         wait.kind = producer ? PARLAB_WAIT_WRITABLE : PARLAB_WAIT_READABLE;
         wait.fd = state.wait_fd;
-        wait.timeout_ns = kStallNs - stalled;
+        wait.timeout_ns = static_cast<uint64_t>(kStallNs - stalled);
         return false;
       }
       if (got % sizeof(uint64_t) != 0) {
@@ -272,10 +261,6 @@ class Queue : public Workload {
     return true;
   }
 
-  static absl::Status NotPrepared() {
-    return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-  }
-
   uint64_t items_;
   uint64_t producers_;
   uint64_t consumers_;
@@ -292,12 +277,9 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t items, params.Int("items", 100000));
   PARLAB_ASSIGN_OR_RETURN(int64_t producers, params.Int("producers", 1));
   PARLAB_ASSIGN_OR_RETURN(int64_t consumers, params.Int("consumers", 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("items", items, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("items", items, 1'000'000'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("producers", producers, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("producers", producers, 1024));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("consumers", consumers, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("consumers", consumers, 1024));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("items", items, 1, 1'000'000'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("producers", producers, 1, 1024));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("consumers", consumers, 1, 1024));
   return std::make_unique<Queue>(static_cast<uint64_t>(items), static_cast<uint64_t>(producers),
                                  static_cast<uint64_t>(consumers));
 }
@@ -315,7 +297,9 @@ WorkloadKind QueueKind() {
       "items (integer, default 100000, 1..1000000000); producers (integer, default 1, "
       "1..1024); consumers (integer, default 1, 1..1024): tasks 0..producers-1 produce, the "
       "rest consume; remainders go to the first of each",
-      &Create);
+      &Create,
+      NotShardable("its tasks must run together (consumers wait for producers) and its check "
+                   "covers the whole repetition (every id arrives exactly once)"));
 }
 
 }  // namespace parlab::workloads

@@ -1,5 +1,7 @@
-// The one list of workload kinds. Adding a workload: write it, add its Kind() here.
+// The one list of workload kinds, and what the Workload base class does for every kind.
+// Adding a workload: write it, add its Kind() here.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,7 +22,7 @@ const std::vector<WorkloadKind>& Kinds() {
   return *kinds;
 }
 
-absl::StatusOr<const WorkloadKind*> FindKind(const std::string& name) {
+absl::StatusOr<const WorkloadKind*> FindKind(absl::string_view name) {
   std::vector<std::string> known;
   for (const WorkloadKind& kind : Kinds()) {
     if (kind.info.kind() == name) return &kind;
@@ -46,6 +48,24 @@ std::vector<v1::WorkloadInfo> ListWorkloads() {
   std::vector<v1::WorkloadInfo> infos;
   for (const WorkloadKind& kind : Kinds()) infos.push_back(kind.info);
   return infos;
+}
+
+absl::StatusOr<WorkloadCapabilities> CapabilitiesOf(std::string_view kind) {
+  PARLAB_ASSIGN_OR_RETURN(const WorkloadKind* found,
+                          FindKind(absl::string_view(kind.data(), kind.size())));
+  return found->capabilities;
+}
+
+absl::Status Workload::CheckTask(absl::string_view kind, uint64_t index, bool prepared) const {
+  if (const uint64_t tasks = task_count(); index >= tasks) {
+    return absl::OutOfRangeError(
+        absl::StrCat(kind, " task ", index, ": out of range (", tasks, " tasks)"));
+  }
+  return prepared ? absl::OkStatus() : NotPrepared(kind);
+}
+
+absl::Status Workload::NotPrepared(absl::string_view kind) {
+  return absl::FailedPreconditionError(absl::StrCat(kind, ": Prepare() was not called"));
 }
 
 }  // namespace parlab::workloads

@@ -5,19 +5,16 @@
 // repetition's own start and end (just around the model's run()), the metrics say how long
 // the model took to start every unit and to join them. Meant for concurrency = units, so that
 // every unit is alive at once; at lower concurrency "time to start all units" includes holds.
-#include <time.h>
-
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "kinds.h"
+#include "parlab/common/clock.h"
+#include "parlab/common/shared_page.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/workloads/params.h"
-#include "shared_mapping.h"
+#include "timed_hold.h"
 
 namespace parlab::workloads {
 namespace {
@@ -25,21 +22,11 @@ namespace {
 constexpr char kKind[] = "spawn";
 constexpr uint64_t kNsPerMs = 1'000'000;
 
-int64_t NowNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 static_assert(std::atomic<int64_t>::is_always_lock_free, "stamps are shared across fork()");
 
 struct Stamp {
   std::atomic<int64_t> start_ns;
   std::atomic<int64_t> end_ns;
-};
-
-struct SpawnState : TaskState {
-  int64_t start_ns = 0;
 };
 
 class Spawn : public Workload {
@@ -55,12 +42,12 @@ class Spawn : public Workload {
       return absl::InternalError(absl::StrCat(kKind, ": ", mapping.status().message()));
     }
     mapping_ = *std::move(mapping);
-    stamps_ = new (mapping_.data()) Stamp[units_]{};
+    stamps_ = mapping_.ConstructArray<Stamp>(units_);
     return absl::OkStatus();
   }
 
   absl::Status ResetForRepetition() override {
-    if (stamps_ == nullptr) return NotPrepared();
+    if (stamps_ == nullptr) return NotPrepared(kKind);
     for (uint64_t i = 0; i < units_; ++i) {
       stamps_[i].start_ns.store(0);
       stamps_[i].end_ns.store(0);
@@ -69,50 +56,26 @@ class Spawn : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    PARLAB_RETURN_IF_ERROR(CheckIndex(index));
-    const int64_t start = NowNs();
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/stamps_ != nullptr));
+    const int64_t start = MonotonicNowNs();
     stamps_[index].start_ns.store(start);
-    const int64_t deadline = start + static_cast<int64_t>(hold_ns_);
-    const timespec until{static_cast<time_t>(deadline / 1'000'000'000),
-                         static_cast<long>(deadline % 1'000'000'000)};
-    int rc;
-    while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr)) == EINTR) {
-    }
-    if (rc != 0) {
-      return absl::InternalError(
-          absl::StrCat(kKind, " task ", index, ": clock_nanosleep: ", std::strerror(rc)));
-    }
-    stamps_[index].end_ns.store(NowNs());
+    PARLAB_RETURN_IF_ERROR(SleepUntil(kKind, index, start + static_cast<int64_t>(hold_ns_)));
+    stamps_[index].end_ns.store(MonotonicNowNs());
     return absl::OkStatus();
   }
 
   absl::StatusOr<StepResult> Step(uint64_t index, std::unique_ptr<TaskState>& state,
                                   parlab_wait_t& wait) override {
-    PARLAB_RETURN_IF_ERROR(CheckIndex(index));
-    const int64_t now = NowNs();
-    if (state == nullptr) {
-      auto fresh = std::make_unique<SpawnState>();
-      fresh->start_ns = now;
-      stamps_[index].start_ns.store(now);
-      state = std::move(fresh);
-      SetTimer(wait, hold_ns_);
-      return StepResult::kWait;
-    }
-    auto* spawn_state = dynamic_cast<SpawnState*>(state.get());
-    if (spawn_state == nullptr) {
-      return absl::InternalError(absl::StrCat(kKind, " task ", index, ": foreign task state"));
-    }
-    const uint64_t elapsed = static_cast<uint64_t>(now - spawn_state->start_ns);
-    if (elapsed < hold_ns_) {
-      SetTimer(wait, hold_ns_ - elapsed);
-      return StepResult::kWait;
-    }
-    stamps_[index].end_ns.store(now);
-    return StepResult::kDone;
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/stamps_ != nullptr));
+    const int64_t now = MonotonicNowNs();
+    if (state == nullptr) stamps_[index].start_ns.store(now);
+    PARLAB_ASSIGN_OR_RETURN(StepResult step, StepHold(kKind, index, now, hold_ns_, state, wait));
+    if (step == StepResult::kDone) stamps_[index].end_ns.store(now);
+    return step;
   }
 
   absl::Status VerifyRepetition(const RepetitionTimes& times) override {
-    if (stamps_ == nullptr) return NotPrepared();
+    if (stamps_ == nullptr) return NotPrepared(kKind);
     for (uint64_t i = 0; i < units_; ++i) {
       const int64_t start = stamps_[i].start_ns.load(), end = stamps_[i].end_ns.load();
       if (start < times.start_ns || end > times.end_ns || start == 0 || end == 0) {
@@ -145,23 +108,6 @@ class Spawn : public Workload {
   }
 
  private:
-  static void SetTimer(parlab_wait_t& wait, uint64_t ns) {
-    wait.kind = PARLAB_WAIT_TIMER;
-    wait.fd = -1;
-    wait.timeout_ns = ns;
-  }
-
-  absl::Status CheckIndex(uint64_t index) const {
-    if (stamps_ == nullptr) return NotPrepared();
-    if (index < units_) return absl::OkStatus();
-    return absl::OutOfRangeError(
-        absl::StrCat(kKind, " task ", index, ": out of range (", units_, " units)"));
-  }
-
-  static absl::Status NotPrepared() {
-    return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-  }
-
   uint64_t units_;
   uint64_t hold_ns_;
   SharedMapping mapping_;
@@ -173,10 +119,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                           ParamReader::Create(kKind, spec.params(), {"units", "hold_ms"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t units, params.Int("units", 50));
   PARLAB_ASSIGN_OR_RETURN(int64_t hold_ms, params.Int("hold_ms", 100));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("units", units, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("units", units, 100'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("hold_ms", hold_ms, 0));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("hold_ms", hold_ms, 60'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("units", units, 1, 100'000));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("hold_ms", hold_ms, 0, 60'000));
   return std::make_unique<Spawn>(static_cast<uint64_t>(units), static_cast<uint64_t>(hold_ms));
 }
 
@@ -191,7 +135,9 @@ WorkloadKind SpawnKind() {
       "start) / units), first_start_us, last_start_us, join_us (run end - last end)",
       "units (integer, default 50, 1..100000): execution units; hold_ms (integer, default 100, "
       "0..60000): how long each stays alive",
-      &Create);
+      &Create,
+      NotShardable("its check covers the whole repetition (every unit's stamps against the "
+                   "run's start and end)"));
 }
 
 }  // namespace parlab::workloads

@@ -27,7 +27,7 @@ class SysbenchCpu : public Workload {
   absl::Status Prepare() override {
     uint64_t odd_primes = 0;  // primes in [3, max_prime)
     if (max_prime_ >= 3) {
-      const std::vector<uint8_t> is_prime = ReferencePrimality(max_prime_ - 1);
+      const std::vector<uint8_t> is_prime = SievePrimality(max_prime_ - 1);
       for (uint64_t k = 3; k < max_prime_; ++k) odd_primes += is_prime[k];
     }
     expected_ = odd_primes;
@@ -36,13 +36,7 @@ class SysbenchCpu : public Workload {
   }
 
   absl::Status RunTask(uint64_t index) override {
-    if (index >= events_) {
-      return absl::OutOfRangeError(
-          absl::StrCat(kKind, " task ", index, ": out of range (", events_, " tasks)"));
-    }
-    if (!prepared_) {
-      return absl::FailedPreconditionError(absl::StrCat(kKind, ": Prepare() was not called"));
-    }
+    PARLAB_RETURN_IF_ERROR(CheckTask(kKind, index, /*prepared=*/prepared_));
     return CheckSysbenchCpuEvent(index, max_prime_, SysbenchCpuEvent(max_prime_), expected_);
   }
 
@@ -58,10 +52,9 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                           ParamReader::Create(kKind, spec.params(), {"events", "cpu_max_prime"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t events, params.Int("events", 10000));
   PARLAB_ASSIGN_OR_RETURN(int64_t max_prime, params.Int("cpu_max_prime", 10000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("events", events, 1));
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("events", events, 100'000'000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("cpu_max_prime", max_prime, 1));  // as sysbench
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("cpu_max_prime", max_prime, kMaxPrimeLimit));
+  PARLAB_RETURN_IF_ERROR(RequireInRange("events", events, 1, 100'000'000));
+  // At least 1, as sysbench.
+  PARLAB_RETURN_IF_ERROR(RequireInRange("cpu_max_prime", max_prime, 1, kMaxPrimeLimit));
   return std::make_unique<SysbenchCpu>(static_cast<uint64_t>(events),
                                        static_cast<uint64_t>(max_prime));
 }
@@ -87,8 +80,8 @@ uint64_t SysbenchCpuEvent(uint64_t max_prime) {
 absl::Status CheckSysbenchCpuEvent(uint64_t task, uint64_t max_prime, uint64_t counted,
                                    uint64_t expected) {
   if (counted == expected) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(kKind, " task ", task, " (cpu_max_prime=", max_prime,
-                                          "): counted ", counted, " primes, expected ", expected));
+  return PrimeCountMismatch(kKind, task, absl::StrCat("cpu_max_prime=", max_prime), "counted",
+                            counted, expected);
 }
 
 WorkloadKind SysbenchCpuKind() {

@@ -1,22 +1,22 @@
 #include "parlab/runner/affinity.h"
 
 #include <hwloc.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "parlab/common/shared_page.h"
 
 namespace parlab::runner {
 namespace {
 
 // One load per process: the runner runs one job, and the topology does not change under it.
 absl::StatusOr<hwloc_topology_t> MachineTopology() {
-  static const absl::StatusOr<hwloc_topology_t> topology = []() -> absl::StatusOr<hwloc_topology_t> {
+  static const absl::StatusOr<hwloc_topology_t> topology =
+      []() -> absl::StatusOr<hwloc_topology_t> {
     hwloc_topology_t topo;
     if (hwloc_topology_init(&topo) != 0) return absl::InternalError("hwloc: cannot initialize");
     if (hwloc_topology_load(topo) != 0) {
@@ -82,8 +82,8 @@ absl::StatusOr<Affinity> ParseAffinity(absl::string_view value) {
   if (value.empty() || value == "none") return Affinity::kNone;
   if (value == "compact") return Affinity::kCompact;
   if (value == "scatter") return Affinity::kScatter;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "job.affinity: must be one of none, compact, scatter, got \"", value, "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("job.affinity: must be one of none, compact, scatter, got \"", value, "\""));
 }
 
 const char* AffinityName(Affinity affinity) {
@@ -97,8 +97,18 @@ const char* AffinityName(Affinity affinity) {
   }
 }
 
-Placement::Placement(Affinity affinity, std::vector<int> pus, bool real)
-    : affinity_(affinity), pus_(std::move(pus)), real_(real) {
+absl::StatusOr<Placement> Placement::Make(Affinity affinity, std::vector<int> pus, bool real) {
+  absl::StatusOr<SharedMapping> page = SharedMapping::Create(sizeof(std::atomic<uint64_t>));
+  if (!page.ok()) return page.status();
+  auto owner = std::make_shared<SharedMapping>(*std::move(page));
+  // Aliasing constructor: the counter lives exactly as long as its mapping.
+  std::shared_ptr<std::atomic<uint64_t>> calls(owner, owner->Construct<std::atomic<uint64_t>>(0));
+  return Placement(affinity, std::move(pus), real, std::move(calls));
+}
+
+Placement::Placement(Affinity affinity, std::vector<int> pus, bool real,
+                     std::shared_ptr<std::atomic<uint64_t>> bind_calls)
+    : affinity_(affinity), pus_(std::move(pus)), real_(real), bind_calls_(std::move(bind_calls)) {
   CPU_ZERO(&all_);
   for (int pu : pus_) {
     cpu_set_t set;
@@ -107,23 +117,17 @@ Placement::Placement(Affinity affinity, std::vector<int> pus, bool real)
     unit_sets_.push_back(set);
     CPU_SET(pu, &all_);
   }
-  void* page = mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE,
-                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) throw std::bad_alloc();
-  bind_calls_ = std::shared_ptr<std::atomic<uint64_t>>(
-      new (page) std::atomic<uint64_t>(0),
-      [](std::atomic<uint64_t>* p) { munmap(p, sizeof(*p)); });
 }
 
 absl::StatusOr<Placement> Placement::ForJob(absl::string_view affinity, uint32_t units) {
   absl::StatusOr<Affinity> parsed = ParseAffinity(affinity);
   if (!parsed.ok()) return parsed.status();
-  if (*parsed == Affinity::kNone) return Placement(Affinity::kNone, {}, true);
+  if (*parsed == Affinity::kNone) return Make(Affinity::kNone, {}, true);
   absl::StatusOr<hwloc_topology_t> topo = MachineTopology();
   if (!topo.ok()) return topo.status();
   std::vector<int> pus = UnitPus(*topo, *parsed, units);
   if (absl::Status ok = CheckPus(pus); !ok.ok()) return ok;
-  return Placement(*parsed, std::move(pus), true);
+  return Make(*parsed, std::move(pus), true);
 }
 
 absl::StatusOr<Placement> Placement::ForSynthetic(absl::string_view topology, Affinity affinity,
@@ -143,7 +147,7 @@ absl::StatusOr<Placement> Placement::ForSynthetic(absl::string_view topology, Af
   if (affinity != Affinity::kNone) {
     if (absl::Status ok = CheckPus(pus); !ok.ok()) return ok;
   }
-  return Placement(affinity, std::move(pus), false);
+  return Make(affinity, std::move(pus), false);
 }
 
 absl::Status Placement::BindProcess() const {

@@ -1,15 +1,14 @@
 #include "conformance_run.h"
 
 #include <signal.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <memory>
-#include <new>
 #include <thread>
 
+#include "parlab/common/shared_page.h"
 #include "parlab/runner/cancel.h"
 #include "parlab/runner/host_job.h"
 #include "parlab/workloads/workload.h"
@@ -28,13 +27,15 @@ struct InFlight {
 };
 
 // A parlab_job_t that forwards every callback to the HostJob's and counts tasks in flight.
+// Like the HostJob's, it sets every field of the newest job struct, whatever the plugin's
+// version.
 class CountingJob {
  public:
-  explicit CountingJob(const parlab_job_t* inner) : inner_(inner) {
-    void* page = mmap(nullptr, sizeof(InFlight), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED) throw std::bad_alloc();
-    counts_ = new (page) InFlight();
+  // `counts_page` holds at least an InFlight.
+  CountingJob(const parlab_job_t* inner, SharedMapping counts_page)
+      : inner_(inner),
+        counts_page_(std::move(counts_page)),
+        counts_(counts_page_.Construct<InFlight>()) {
     job_ = *inner;
     job_.host = this;
     job_.run_task = &RunTask;
@@ -43,7 +44,6 @@ class CountingJob {
     job_.log = &Log;
     job_.bind_unit = &BindUnit;
   }
-  ~CountingJob() { munmap(counts_, sizeof(InFlight)); }
   CountingJob(const CountingJob&) = delete;
   CountingJob& operator=(const CountingJob&) = delete;
 
@@ -92,6 +92,7 @@ class CountingJob {
   }
 
   const parlab_job_t* inner_;
+  SharedMapping counts_page_;
   InFlight* counts_ = nullptr;
   parlab_job_t job_;
 };
@@ -127,8 +128,12 @@ absl::StatusOr<ConformanceRun> RunObserved(const Plugin& plugin, const Conforman
       workloads::CreateWorkload(job.workload);
   if (!workload.ok()) return workload.status();
   if (absl::Status prepared = (*workload)->Prepare(); !prepared.ok()) return prepared;
-  HostJob host(**workload, job.concurrency, plugin.entry->name);
-  CountingJob counting(host.job());
+  absl::StatusOr<std::unique_ptr<HostJob>> host =
+      HostJob::Create(**workload, job.concurrency, plugin.entry->name);
+  if (!host.ok()) return host.status();
+  absl::StatusOr<SharedMapping> counts_page = SharedMapping::Create(sizeof(InFlight));
+  if (!counts_page.ok()) return counts_page.status();
+  CountingJob counting((*host)->job(), *std::move(counts_page));
   ResetCancel();
 
   std::atomic<int64_t> cancelled_at_ns{-1};
@@ -156,7 +161,7 @@ absl::StatusOr<ConformanceRun> RunObserved(const Plugin& plugin, const Conforman
 
   error.message[sizeof(error.message) - 1] = '\0';
   run.error = error.message;
-  run.completed = host.completed();
+  run.completed = (*host)->completed();
   run.peak_in_flight = counting.peak();
   run.extra_threads = std::max(0, peak.threads - baseline.threads);
   run.peak_children = peak.children;

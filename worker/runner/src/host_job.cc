@@ -1,13 +1,11 @@
 #include "parlab/runner/host_job.h"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <new>
 
 #include "absl/strings/str_cat.h"
 #include "parlab/runner/cancel.h"
@@ -17,13 +15,6 @@ namespace {
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free,
               "the completion counter is shared across fork(); it must not need a lock");
-
-std::atomic<uint64_t>* MapSharedCounter() {
-  void* page = mmap(nullptr, sizeof(std::atomic<uint64_t>), PROT_READ | PROT_WRITE,
-                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (page == MAP_FAILED) throw std::bad_alloc();
-  return new (page) std::atomic<uint64_t>(0);
-}
 
 // Exceptions must not cross the C ABI: every callback funnels through this.
 template <typename F>
@@ -51,8 +42,21 @@ void CopyError(absl::string_view message, parlab_error_t* error) {
   error->message[size] = '\0';
 }
 
-HostJob::HostJob(workloads::Workload& workload, uint32_t concurrency, std::string model_name)
-    : workload_(workload), model_name_(std::move(model_name)), completed_(MapSharedCounter()) {
+absl::StatusOr<std::unique_ptr<HostJob>> HostJob::Create(workloads::Workload& workload,
+                                                         uint32_t concurrency,
+                                                         std::string model_name) {
+  absl::StatusOr<SharedMapping> page = SharedMapping::Create(sizeof(std::atomic<uint64_t>));
+  if (!page.ok()) return page.status();
+  return std::unique_ptr<HostJob>(
+      new HostJob(workload, concurrency, std::move(model_name), *std::move(page)));
+}
+
+HostJob::HostJob(workloads::Workload& workload, uint32_t concurrency, std::string model_name,
+                 SharedMapping counter_page)
+    : workload_(workload),
+      model_name_(std::move(model_name)),
+      counter_page_(std::move(counter_page)),
+      completed_(counter_page_.Construct<std::atomic<uint64_t>>(0)) {
   job_.task_count = workload.task_count();
   job_.concurrency = concurrency;
   job_.host = this;
@@ -62,8 +66,6 @@ HostJob::HostJob(workloads::Workload& workload, uint32_t concurrency, std::strin
   job_.log = &HostJob::Log;
   job_.bind_unit = &HostJob::BindUnit;
 }
-
-HostJob::~HostJob() { munmap(completed_, sizeof(*completed_)); }
 
 uint64_t HostJob::completed() const { return completed_->load(); }
 void HostJob::ResetCompleted() { completed_->store(0); }

@@ -1,12 +1,12 @@
 #include "parlab/runner/job_runner.h"
 
 #include <sys/resource.h>
-#include <time.h>
 
 #include <cstdio>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "parlab/common/clock.h"
 #include "parlab/runner/affinity.h"
 #include "parlab/runner/cancel.h"
 #include "parlab/runner/host_job.h"
@@ -15,12 +15,6 @@
 
 namespace parlab::runner {
 namespace {
-
-int64_t MonotonicNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 int64_t ToNs(const timeval& tv) { return int64_t{tv.tv_sec} * 1'000'000'000 + tv.tv_usec * 1000; }
 
@@ -61,9 +55,9 @@ absl::StatusOr<v1::Sample> RunOnce(const Plugin& plugin, HostJob& host,
   // A model may have pinned this thread as one of its units: start each run() unpinned.
   if (const Placement* placement = host.placement()) placement->BindThreadToAll();
   const Usage before = ReadUsage();
-  const int64_t start = MonotonicNs();
+  const int64_t start = MonotonicNowNs();
   const int32_t rc = model.run(host.job(), &error);
-  const int64_t end = MonotonicNs();
+  const int64_t end = MonotonicNowNs();
   const int64_t wall = end - start;
   const Usage after = ReadUsage();
 
@@ -163,17 +157,19 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
   bounds.name = plugin.entry->name;
   bounds.concurrency = static_cast<uint32_t>(job.concurrency());
   bounds.max_concurrency = plugin.entry->max_concurrency;
-  bounds.bounds_threads = plugin.entry->concurrency_bounds == PARLAB_BOUNDS_THREADS;
+  bounds.bounds_threads = ConcurrencyBoundsOf(*plugin.entry) == PARLAB_BOUNDS_THREADS;
   if (absl::Status fits = (*workload)->CheckModel(bounds); !fits.ok()) return Fail(sink, fits);
   if (absl::Status prepared = (*workload)->Prepare(); !prepared.ok()) {
     return Fail(sink, prepared);
   }
-  HostJob host(**workload, static_cast<uint32_t>(job.concurrency()), plugin.entry->name);
+  absl::StatusOr<std::unique_ptr<HostJob>> host =
+      HostJob::Create(**workload, static_cast<uint32_t>(job.concurrency()), plugin.entry->name);
+  if (!host.ok()) return Fail(sink, host.status());
   absl::StatusOr<Placement> placement =
       Placement::ForJob(job.affinity(), static_cast<uint32_t>(job.concurrency()));
   if (!placement.ok()) return Fail(sink, placement.status());
   if (absl::Status bound = placement->BindProcess(); !bound.ok()) return Fail(sink, bound);
-  host.SetPlacement(&*placement);
+  (*host)->SetPlacement(&*placement);
   LogAffinity(*placement, "");
 
   struct Phase {
@@ -181,8 +177,8 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
     int32_t repetitions;
     bool warmup;
   };
-  for (const Phase& phase : {Phase{"warmup", job.warmup(), true},
-                             Phase{"measure", job.repetitions(), false}}) {
+  for (const Phase& phase :
+       {Phase{"warmup", job.warmup(), true}, Phase{"measure", job.repetitions(), false}}) {
     for (int32_t rep = 0; rep < phase.repetitions; ++rep) {
       if (IsCancelled()) return Fail(sink, absl::CancelledError());
       v1::JobProgress progress;
@@ -191,7 +187,7 @@ JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sin
       progress.set_repetitions(phase.repetitions);
       Emit(sink, progress);
 
-      absl::StatusOr<v1::Sample> sample = RunOnce(plugin, host, **workload);
+      absl::StatusOr<v1::Sample> sample = RunOnce(plugin, **host, **workload);
       if (!sample.ok()) return Fail(sink, sample.status());
       sample->set_index(rep);
       sample->set_warmup(phase.warmup);

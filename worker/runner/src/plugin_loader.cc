@@ -15,6 +15,11 @@ const char* OrEmpty(const char* text) { return text != nullptr ? text : ""; }
 
 }  // namespace
 
+uint32_t ConcurrencyBoundsOf(const parlab_model_entry_t& entry) {
+  if (entry.abi_version < kConcurrencyBoundsSince) return PARLAB_BOUNDS_TASKS;
+  return entry.concurrency_bounds;
+}
+
 absl::StatusOr<Plugin> LoadPlugin(const std::string& path) {
   // RTLD_NOW: an unresolved symbol fails here, not in the middle of a measured run.
   // RTLD_LOCAL: two plugins' internals never bind to each other.
@@ -34,9 +39,9 @@ absl::StatusOr<Plugin> LoadPlugin(const std::string& path) {
   // The version decides the layout of everything after it: check it before reading anything else.
   const uint32_t version = entry->abi_version;
   if (version < kMinAbiVersion || version > kMaxAbiVersion) {
-    return Refuse(path, absl::StrCat("ABI version ", version,
-                                     " is not supported (this runner supports ", kMinAbiVersion,
-                                     "..", kMaxAbiVersion, ")"));
+    return Refuse(path,
+                  absl::StrCat("ABI version ", version, " is not supported (this runner supports ",
+                               kMinAbiVersion, "..", kMaxAbiVersion, ")"));
   }
   if (entry->name == nullptr || entry->name[0] == '\0') {
     return Refuse(path, "the entry has an empty model name");
@@ -44,10 +49,10 @@ absl::StatusOr<Plugin> LoadPlugin(const std::string& path) {
   if (entry->run == nullptr) {
     return Refuse(path, absl::StrCat("model ", entry->name, " has no run function"));
   }
-  if (entry->concurrency_bounds != PARLAB_BOUNDS_TASKS &&
-      entry->concurrency_bounds != PARLAB_BOUNDS_THREADS) {
-    return Refuse(path, absl::StrCat("model ", entry->name, " has concurrency_bounds ",
-                                     entry->concurrency_bounds, " (known: 0 tasks, 1 threads)"));
+  if (const uint32_t bounds = ConcurrencyBoundsOf(*entry);
+      bounds != PARLAB_BOUNDS_TASKS && bounds != PARLAB_BOUNDS_THREADS) {
+    return Refuse(path, absl::StrCat("model ", entry->name, " has concurrency_bounds ", bounds,
+                                     " (known: 0 tasks, 1 threads)"));
   }
   return Plugin{path, entry};
 }
@@ -61,7 +66,7 @@ v1::ModelInfo DescribeModel(const Plugin& plugin) {
   info.set_path(plugin.path);
   info.set_max_concurrency(static_cast<int32_t>(plugin.entry->max_concurrency));
   info.set_concurrency_bounds(
-      plugin.entry->concurrency_bounds == PARLAB_BOUNDS_THREADS ? "threads" : "tasks");
+      ConcurrencyBoundsOf(*plugin.entry) == PARLAB_BOUNDS_THREADS ? "threads" : "tasks");
   return info;
 }
 

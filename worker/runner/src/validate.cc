@@ -38,8 +38,8 @@ class Report {
 
  private:
   void Line(const char* verdict, const std::string& check, std::string detail) {
-    std::replace_if(detail.begin(), detail.end(), [](char c) { return c == '\n' || c == '\t'; },
-                    ' ');
+    std::replace_if(
+        detail.begin(), detail.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
     Write(absl::StrCat(verdict, "\t", check, "\t", detail, "\n"));
   }
   // One write() per line: the hang watchdog writes from another thread.
@@ -51,14 +51,19 @@ class Report {
 
 const char* StatusName(int32_t status) {
   switch (status) {
-    case PARLAB_OK: return "OK";
-    case PARLAB_ERROR: return "ERROR";
-    case PARLAB_CANCELLED: return "CANCELLED";
-    default: return "an unknown status";
+    case PARLAB_OK:
+      return "OK";
+    case PARLAB_ERROR:
+      return "ERROR";
+    case PARLAB_CANCELLED:
+      return "CANCELLED";
+    default:
+      return "an unknown status";
   }
 }
 
-v1::WorkloadSpec Workload(const std::string& kind, std::vector<std::pair<std::string, int>> params) {
+v1::WorkloadSpec Workload(const std::string& kind,
+                          std::vector<std::pair<std::string, int>> params) {
   v1::WorkloadSpec spec;
   spec.set_kind(kind);
   for (const auto& [key, value] : params) (*spec.mutable_params())[key] = std::to_string(value);
@@ -92,8 +97,9 @@ const parlab_model_entry_t* CheckEntry(const std::string& path, Report& report) 
   const uint32_t version = static_cast<const parlab_model_entry_t*>(symbol)->abi_version;
   const std::string range = absl::StrCat(kMinAbiVersion, "..", kMaxAbiVersion);
   if (version < kMinAbiVersion || version > kMaxAbiVersion) {
-    report.Fail("abi_version", absl::StrCat("ABI version ", version,
-                                            " is not supported (this runner supports ", range, ")"));
+    report.Fail("abi_version",
+                absl::StrCat("ABI version ", version, " is not supported (this runner supports ",
+                             range, ")"));
     return nullptr;
   }
   report.Pass("abi_version", absl::StrCat("ABI version ", version, " (supported: ", range, ")"));
@@ -109,11 +115,12 @@ const parlab_model_entry_t* CheckEntry(const std::string& path, Report& report) 
     report.Fail("entry", absl::StrCat("name \"", entry->name, "\": must match [a-z0-9_]+"));
     return nullptr;
   }
-  report.Pass("entry", absl::StrCat("model ", entry->name, " ",
-                                    entry->version ? entry->version : "(no version)",
-                                    entry->max_concurrency == 0
-                                        ? ", any concurrency"
-                                        : absl::StrCat(", concurrency <= ", entry->max_concurrency)));
+  report.Pass(
+      "entry",
+      absl::StrCat("model ", entry->name, " ", entry->version ? entry->version : "(no version)",
+                   entry->max_concurrency == 0
+                       ? ", any concurrency"
+                       : absl::StrCat(", concurrency <= ", entry->max_concurrency)));
   return entry;
 }
 
@@ -138,8 +145,8 @@ std::string ConcurrencyViolation(const Observed& o, bool bounds_threads) {
     over.push_back(absl::StrCat(o.run.peak_children, " child processes"));
   }
   if (over.empty()) return "";
-  return absl::StrCat(o.Label(), ": ", absl::StrJoin(over, ", "), " alive at once (asked <= ",
-                      o.concurrency, ")");
+  return absl::StrCat(o.Label(), ": ", absl::StrJoin(over, ", "),
+                      " alive at once (asked <= ", o.concurrency, ")");
 }
 
 std::string LeftoverText(const UnitCounts& left) {
@@ -196,8 +203,7 @@ void CheckResults(const Plugin& plugin, Report& report, std::vector<Observed>& o
   }
 }
 
-void CheckConcurrency(const std::vector<Observed>& observed, bool bounds_threads,
-                      Report& report) {
+void CheckConcurrency(const std::vector<Observed>& observed, bool bounds_threads, Report& report) {
   report.Start("concurrency");
   if (observed.empty()) return report.Skip("concurrency", "no run to observe");
   std::vector<std::string> seen;
@@ -208,10 +214,9 @@ void CheckConcurrency(const std::vector<Observed>& observed, bool bounds_threads
     seen.push_back(absl::StrCat(o.workload, " c", o.concurrency, " ", o.run.peak_in_flight, "/",
                                 o.run.extra_threads, "/", o.run.peak_children));
   }
-  report.Pass("concurrency",
-              absl::StrCat(bounds_threads ? "bounds threads; " : "bounds tasks; ",
-                           "peak tasks in flight/extra threads/child processes: ",
-                           absl::StrJoin(seen, ", ")));
+  report.Pass("concurrency", absl::StrCat(bounds_threads ? "bounds threads; " : "bounds tasks; ",
+                                          "peak tasks in flight/extra threads/child processes: ",
+                                          absl::StrJoin(seen, ", ")));
 }
 
 void CheckLeftovers(const std::vector<Observed>& observed, Report& report) {
@@ -245,15 +250,15 @@ void CheckCancellation(const Plugin& plugin, Report& report) {
   absl::StatusOr<ConformanceRun> run = RunObserved(plugin, job);
   if (!run.ok()) return report.Fail(check, std::string(run.status().message()));
   if (run->cancel_to_return.count() < 0) {
-    return report.Fail(check, absl::StrCat("run() returned ", StatusName(run->status), " after ",
-                                           run->wall.count(), " ms, before the cancel at ",
-                                           kCancelAfter.count(), " ms (", run->completed, " of ",
-                                           run->task_count, " tasks verified)"));
+    return report.Fail(
+        check, absl::StrCat("run() returned ", StatusName(run->status), " after ",
+                            run->wall.count(), " ms, before the cancel at ", kCancelAfter.count(),
+                            " ms (", run->completed, " of ", run->task_count, " tasks verified)"));
   }
   if (run->status == PARLAB_OK) {
-    return report.Fail(check, absl::StrCat("run() returned OK after the cancel, with ",
-                                           run->completed, " of ", run->task_count,
-                                           " tasks verified (expected CANCELLED)"));
+    return report.Fail(
+        check, absl::StrCat("run() returned OK after the cancel, with ", run->completed, " of ",
+                            run->task_count, " tasks verified (expected CANCELLED)"));
   }
   if (std::string left = LeftoverText(run->leftover); !left.empty()) {
     return report.Fail(check, absl::StrCat("after the cancel: ", left));
@@ -274,7 +279,7 @@ int ValidatePlugin(const std::string& plugin_path, int report_fd) {
   const Plugin plugin{plugin_path, entry};
   std::vector<Observed> observed;
   CheckResults(plugin, report, observed);
-  CheckConcurrency(observed, entry->concurrency_bounds == PARLAB_BOUNDS_THREADS, report);
+  CheckConcurrency(observed, ConcurrencyBoundsOf(*entry) == PARLAB_BOUNDS_THREADS, report);
   CheckLeftovers(observed, report);
   CheckCancellation(plugin, report);
   return report.failed() ? 1 : 0;

@@ -31,7 +31,15 @@
  *
  * Compatibility policy: a published struct is never changed. Fields are appended only with a
  * new PARLAB_ABI_VERSION; a host supports a range of versions and reads only the fields that
- * exist in the plugin's version.
+ * exist in the plugin's version. The versions:
+ *  1: parlab_model_entry_t = abi_version, name, version, description, max_concurrency, run
+ *       (it ENDS after run);
+ *     parlab_job_t = task_count, concurrency, host, run_task, step_task, is_cancelled, log.
+ *  2: appends parlab_model_entry_t.concurrency_bounds and parlab_job_t.bind_unit.
+ * A host reading a version-1 entry never reads past `run`: for it concurrency_bounds is
+ * PARLAB_BOUNDS_TASKS. The job struct is the host's, so the host always allocates the newest
+ * one and fills every field, whatever the plugin's version: a version-1 plugin's view of it
+ * is a prefix, and a version-2 plugin finds bind_unit non-NULL.
  *
  * This header compiles as C11 and as C++20.
  */
@@ -45,8 +53,9 @@
 extern "C" {
 #endif
 
-/* The ABI version this header describes. */
-#define PARLAB_ABI_VERSION 1u
+/* The ABI version this header describes (see the compatibility policy above for what each
+ * version holds). */
+#define PARLAB_ABI_VERSION 2u
 
 /* The name of the one symbol a plugin exports. */
 #define PARLAB_MODEL_ENTRY_SYMBOL "parlab_model_entry"
@@ -60,15 +69,15 @@ extern "C" {
 /* Status codes returned by the functions below. */
 enum {
   PARLAB_OK = 0,
-  PARLAB_ERROR = 1,     /* the task or the model failed; see the error message */
-  PARLAB_CANCELLED = 2  /* the job was cancelled before the task finished */
+  PARLAB_ERROR = 1,    /* the task or the model failed; see the error message */
+  PARLAB_CANCELLED = 2 /* the job was cancelled before the task finished */
 };
 
 /* Results of step_task(). */
 enum {
-  PARLAB_STEP_DONE = 0,  /* the task finished and its result verified */
-  PARLAB_STEP_WAIT = 1,  /* the task waits: see the parlab_wait_t it filled in */
-  PARLAB_STEP_ERROR = 2  /* the task failed; the error was filled in */
+  PARLAB_STEP_DONE = 0, /* the task finished and its result verified */
+  PARLAB_STEP_WAIT = 1, /* the task waits: see the parlab_wait_t it filled in */
+  PARLAB_STEP_ERROR = 2 /* the task failed; the error was filled in */
 };
 
 /* What `concurrency` bounds for a model (parlab_model_entry_t.concurrency_bounds). */
@@ -83,9 +92,9 @@ enum {
 
 /* What a stepped task waits for before its next step. */
 enum {
-  PARLAB_WAIT_TIMER = 0,     /* wait `timeout_ns` nanoseconds */
-  PARLAB_WAIT_READABLE = 1,  /* wait until `fd` is readable (or `timeout_ns` passed, if > 0) */
-  PARLAB_WAIT_WRITABLE = 2   /* wait until `fd` is writable (or `timeout_ns` passed, if > 0) */
+  PARLAB_WAIT_TIMER = 0,    /* wait `timeout_ns` nanoseconds */
+  PARLAB_WAIT_READABLE = 1, /* wait until `fd` is readable (or `timeout_ns` passed, if > 0) */
+  PARLAB_WAIT_WRITABLE = 2  /* wait until `fd` is writable (or `timeout_ns` passed, if > 0) */
 };
 
 typedef struct parlab_wait {
@@ -103,7 +112,9 @@ typedef struct parlab_error {
 
 typedef struct parlab_job parlab_job_t;
 
-/* The job a model runs; owned by the runner, valid for the duration of run(). */
+/* The job a model runs; owned by the runner, valid for the duration of run(). Allocated by the
+ * runner at the newest version with every field set (none is NULL), so a plugin of any
+ * version may read every field its own header declares. */
 struct parlab_job {
   /* Number of tasks; run() must complete indices 0 .. task_count-1, each once. */
   uint64_t task_count;
@@ -133,20 +144,24 @@ struct parlab_job {
    * starting new ones, returning PARLAB_CANCELLED. */
   int32_t (*is_cancelled)(const parlab_job_t* job);
 
-  /* [thread-safe] Logs a line to the runner's log (stderr of the job). May be NULL-safe: a
-   * plugin may call it with any NUL-terminated UTF-8 text. */
+  /* [thread-safe] Writes `message` (NUL-terminated UTF-8, without a trailing newline) as one
+   * line to the runner's stderr, the job's log, prefixed with the model's name. Never NULL: a
+   * plugin may call it unchecked. A NULL `message` is ignored. */
   void (*log)(const parlab_job_t* job, const char* message);
 
-  /* [thread-safe, fork-safe] Pins the calling thread (in a forked child: the child process) to
-   * the PU the plan's `affinity` gives execution unit `unit` (0-based: the model's worker
-   * thread, process or OS thread number, below `concurrency`). A no-op under affinity "none".
-   * Models call it at the start of each unit; one that does not still runs inside the cpuset
-   * the runner binds the whole job to. Appended to the job struct, which the runner allocates,
-   * so plugins built before it never read past their own view of the struct. */
+  /* Since ABI version 2. [thread-safe, fork-safe] Pins the calling thread (in a forked child:
+   * the child process) to the PU the plan's `affinity` gives execution unit `unit` (0-based:
+   * the model's worker thread, process or OS thread number, below `concurrency`). A no-op under
+   * affinity "none". Never NULL. Models call it at the start of each unit; one that does not
+   * still runs inside the cpuset the runner binds the whole job to. The runner allocates the
+   * job struct and always sets this field, so a version-1 plugin (which does not know it)
+   * never reads past its own view of the struct. */
   void (*bind_unit)(const parlab_job_t* job, uint32_t unit);
 };
 
-/* The exported entry; a plugin defines it as a const global named parlab_model_entry. */
+/* The exported entry; a plugin defines it as a const global named parlab_model_entry. The
+ * plugin owns it, so its size is the plugin's version's: a host must not read a field the
+ * entry's abi_version does not have (see the compatibility policy above). */
 typedef struct parlab_model_entry {
   uint32_t abi_version;     /* PARLAB_ABI_VERSION the plugin was built against: FIRST field */
   const char* name;         /* unique model name, [a-z0-9_]+ */
@@ -154,15 +169,16 @@ typedef struct parlab_model_entry {
   const char* description;  /* one line */
   uint32_t max_concurrency; /* 0: unbounded; 1: sequential by nature (runs at concurrency 1) */
 
-  /* Runs every task of `job` (see the top of this file). Called on the runner's main thread,
-   * once per repetition. Returns PARLAB_OK when every task completed, else PARLAB_ERROR or
-   * PARLAB_CANCELLED with `error` filled in (for a failed task, name its index). Every unit the
-   * model started (thread, process, ...) must have ended before run() returns. */
+  /* [main-thread] Runs every task of `job` (see the top of this file). Called on the runner's
+   * main thread, once per repetition. Returns PARLAB_OK when every task completed, else
+   * PARLAB_ERROR or PARLAB_CANCELLED with `error` filled in (for a failed task, name its index).
+   * Every unit the model started (thread, process, ...) must have ended before run() returns. */
   int32_t (*run)(const parlab_job_t* job, parlab_error_t* error);
 
-  /* PARLAB_BOUNDS_*: what `concurrency` limits. Last, so that an entry that leaves it out of
-   * its initializer gets PARLAB_BOUNDS_TASKS. `parlab models validate` checks the bound the
-   * model declares. */
+  /* Since ABI version 2. PARLAB_BOUNDS_*: what `concurrency` limits. A version-1 entry ends
+   * before it, and the host reads its bound as PARLAB_BOUNDS_TASKS; an entry that leaves it out
+   * of its initializer gets the same. `parlab models validate` checks the bound the model
+   * declares. */
   uint32_t concurrency_bounds;
 } parlab_model_entry_t;
 

@@ -44,6 +44,9 @@ class ParamReader {
 [[nodiscard]] absl::Status RequireAtLeast(absl::string_view name, int64_t value, int64_t min);
 // `plan.workload.<name>: must be <= <max>, got <value>` unless value <= max.
 [[nodiscard]] absl::Status RequireAtMost(absl::string_view name, int64_t value, int64_t max);
+// RequireAtLeast, then RequireAtMost: the bounds every workload parameter has.
+[[nodiscard]] absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min,
+                                          int64_t max);
 
 }  // namespace parlab::workloads
 

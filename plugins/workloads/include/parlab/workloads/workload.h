@@ -9,6 +9,9 @@
 //   PARLAB_RETURN_IF_ERROR(w->VerifyRepetition(times));  // whole-repetition checks
 //   Metrics metrics = w->CollectMetrics(times);           // -> Sample.metrics
 //
+//   PARLAB_ASSIGN_OR_RETURN(WorkloadCapabilities caps, CapabilitiesOf("queue"));
+//   if (!caps.shardable) ...  // caps.not_shardable_reason says why
+//
 // Adding a workload touches only this library (see registry.cc); models never change.
 #ifndef PARLAB_WORKLOADS_WORKLOAD_H_
 #define PARLAB_WORKLOADS_WORKLOAD_H_
@@ -17,10 +20,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "parlab/model_abi.h"
 #include "parlab/v1/parlab.pb.h"
 
@@ -96,6 +101,26 @@ class Workload {
 
   // Called after VerifyRepetition() passed: the repetition's figures, put into its Sample.
   virtual Metrics CollectMetrics(const RepetitionTimes& times) { return {}; }
+
+ protected:
+  // The checks every RunTask() and Step() starts with, written once so that every workload
+  // words them alike: `index` must be below task_count() (else OutOfRange "KIND task 7: out of
+  // range (5 tasks)"), then `prepared` must hold (else NotPrepared(kind)).
+  [[nodiscard]] absl::Status CheckTask(absl::string_view kind, uint64_t index, bool prepared) const;
+  // FailedPrecondition "KIND: Prepare() was not called": without Prepare()'s reference or
+  // shared state there is nothing to verify against, so a task refuses instead of passing.
+  [[nodiscard]] static absl::Status NotPrepared(absl::string_view kind);
+};
+
+// What a workload kind allows the coordinator to do with its jobs; declared by each kind where
+// it registers (registry.cc), so that the coordinator never hard-codes kind names.
+struct WorkloadCapabilities {
+  // Whether a job's tasks may be split into shards that run in separate runners (Job.shard).
+  // False when a check covers the whole repetition, or when the tasks must run together.
+  bool shardable = true;
+  // Why not, when !shardable: a clause that completes "shard cannot split workload queue: ...",
+  // e.g. "its tasks must run together (...)".
+  std::string not_shardable_reason;
 };
 
 // Builds the workload a spec names, validating every parameter. Errors name the field and the
@@ -108,6 +133,10 @@ class Workload {
 
 // Every workload kind this build knows, with version, description and parameters.
 std::vector<v1::WorkloadInfo> ListWorkloads();
+
+// The capabilities the kind declares. InvalidArgument for a kind this build does not know,
+// worded as CreateWorkload's: `plan.workload.kind: unknown workload "x" (known: ...)`.
+[[nodiscard]] absl::StatusOr<WorkloadCapabilities> CapabilitiesOf(std::string_view kind);
 
 }  // namespace parlab::workloads
 

@@ -35,8 +35,7 @@ const char* AffinityName(Affinity affinity);
 class Placement {
  public:
   // For this machine; its hwloc topology is loaded once per process.
-  [[nodiscard]] static absl::StatusOr<Placement> ForJob(absl::string_view affinity,
-                                                        uint32_t units);
+  [[nodiscard]] static absl::StatusOr<Placement> ForJob(absl::string_view affinity, uint32_t units);
   // For a synthetic hwloc topology such as "pack:2 core:2 pu:2" (tests: PUs are numbered in
   // topology order). Such a placement can be inspected but binds nothing.
   [[nodiscard]] static absl::StatusOr<Placement> ForSynthetic(absl::string_view topology,
@@ -61,14 +60,19 @@ class Placement {
   std::string Describe() const;
 
  private:
-  Placement(Affinity affinity, std::vector<int> pus, bool real);
+  // Maps the shared bind_calls counter; fails only if that mapping fails.
+  [[nodiscard]] static absl::StatusOr<Placement> Make(Affinity affinity, std::vector<int> pus,
+                                                      bool real);
+  Placement(Affinity affinity, std::vector<int> pus, bool real,
+            std::shared_ptr<std::atomic<uint64_t>> bind_calls);
 
   Affinity affinity_ = Affinity::kNone;
   std::vector<int> pus_;
   bool real_ = false;  // a placement on this machine (binding allowed), not a synthetic one
   std::vector<cpu_set_t> unit_sets_;
   cpu_set_t all_{};
-  // In a MAP_SHARED page, so that binds in forked children count too.
+  // In a MAP_SHARED page (a SharedMapping that copies of the Placement share), so that binds in
+  // forked children count too.
   std::shared_ptr<std::atomic<uint64_t>> bind_calls_;
 };
 

@@ -3,18 +3,25 @@
 // memory, so that tasks run in children forked by process models are counted too, and the
 // runner can prove that a "successful" run() really completed every task exactly once.
 //
-//   HostJob host(*workload, /*concurrency=*/4, "thread_pool");
-//   host.ResetCompleted();
-//   int32_t rc = plugin.entry->run(host.job(), &error);
-//   if (host.completed() != workload->task_count()) ...
+//   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<HostJob> host,
+//                           HostJob::Create(*workload, /*concurrency=*/4, "thread_pool"));
+//   host->ResetCompleted();
+//   int32_t rc = plugin.entry->run(host->job(), &error);
+//   if (host->completed() != workload->task_count()) ...
+//
+// The job struct is the newest ABI version's with every callback set, whatever the plugin's
+// version: an older plugin reads a prefix of it (model_abi.h, compatibility policy).
 #ifndef PARLAB_RUNNER_HOST_JOB_H_
 #define PARLAB_RUNNER_HOST_JOB_H_
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "parlab/common/shared_page.h"
 #include "parlab/model_abi.h"
 #include "parlab/runner/affinity.h"
 #include "parlab/workloads/workload.h"
@@ -23,9 +30,10 @@ namespace parlab::runner {
 
 class HostJob {
  public:
-  // `workload` must outlive the HostJob and be Prepare()d already.
-  HostJob(workloads::Workload& workload, uint32_t concurrency, std::string model_name);
-  ~HostJob();
+  // `workload` must outlive the HostJob and be Prepare()d already. Fails only if the shared
+  // completion counter cannot be mapped. A HostJob never moves: plugins hold job()'s address.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<HostJob>> Create(
+      workloads::Workload& workload, uint32_t concurrency, std::string model_name);
   HostJob(const HostJob&) = delete;
   HostJob& operator=(const HostJob&) = delete;
 
@@ -42,6 +50,9 @@ class HostJob {
   const Placement* placement() const { return placement_; }
 
  private:
+  HostJob(workloads::Workload& workload, uint32_t concurrency, std::string model_name,
+          SharedMapping counter_page);
+
   static HostJob& From(const parlab_job_t* job);
   static int32_t RunTask(const parlab_job_t* job, uint64_t index, parlab_error_t* error);
   static int32_t StepTask(const parlab_job_t* job, uint64_t index, void** state,
@@ -52,7 +63,8 @@ class HostJob {
 
   workloads::Workload& workload_;
   std::string model_name_;
-  std::atomic<uint64_t>* completed_;  // in a MAP_SHARED page, shared with forked children
+  SharedMapping counter_page_;        // MAP_SHARED: forked children count into it too
+  std::atomic<uint64_t>* completed_;  // in counter_page_
   const Placement* placement_ = nullptr;
   parlab_job_t job_{};
 };
