@@ -1,5 +1,5 @@
 // `parlab compare` and `parlab export` end to end: runs written into a temp store through the
-// real ResultStore, then the real `parlab` binary reads them back.
+// real store::ResultStore, then the real `parlab` binary reads them back.
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -64,7 +64,7 @@ class StoredRunCliTest : public ::testing::Test {
            ("parlab-stored-run-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
     store_path_ = (dir_ / "runs.db").string();
-    absl::StatusOr<std::unique_ptr<ResultStore>> store = ResultStore::Open(store_path_);
+    absl::StatusOr<std::unique_ptr<store::ResultStore>> store = store::ResultStore::Open(store_path_);
     ASSERT_TRUE(store.ok()) << store.status();
     v1::Plan plan;
     plan.set_name("cpu-sieve");

@@ -14,6 +14,7 @@
 #include "cluster_harness.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "parlab/results/cluster_rows.h"
 #include "parlab/results/aggregate.h"
 #include "parlab/coordinator/shard.h"
 
