@@ -9,6 +9,7 @@
 #include "local_worker.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "parlab/common/grpc_status.h"
 
 namespace parlab::cli {
 namespace {
@@ -24,7 +25,7 @@ absl::StatusOr<v1::ListWorkersResponse> FromCoordinator(const CliOptions& option
   context.set_deadline(absl::ToChronoTime(absl::Now() + options.connect_timeout * 3));
   v1::ListWorkersResponse response;
   grpc::Status status = stub->ListWorkers(&context, v1::ListWorkersRequest(), &response);
-  if (!status.ok()) return cluster::FromGrpc(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   return response;
 }
 

@@ -17,6 +17,7 @@
 #include "parlab/coordinator/run_plan.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "parlab/common/grpc_status.h"
 #include "progress.h"
 #include "store_recorder.h"
 
@@ -46,7 +47,7 @@ absl::Status SubmitToCoordinator(const CliOptions& options, const v1::Plan& plan
     return absl::DataLossError(
         absl::StrCat("coordinator ", options.coordinator, ": the run ended without a result"));
   }
-  return cluster::FromGrpc(status);
+  return FromGrpcStatus(status);
 }
 
 // `store` (may be null) records the run as it goes.

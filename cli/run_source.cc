@@ -9,6 +9,7 @@
 #include "parlab/store/store.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "parlab/common/grpc_status.h"
 
 namespace parlab::cli {
 namespace {
@@ -36,7 +37,7 @@ absl::Status CallCoordinator(const CliOptions& options, const Call& call) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
   grpc::Status status = call(*stub, context);
   if (status.ok()) return absl::OkStatus();
-  absl::Status converted = cluster::FromGrpc(status);
+  absl::Status converted = FromGrpcStatus(status);
   return absl::Status(converted.code(),
                       absl::StrCat("coordinator ", options.coordinator, ": ", converted.message()));
 }

@@ -11,9 +11,10 @@ extern char** environ;
 
 namespace parlab {
 
-absl::StatusOr<pid_t> SpawnInOwnProcessGroup(const std::string& path,
-                                             const std::vector<std::string>& args,
-                                             const std::vector<std::pair<int, int>>& redirects) {
+namespace {
+
+absl::StatusOr<pid_t> Spawn(const std::string& path, const std::vector<std::string>& args,
+                            const std::vector<std::pair<int, int>>& redirects, char* const* envp) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(path.c_str()));
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -39,11 +40,29 @@ absl::StatusOr<pid_t> SpawnInOwnProcessGroup(const std::string& path,
   posix_spawnattr_setsigdefault(&attr, &defaults);
 
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return absl::FailedPreconditionError(std::strerror(rc));
   return pid;
+}
+
+}  // namespace
+
+absl::StatusOr<pid_t> SpawnInOwnProcessGroup(const std::string& path,
+                                             const std::vector<std::string>& args,
+                                             const std::vector<std::pair<int, int>>& redirects) {
+  return Spawn(path, args, redirects, environ);
+}
+
+absl::StatusOr<pid_t> SpawnInOwnProcessGroup(const std::string& path,
+                                             const std::vector<std::string>& args,
+                                             const std::vector<std::pair<int, int>>& redirects,
+                                             const std::vector<std::string>& env) {
+  std::vector<char*> envp;
+  for (const std::string& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  return Spawn(path, args, redirects, envp.data());
 }
 
 }  // namespace parlab

@@ -23,6 +23,7 @@
 #include "parlab/results/samples.h"
 #include "parlab/store/store_recorder.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "parlab/common/grpc_status.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -127,7 +128,7 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
     result.set_status(cancelled ? v1::JOB_STATUS_CANCELLED : v1::JOB_STATUS_FAILED);
     result.set_error(cancelled ? "cancelled"
                                : absl::StrCat("worker ", worker.address,
-                                              ": RunJob failed: ", cluster::FromGrpc(status).ToString()));
+                                              ": RunJob failed: ", FromGrpcStatus(status).ToString()));
     bool first = false;
     if (std::optional<std::string> lost =
             cancelled ? std::nullopt : cluster::JudgeLoss(worker, watch, status, &first)) {

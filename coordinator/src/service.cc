@@ -14,6 +14,7 @@
 #include "parlab/coordinator/run_plan.h"
 #include "parlab/store/store_recorder.h"
 #include "parlab/cluster/worker_client.h"
+#include "parlab/common/grpc_status.h"
 
 namespace parlab::coordinator {
 
@@ -40,13 +41,13 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                                const v1::SubmitRunRequest* request,
                                                grpc::ServerWriter<v1::RunEvent>* writer) {
   absl::Status valid = ValidatePlan(request->plan());
-  if (!valid.ok()) return cluster::ToGrpc(valid);
+  if (!valid.ok()) return ToGrpcStatus(valid);
   std::vector<std::string> workers(request->workers().begin(), request->workers().end());
   if (workers.empty()) {
     // The registry's workers: every one not lost (a dead node must not stop the cluster).
     std::vector<std::string> lost;
     absl::StatusOr<std::vector<std::string>> known = registry_.RunnableAddresses(&lost);
-    if (!known.ok()) return cluster::ToGrpc(known.status());
+    if (!known.ok()) return ToGrpcStatus(known.status());
     workers = *std::move(known);
     if (workers.empty()) {
       return grpc::Status(
@@ -88,7 +89,7 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
       });
   done.Notify();
   watcher.join();
-  if (!outcome.ok()) return cluster::ToGrpc(outcome.status());
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (!recorder.status().ok()) return StoreFailed(recorder);
   return grpc::Status::OK;
 }
@@ -97,7 +98,7 @@ grpc::Status CoordinatorServiceImpl::ListWorkers(grpc::ServerContext* context,
                                                  const v1::ListWorkersRequest* request,
                                                  v1::ListWorkersResponse* response) {
   absl::StatusOr<std::vector<v1::WorkerStatus>> statuses = registry_.Statuses();
-  if (!statuses.ok()) return cluster::ToGrpc(statuses.status());
+  if (!statuses.ok()) return ToGrpcStatus(statuses.status());
   for (v1::WorkerStatus& status : *statuses) {
     if (status.state() != cluster::kStateLost) *response->add_workers() = status.description();
     *response->add_statuses() = std::move(status);
@@ -109,7 +110,7 @@ grpc::Status CoordinatorServiceImpl::RegisterWorker(grpc::ServerContext* context
                                                     const v1::RegisterWorkerRequest* request,
                                                     v1::RegisterWorkerResponse* response) {
   absl::Status registered = registry_.Register(request->description());
-  if (!registered.ok()) return cluster::ToGrpc(registered);
+  if (!registered.ok()) return ToGrpcStatus(registered);
   response->set_heartbeat_interval_ms(
       absl::ToInt64Milliseconds(registry_.options().heartbeat_interval));
   return grpc::Status::OK;

@@ -6,6 +6,7 @@
 #include "parlab/coordinator/service.h"
 #include "parlab/store/store_recorder.h"
 #include "parlab/cluster/worker_client.h"
+#include "parlab/common/grpc_status.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -24,7 +25,7 @@ grpc::Status StoreFailed(const store::StoreRecorder& recorder) {
       absl::StrCat("run ", recorder.run_id(),
                    " ran, but the result store could not record it: ", status.message());
   std::cerr << "parlab-coordinator: " << message << std::endl;
-  return cluster::ToGrpc(absl::Status(status.code(), message));
+  return ToGrpcStatus(absl::Status(status.code(), message));
 }
 
 grpc::Status CoordinatorServiceImpl::ListRuns(grpc::ServerContext* context,
@@ -32,11 +33,11 @@ grpc::Status CoordinatorServiceImpl::ListRuns(grpc::ServerContext* context,
                                               v1::ListRunsResponse* response) {
   if (store_ == nullptr) return NoStore();
   if (request->limit() < 0) {
-    return cluster::ToGrpc(
+    return ToGrpcStatus(
         absl::InvalidArgumentError(absl::StrCat("limit: must be >= 0, got ", request->limit())));
   }
   absl::StatusOr<std::vector<v1::RunSummary>> runs = store_->ListRuns(request->limit());
-  if (!runs.ok()) return cluster::ToGrpc(runs.status());
+  if (!runs.ok()) return ToGrpcStatus(runs.status());
   for (v1::RunSummary& run : *runs) *response->add_runs() = std::move(run);
   return grpc::Status::OK;
 }
@@ -46,7 +47,7 @@ grpc::Status CoordinatorServiceImpl::GetRun(grpc::ServerContext* context,
                                             v1::RunRecord* response) {
   if (store_ == nullptr) return NoStore();
   absl::StatusOr<v1::RunRecord> run = store_->LoadRun(request->run_id());
-  if (!run.ok()) return cluster::ToGrpc(run.status());
+  if (!run.ok()) return ToGrpcStatus(run.status());
   *response = *std::move(run);
   return grpc::Status::OK;
 }

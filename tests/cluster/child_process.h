@@ -1,7 +1,8 @@
 // Child processes and process-tree inspection for the cluster tests: a command started in its
 // own process group with its stdout and stderr collected in the background (so the test can
 // act mid-run, e.g. send SIGINT once progress shows), and a /proc scan of every process that
-// descends from the test, to prove that nothing is left behind.
+// descends from the test, to prove that nothing is left behind. Spawning, waiting and /proc
+// reading are tests/support's; what is here is the background collection and the tree.
 //
 //   BecomeSubreaper();  // orphans of our descendants re-parent to us, where the scan sees them
 //   Child run({PARLAB_CLI_BIN, "run", plan});
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -23,8 +25,12 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "support/child_process.h"
+#include "support/proc.h"
 
 namespace parlab::cluster_test {
+
+using test_support::ProcInfo;
 
 class Child {
  public:
@@ -35,9 +41,9 @@ class Child {
   Child(const Child&) = delete;
   Child& operator=(const Child&) = delete;
 
-  bool started() const { return pid_ > 0; }
+  bool started() const { return child_ != nullptr; }
   const std::string& error() const { return error_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_ != nullptr ? child_->pid() : -1; }
   std::string out() const;
   std::string err() const;
 
@@ -56,21 +62,12 @@ class Child {
  private:
   void ReadLoop(int out_fd, int err_fd);
 
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
+  std::unique_ptr<test_support::ChildProcess> child_;
   std::string error_;
   mutable absl::Mutex mutex_;
   std::string out_ ABSL_GUARDED_BY(mutex_);
   std::string err_ ABSL_GUARDED_BY(mutex_);
   std::thread reader_;
-};
-
-struct ProcInfo {
-  pid_t pid = 0;
-  pid_t ppid = 0;
-  char state = '?';  // 'Z': zombie
-  std::string comm;
-  std::string ToString() const;
 };
 
 // Makes the calling process a child subreaper (prctl PR_SET_CHILD_SUBREAPER).

@@ -1,5 +1,6 @@
 // Child processes for the end-to-end tests: a daemon started on 127.0.0.1:0 whose address is
 // read from its "listening on" line, and a command run to completion with its output captured.
+// Both are thin shapes over tests/support/child_process.h.
 //
 //   Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
 //   ASSERT_TRUE(worker.ok()) << worker.error();
@@ -10,15 +11,19 @@
 #include <sys/types.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "support/child_process.h"
 
 namespace parlab::e2e {
 
 class Daemon {
  public:
+  // Starts argv in its own process group (stdin /dev/null, stderr the test's) and waits up to
+  // 20 s for its first line.
   explicit Daemon(const std::vector<std::string>& argv);
   ~Daemon();  // SIGTERM to its process group, then SIGKILL after 5 s
   Daemon(const Daemon&) = delete;
@@ -28,13 +33,12 @@ class Daemon {
   const std::string& error() const { return error_; }
   const std::string& address() const { return address_; }
   // Its pid, which is also its process group id (-1 once killed).
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;
   // SIGKILL to its process group, now: a machine that dies mid-run.
   void Kill();
 
  private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
+  std::unique_ptr<test_support::ChildProcess> child_;  // holds its stdout open until the end
   std::string address_;
   std::string error_;
 };

@@ -1,11 +1,10 @@
 // Real jobs through the parlab-runner binary (a process of its own, so that binding it leaves
 // this test process alone): the probe plugin reports the CPU masks its units and the runner's
 // main thread ended up with; the real models must call bind_unit once per unit they start.
-#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sched.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,9 +15,6 @@
 #include <string>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -26,8 +22,7 @@
 #include "parlab/common/framing.h"
 #include "parlab/runner/affinity.h"
 #include "parlab/v1/parlab.pb.h"
-
-extern char** environ;
+#include "support/child_process.h"
 
 namespace parlab::runner {
 namespace {
@@ -58,43 +53,25 @@ RunnerRun RunRunner(const v1::Job& job, const std::string& plugin) {
   const std::string log_path = TempPath(absl::StrCat(job.job_id(), ".log"));
   const std::string probe_path = TempPath(absl::StrCat(job.job_id(), ".probe"));
   unlink(probe_path.c_str());
-  int in[2], out[2];
-  EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
-  EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> env_strings = {"PARLAB_AFFINITY_PROBE_OUT=" + probe_path};
-  for (char** e = environ; *e != nullptr; ++e) env_strings.push_back(*e);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = {PARLAB_RUNNER_PATH, "--job", "--plugin", plugin};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, PARLAB_RUNNER_PATH, &actions, nullptr, argv.data(), envp.data()), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(in[0]);
-  close(out[1]);
-  EXPECT_TRUE(WriteFrame(in[1], job).ok());
-  close(in[1]);
+  absl::StatusOr<std::unique_ptr<test_support::ChildProcess>> child =
+      test_support::ChildProcess::Start({PARLAB_RUNNER_PATH, "--job", "--plugin", plugin},
+                                        {.in = test_support::Stdio::kPipe,
+                                         .out = test_support::Stdio::kPipe,
+                                         .err_path = log_path,
+                                         .env = {"PARLAB_AFFINITY_PROBE_OUT=" + probe_path}});
   RunnerRun run;
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return run;
+  EXPECT_TRUE(WriteFrame((*child)->in(), job).ok());
+  (*child)->CloseIn();
   for (;;) {
     v1::RunnerEvent event;
-    absl::StatusOr<bool> got = ReadFrame(out[0], &event);
+    absl::StatusOr<bool> got = ReadFrame((*child)->out(), &event);
     EXPECT_TRUE(got.ok()) << got.status();
     if (!got.ok() || !*got) break;
     run.events.push_back(event);
   }
-  close(out[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.exit_code = test_support::ExitCode(*(*child)->Wait());
   run.log = ReadFile(log_path);
   run.probe = ReadFile(probe_path);
   unlink(log_path.c_str());
@@ -196,20 +173,21 @@ TEST(AffinityRun, UnknownAffinityFailsTheJobNamingTheField) {
 
 // Units each model starts for 4 tasks at concurrency 2: a thread or child per task, or one
 // per worker.
-const std::map<std::string, int> kUnitsStarted = {
-    {"threads", 4}, {"thread_pool", 2},   {"processes", 4},
-    {"process_pool", 2}, {"coroutines_mt", 2}, {"fibers", 2}};
+const std::map<std::string, int> kUnitsStarted = {{"threads", 4},       {"thread_pool", 2},
+                                                  {"processes", 4},     {"process_pool", 2},
+                                                  {"coroutines_mt", 2}, {"fibers", 2}};
 
 TEST(AffinityRun, EveryMultiUnitModelBindsItsUnits) {
-  const std::vector<std::string> models = absl::StrSplit(PARLAB_BIND_MODELS, ',', absl::SkipEmpty());
+  const std::vector<std::string> models =
+      absl::StrSplit(PARLAB_BIND_MODELS, ',', absl::SkipEmpty());
   ASSERT_FALSE(models.empty());
   for (const std::string& model : models) {
     SCOPED_TRACE(model);
     const RunnerRun run = RunRunner(SleepJob(model, "compact", 2),
                                     absl::StrCat(PARLAB_PLUGIN_DIR, "/", model, ".so"));
     ASSERT_TRUE(EndedDone(run)) << run.log;
-    EXPECT_THAT(run.log, HasSubstr(absl::StrCat("bind_unit called ", kUnitsStarted.at(model),
-                                                " times")));
+    EXPECT_THAT(run.log,
+                HasSubstr(absl::StrCat("bind_unit called ", kUnitsStarted.at(model), " times")));
   }
 }
 

@@ -1,66 +1,45 @@
 // The real parlab-runner executable, driven as the worker daemon drives it: a Job frame on
 // stdin, RunnerEvent frames on stdout, the exit status, SIGTERM for cancellation.
-#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 #include "parlab/common/framing.h"
+#include "support/child_process.h"
 #include "test_util.h"
-
-extern char** environ;
 
 namespace parlab::runner {
 namespace {
 
+using test_support::ChildProcess;
+using test_support::Stdio;
 using ::testing::HasSubstr;
 
 // A parlab-runner child with pipes on stdin and stdout; stderr is inherited (logs show in the
-// test output).
+// test output). In its own process group, as the worker daemon starts it.
 class RunnerProcess {
  public:
   explicit RunnerProcess(std::vector<std::string> args) {
-    int in[2], out[2];
-    EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
-    EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     args.insert(args.begin(), PARLAB_RUNNER_PATH);
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    EXPECT_EQ(posix_spawn(&pid_, PARLAB_RUNNER_PATH, &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    stdout_ = out[0];
-  }
-  ~RunnerProcess() {
-    if (stdin_ >= 0) close(stdin_);
-    close(stdout_);
-    if (pid_ > 0 && !waited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
+    absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(
+        args, {.in = Stdio::kPipe, .out = Stdio::kPipe, .err = Stdio::kInherit});
+    EXPECT_TRUE(child.ok()) << child.status();
+    if (child.ok()) child_ = *std::move(child);
   }
 
   void SendJob(const v1::Job& job) {
-    ASSERT_TRUE(WriteFrame(stdin_, job).ok());
-    close(stdin_);
-    stdin_ = -1;
+    ASSERT_NE(child_, nullptr);
+    ASSERT_TRUE(WriteFrame(child_->in(), job).ok());
+    child_->CloseIn();
   }
   // The next frame, or nullopt at the end of the stream.
   std::optional<v1::RunnerEvent> Next() {
+    if (child_ == nullptr) return std::nullopt;
     v1::RunnerEvent event;
-    absl::StatusOr<bool> got = ReadFrame(stdout_, &event);
+    absl::StatusOr<bool> got = ReadFrame(child_->out(), &event);
     EXPECT_TRUE(got.ok()) << got.status();
     if (!got.ok() || !*got) return std::nullopt;
     return event;
@@ -70,12 +49,15 @@ class RunnerProcess {
     while (auto event = Next()) events.push_back(*event);
     return events;
   }
-  void Signal(int sig) { kill(pid_, sig); }
+  void Signal(int sig) {
+    if (child_ != nullptr) child_->Signal(sig);
+  }
   // Everything left on stdout, as text (--validate writes report lines, not frames).
   std::string ReadText() {
     std::string text;
+    if (child_ == nullptr) return text;
     char buffer[4096];
-    for (ssize_t n; (n = read(stdout_, buffer, sizeof(buffer))) != 0;) {
+    for (ssize_t n; (n = read(child_->out(), buffer, sizeof(buffer))) != 0;) {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) break;
       text.append(buffer, static_cast<size_t>(n));
@@ -83,17 +65,10 @@ class RunnerProcess {
     return text;
   }
   // The exit code, or 128+signal if it died by one.
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    waited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  int Wait() { return child_ != nullptr ? test_support::ExitCode(*child_->Wait()) : -1; }
 
  private:
-  pid_t pid_ = -1;
-  int stdin_ = -1, stdout_ = -1;
-  bool waited_ = false;
+  std::unique_ptr<ChildProcess> child_;  // SIGKILLed and reaped, if still running, at the end
 };
 
 TEST(RunnerBinary, RunsAJobAndWritesFrames) {

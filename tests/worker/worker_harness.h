@@ -1,5 +1,5 @@
 // Test helpers: start the real parlab-worker binary, read its port from the line it prints, and
-// look at the processes it owns through /proc.
+// look at the processes it owns through /proc (spawning and /proc reading: tests/support).
 //
 //   auto worker = WorkerDaemon::Start({"--plugins", PluginDirs()});
 //   ASSERT_TRUE(worker.ok()) << worker.status();
@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "support/child_process.h"
 
 namespace parlab::testing {
 
@@ -27,11 +28,13 @@ std::string PluginDirs();
 
 class WorkerDaemon {
  public:
-  // Spawns parlab-worker with `args` (plus --listen 127.0.0.1:0) and waits for its line.
+  // Spawns parlab-worker with `args` (plus --listen 127.0.0.1:0) in its own process group and
+  // waits up to 30 s for its line.
   static absl::StatusOr<std::unique_ptr<WorkerDaemon>> Start(const std::vector<std::string>& args);
-  ~WorkerDaemon();
+  ~WorkerDaemon();  // SIGKILL, if it still runs
 
-  pid_t pid() const { return pid_; }
+  // -1 once it has exited (StopWith).
+  pid_t pid() const { return child_->reaped() ? -1 : child_->pid(); }
   const std::string& address() const { return address_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
   v1::WorkerService::Stub& stub() { return *stub_; }
@@ -41,8 +44,10 @@ class WorkerDaemon {
   absl::StatusOr<int> StopWith(int signal, absl::Duration timeout);
 
  private:
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
+  explicit WorkerDaemon(std::unique_ptr<test_support::ChildProcess> child)
+      : child_(std::move(child)) {}
+
+  std::unique_ptr<test_support::ChildProcess> child_;  // holds its stdout open until the end
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;

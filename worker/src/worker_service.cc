@@ -1,6 +1,7 @@
 #include "parlab/worker/worker_service.h"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,18 +9,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "parlab/common/grpc_status.h"
 #include "parlab/common/machine_info.h"
+#include "parlab/common/status_macros.h"
+#include "parlab/runner/job_check.h"
 #include "parlab/worker/job_executor.h"
 
 namespace parlab {
-namespace {
-
-// The one place where internal errors become gRPC errors (the code numbers are the same).
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
-}  // namespace
 
 absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, const v1::Job& job) {
   if (job.model().empty()) return absl::InvalidArgumentError("job.model: must be set");
@@ -50,22 +46,10 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
                                               ")"));
     }
   }
-  if (job.concurrency() < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job.concurrency: must be >= 1, got ", job.concurrency()));
-  }
-  if (model->max_concurrency() > 0 && job.concurrency() > model->max_concurrency()) {
-    return absl::InvalidArgumentError(absl::StrCat("job.concurrency: model ", model->name(),
-                                                   " runs at most ", model->max_concurrency(),
-                                                   ", got ", job.concurrency()));
-  }
-  if (job.repetitions() < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job.repetitions: must be >= 1, got ", job.repetitions()));
-  }
-  if (job.warmup() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("job.warmup: must be >= 0, got ", job.warmup()));
-  }
+  // ModelInfo says "unbounded" with any value <= 0 (the runner fills it from the entry's uint32).
+  const uint32_t max_concurrency =
+      model->max_concurrency() > 0 ? static_cast<uint32_t>(model->max_concurrency()) : 0;
+  PARLAB_RETURN_IF_ERROR(runner::CheckJobFitsModel(job, model->name(), max_concurrency));
   return *model;
 }
 

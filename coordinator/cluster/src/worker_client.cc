@@ -10,20 +10,11 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 
+#include "parlab/common/grpc_status.h"
 namespace parlab::cluster {
 
 std::string FormatSeconds(absl::Duration duration) {
   return absl::StrCat(absl::ToDoubleSeconds(duration), " s");
-}
-
-absl::Status FromGrpc(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-}
-
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view role,
@@ -67,7 +58,7 @@ absl::StatusOr<ConnectedWorker> ConnectWorker(const std::string& address, absl::
   grpc::Status status = worker.stub->Describe(&context, v1::DescribeRequest(), &worker.description);
   if (!status.ok()) {
     return absl::Status(
-        FromGrpc(status).code(),
+        FromGrpcStatus(status).code(),
         absl::StrCat("worker ", address, ": Describe failed: ", status.error_message()));
   }
   worker.description.set_address(address);

@@ -112,21 +112,8 @@ JobOutcome Fail(const EventSink& sink, const absl::Status& status) {
 }  // namespace
 
 absl::Status ValidateJob(const v1::Job& job, const parlab_model_entry_t& model) {
-  if (job.concurrency() < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job.concurrency: must be >= 1, got ", job.concurrency()));
-  }
-  if (model.max_concurrency != 0 && static_cast<uint32_t>(job.concurrency()) > model.max_concurrency) {
-    return absl::InvalidArgumentError(absl::StrCat("job.concurrency: model ", model.name,
-                                                   " runs at most ", model.max_concurrency,
-                                                   ", got ", job.concurrency()));
-  }
-  if (job.repetitions() < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job.repetitions: must be >= 1, got ", job.repetitions()));
-  }
-  if (job.warmup() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("job.warmup: must be >= 0, got ", job.warmup()));
+  if (absl::Status fits = CheckJobFitsModel(job, model.name, model.max_concurrency); !fits.ok()) {
+    return fits;
   }
   if (absl::StatusOr<Affinity> affinity = ParseAffinity(job.affinity()); !affinity.ok()) {
     return affinity.status();

@@ -4,8 +4,8 @@
 // daemons block SIGINT/SIGTERM for a watcher thread and ignore SIGPIPE; children must not
 // inherit that).
 //
-//   PARLAB_ASSIGN_OR_RETURN(pid_t pid,
-//       SpawnInOwnProcessGroup(runner, {"--describe", "--plugins", dir}, {{pipe_w, STDOUT_FILENO}}));
+//   PARLAB_ASSIGN_OR_RETURN(pid_t pid, SpawnInOwnProcessGroup(runner, {"--describe", "--plugins",
+//                                                             dir}, {{pipe_w, STDOUT_FILENO}}));
 #ifndef PARLAB_COMMON_SPAWN_H_
 #define PARLAB_COMMON_SPAWN_H_
 
@@ -25,6 +25,12 @@ namespace parlab {
 [[nodiscard]] absl::StatusOr<pid_t> SpawnInOwnProcessGroup(
     const std::string& path, const std::vector<std::string>& args,
     const std::vector<std::pair<int, int>>& redirects);
+
+// As above, with `env` ("NAME=value" each) as the child's whole environment instead of ours
+// (tests start a program with one variable set without changing their own environment).
+[[nodiscard]] absl::StatusOr<pid_t> SpawnInOwnProcessGroup(
+    const std::string& path, const std::vector<std::string>& args,
+    const std::vector<std::pair<int, int>>& redirects, const std::vector<std::string>& env);
 
 }  // namespace parlab
 

@@ -1,5 +1,6 @@
 // The WorkerService gRPC implementation: Describe answers from the description taken at
-// start-up (or at the last SIGHUP, see UpdatePlugins); RunJob runs one job at a time in a fresh runner process and streams its events.
+// start-up (or at the last SIGHUP, see UpdatePlugins); RunJob runs one job at a time in a fresh
+// runner process and streams its events.
 //
 //   WorkerServiceImpl service(runner_path, DescribePluginsOrRefusal(runner_path, dirs));
 //   builder.RegisterService(&service);
@@ -20,6 +21,7 @@ namespace parlab {
 
 // The checks a job must pass before a runner starts: returns the model it names, or
 // INVALID_ARGUMENT (a missing or out-of-range field) / NOT_FOUND (unknown model or workload).
+// The numbers are checked by runner::CheckJobFitsModel, as the runner checks them again.
 [[nodiscard]] absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker,
                                                         const v1::Job& job);
 

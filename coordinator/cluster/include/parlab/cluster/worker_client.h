@@ -88,11 +88,6 @@ v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker);
 [[nodiscard]] absl::StatusOr<std::vector<v1::WorkerDescription>> DescribeWorkers(
     const std::vector<std::string>& addresses, absl::Duration timeout);
 
-// grpc::Status -> absl::Status, keeping the code (their numeric values are the same).
-absl::Status FromGrpc(const grpc::Status& status);
-// absl::Status -> grpc::Status, for the service edge.
-grpc::Status ToGrpc(const absl::Status& status);
-
 }  // namespace parlab::cluster
 
 #endif  // PARLAB_CLUSTER_WORKER_CLIENT_H_

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
+#include "parlab/runner/job_check.h"
 #include "parlab/runner/plugin_loader.h"
 #include "parlab/v1/parlab.pb.h"
 
@@ -21,7 +22,8 @@ using EventSink = std::function<void(const v1::RunnerEvent&)>;
 // Values are the runner's exit codes.
 enum class JobOutcome { kDone = 0, kFailed = 1, kCancelled = 2 };
 
-// Checks the job's numbers and that it fits the model: "job.concurrency: must be >= 1, got 0".
+// CheckJobFitsModel (job_check.h) against the loaded entry, then the affinity and that the job
+// names this model: "job.concurrency: must be >= 1, got 0".
 [[nodiscard]] absl::Status ValidateJob(const v1::Job& job, const parlab_model_entry_t& model);
 
 // Emits progress before and a sample after each repetition (warm-ups first, flagged), then
