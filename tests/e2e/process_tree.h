@@ -11,8 +11,8 @@
 //   run.Signal(SIGINT);
 //   std::optional<int> code = run.Wait(absl::Seconds(20));
 //   std::vector<ProcInfo> left = Descendants(getpid());
-#ifndef PARLAB_TESTS_CLUSTER_CHILD_PROCESS_H_
-#define PARLAB_TESTS_CLUSTER_CHILD_PROCESS_H_
+#ifndef PARLAB_TESTS_E2E_PROCESS_TREE_H_
+#define PARLAB_TESTS_E2E_PROCESS_TREE_H_
 
 #include <sys/types.h>
 
@@ -86,4 +86,4 @@ void KillDescendants(const std::vector<pid_t>& keep);
 
 }  // namespace parlab::cluster_test
 
-#endif  // PARLAB_TESTS_CLUSTER_CHILD_PROCESS_H_
+#endif  // PARLAB_TESTS_E2E_PROCESS_TREE_H_

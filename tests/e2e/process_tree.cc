@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "process_tree.h"
 
 #include <poll.h>
 #include <signal.h>
