@@ -40,7 +40,7 @@ absl::Status ParseClusterFlag(const std::string& flag, const std::string& value,
     if (value.empty()) return absl::InvalidArgumentError("--hostfile: must name a file, got \"\"");
     options.hostfile = value;
   } else if (flag == "--workers-dns") {
-    PARLAB_ASSIGN_OR_RETURN(options.workers_dns, flags::HostPort(flag, value));
+    PARLAB_ASSIGN_OR_RETURN(options.workers_dns, flags::HostPort(flag, value, 1, "NAME:PORT"));
   }
   return absl::OkStatus();
 }

@@ -68,7 +68,7 @@ absl::Status Apply(const std::string& flag, const std::string& value, DaemonOpti
   } else if (flag == "--hostfile") {
     options.discovery.hostfile = value;
   } else if (flag == "--workers-dns") {
-    PARLAB_ASSIGN_OR_RETURN(options.discovery.workers_dns, flags::HostPort(flag, value));
+    PARLAB_ASSIGN_OR_RETURN(options.discovery.workers_dns, flags::HostPort(flag, value, 1, "NAME:PORT"));
   } else if (flag == "--store") {
     if (value.empty()) return absl::InvalidArgumentError("--store: must name a file, got \"\"");
     options.store_path = value;

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "parlab/common/flags.h"
 #include "parlab/worker/flags.h"
 #include "parlab/worker/server.h"
 
@@ -13,16 +14,16 @@ int main(int argc, char** argv) {
       parlab::ParseWorkerFlags(args, parlab::ExecutableDir());
   if (!options.ok()) {
     if (absl::IsCancelled(options.status())) {
-      std::cout << parlab::kWorkerUsage;
+      std::cout << parlab::WorkerUsage();
       return 0;
     }
-    std::cerr << "parlab-worker: " << options.status().message() << "\n" << parlab::kWorkerUsage;
-    return 64;  // EX_USAGE
+    std::cerr << "parlab-worker: " << options.status().message() << "\n" << parlab::WorkerUsage();
+    return parlab::flags::kExitUsage;
   }
   absl::Status status = parlab::RunServer(*options);
   if (!status.ok()) {
     std::cerr << "parlab-worker: " << status.message() << "\n";
-    return 1;
+    return parlab::flags::kExitUsage;  // it could not start (a busy port, no runner, ...)
   }
   return 0;
 }

@@ -84,21 +84,24 @@ absl::StatusOr<absl::Duration> PositiveSeconds(absl::string_view flag, absl::str
   double seconds = 0;
   const bool number = absl::SimpleAtod(value, &seconds) && std::isfinite(seconds);
   if (!number || !(seconds > 0) || absl::Seconds(seconds) > max) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": must be a positive number of seconds",
-        max == absl::InfiniteDuration() ? "" : absl::StrCat(" up to ", absl::FormatDuration(max)),
-        ", got \"", value, "\""));
+    const std::string range =
+        max == absl::InfiniteDuration()
+            ? "a positive number of seconds"
+            : absl::StrCat("a number of seconds in (0, ", absl::ToDoubleSeconds(max), "]");
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": must be ", range, ", got \"", value, "\""));
   }
   return absl::Seconds(seconds);
 }
 
-absl::StatusOr<std::string> HostPort(absl::string_view flag, absl::string_view value) {
+absl::StatusOr<std::string> HostPort(absl::string_view flag, absl::string_view value,
+                                     int min_port, absl::string_view shape) {
   const size_t colon = value.rfind(':');
-  int port = 0;
+  int port = -1;
   if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < 1 || port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": expected NAME:PORT with PORT in 1..65535, got \"", value, "\""));
+      !absl::SimpleAtoi(value.substr(colon + 1), &port) || port < min_port || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": expected ", shape, " with PORT in ",
+                                                   min_port, "..65535, got \"", value, "\""));
   }
   return std::string(value);
 }

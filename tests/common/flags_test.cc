@@ -48,10 +48,13 @@ TEST(FlagValuesTest, SecondsHostPortKeyValueAndLists) {
   EXPECT_THAT(std::string(PositiveSeconds("--heartbeat-timeout", "4000", absl::Hours(1))
                               .status()
                               .message()),
-              HasSubstr("up to 1h, got \"4000\""));
-  EXPECT_EQ(*HostPort("--workers-dns", "workers.lab:7471"), "workers.lab:7471");
+              HasSubstr("--heartbeat-timeout: must be a number of seconds in (0, 3600], got \"4000\""));
+  EXPECT_EQ(*HostPort("--listen", "127.0.0.1:0", 0), "127.0.0.1:0");
+  EXPECT_EQ(HostPort("--coordinator", "host").status().message(),
+            "--coordinator: expected HOST:PORT with PORT in 1..65535, got \"host\"");
+  EXPECT_EQ(*HostPort("--workers-dns", "workers.lab:7471", 1, "NAME:PORT"), "workers.lab:7471");
   for (const char* bad : {"workers", ":7471", "w:0", "w:70000", "w:port"}) {
-    EXPECT_EQ(HostPort("--workers-dns", bad).status().message(),
+    EXPECT_EQ(HostPort("--workers-dns", bad, 1, "NAME:PORT").status().message(),
               absl::StrCat("--workers-dns: expected NAME:PORT with PORT in 1..65535, got \"", bad,
                            "\""));
   }

@@ -44,7 +44,7 @@ TEST(ClusterFlagsTest, ErrorsNameTheFlagAndTheValue) {
               HasSubstr("--coordinator: expected HOST:PORT with PORT in 1..65535, got \"host\""));
   EXPECT_THAT(message({"--advertise", "h:0"}), HasSubstr("--advertise: expected HOST:PORT"));
   EXPECT_THAT(message({"--heartbeat-interval", "0"}),
-              HasSubstr("--heartbeat-interval: expected seconds in (0, 3600], got \"0\""));
+              HasSubstr("--heartbeat-interval: must be a number of seconds in (0, 3600], got \"0\""));
 }
 
 TEST(ClusterFlagsTest, AnnouncedAddress) {

@@ -352,13 +352,14 @@ TEST(WorkerDaemonStartTest, BrokenRunnerStillStartsAndSaysWhy) {
   EXPECT_THAT(outcome.status.error_message(), HasSubstr("no models"));
 }
 
-TEST(WorkerDaemonStartTest, BadFlagsPrintUsageAndExit64) {
+// Usage errors exit 2, as in `parlab` and `parlab-coordinator` (common/flags.h: kExitUsage).
+TEST(WorkerDaemonStartTest, BadFlagsPrintUsageAndExit2) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"--bogus"}, std::vector<std::string>{"--listen", "nohost"},
         std::vector<std::string>{"--listen"}}) {
     absl::StatusOr<Completed> run = RunWorkerToCompletion(args);
     ASSERT_TRUE(run.ok()) << run.status();
-    EXPECT_TRUE(WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 64)
+    EXPECT_TRUE(WIFEXITED(run->wait_status) && WEXITSTATUS(run->wait_status) == 2)
         << absl::StrJoin(args, " ") << ": wait status " << run->wait_status;
     EXPECT_THAT(run->err, HasSubstr("usage: parlab-worker"));
     EXPECT_THAT(run->err, HasSubstr(args.size() == 1 ? args[0] : args[1]));

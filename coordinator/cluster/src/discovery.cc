@@ -60,7 +60,7 @@ absl::StatusOr<std::vector<std::string>> ReadHostfile(const std::string& path) {
 
 absl::StatusOr<std::vector<std::string>> ResolveWorkersDns(const std::string& name_port) {
   const size_t colon = name_port.rfind(':');
-  PARLAB_RETURN_IF_ERROR(flags::HostPort("--workers-dns", name_port).status());
+  PARLAB_RETURN_IF_ERROR(flags::HostPort("--workers-dns", name_port, 1, "NAME:PORT").status());
   const std::string name = name_port.substr(0, colon);
   const std::string port = name_port.substr(colon + 1);
   addrinfo hints{};

@@ -53,13 +53,17 @@ struct ParsedFlags {
 std::string FlagHelp(const std::vector<Flag>& flags);
 
 // A positive, finite number of seconds, at most `max`:
-// `--connect-timeout: must be a positive number of seconds, got "soon"`.
+// `--connect-timeout: must be a positive number of seconds, got "soon"`;
+// with a max: `--heartbeat-interval: must be a number of seconds in (0, 3600], got "0"`.
 [[nodiscard]] absl::StatusOr<absl::Duration> PositiveSeconds(
     absl::string_view flag, absl::string_view value, absl::Duration max = absl::InfiniteDuration());
 
-// NAME:PORT with a port in 1..65535:
+// HOST:PORT (or `shape`, e.g. "NAME:PORT" for a DNS name) with a port in min_port..65535
+// (--listen allows 0: any free port):
 // `--workers-dns: expected NAME:PORT with PORT in 1..65535, got "workers"`.
-[[nodiscard]] absl::StatusOr<std::string> HostPort(absl::string_view flag, absl::string_view value);
+[[nodiscard]] absl::StatusOr<std::string> HostPort(absl::string_view flag, absl::string_view value,
+                                                   int min_port = 1,
+                                                   absl::string_view shape = "HOST:PORT");
 
 // KEY=VALUE with a non-empty key: `--label: expected KEY=VALUE, got "rack"`.
 [[nodiscard]] absl::StatusOr<std::pair<std::string, std::string>> KeyValue(absl::string_view flag,

@@ -3,7 +3,7 @@
 //
 //   absl::StatusOr<WorkerOptions> options = ParseWorkerFlags({"--listen", "127.0.0.1:0"},
 //                                                            ExecutableDir());
-//   if (!options.ok()) { std::cerr << options.status().message() << "\n" << kWorkerUsage; }
+//   if (!options.ok()) { std::cerr << options.status().message() << "\n" << WorkerUsage(); }
 #ifndef PARLAB_WORKER_FLAGS_H_
 #define PARLAB_WORKER_FLAGS_H_
 
@@ -16,20 +16,8 @@
 
 namespace parlab {
 
-inline constexpr char kWorkerUsage[] =
-    "usage: parlab-worker [--listen HOST:PORT] [--plugins DIR[:DIR...]] [--runner PATH]\n"
-    "                     [--coordinator HOST:PORT] [--advertise HOST:PORT]\n"
-    "                     [--label KEY=VALUE]... [--heartbeat-interval SECONDS]\n"
-    "  --listen HOST:PORT   address to serve on (default 127.0.0.1:0: any free port)\n"
-    "  --plugins DIRS       colon-separated plugin folders, searched in order\n"
-    "                       (default <exe_dir>/../lib/parlab/plugins)\n"
-    "  --runner PATH        the parlab-runner executable (default <exe_dir>/parlab-runner)\n"
-    "  --coordinator ADDR   announce this worker to a parlab-coordinator and keep a\n"
-    "                       heartbeat; a coordinator that is down is retried, never fatal\n"
-    "  --advertise ADDR     the address the coordinator reaches this worker at\n"
-    "                       (default: the bound --listen address)\n"
-    "  --label KEY=VALUE    a label runs can select on (repeatable: --label rack=a)\n"
-    "  --heartbeat-interval seconds between heartbeats (default 1)\n";
+// The help: every flag, from the same table the parser reads (common/flags.h).
+std::string WorkerUsage();
 
 struct WorkerOptions {
   std::string listen = "127.0.0.1:0";
