@@ -71,12 +71,7 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                           ParamReader::Create(kKind, spec.params(), {"from", "to"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t from, params.Int("from", 111116));
   PARLAB_ASSIGN_OR_RETURN(int64_t to, params.Int("to", 111120));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("from", from, 1));
-  if (to <= from) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(FieldName("to"), ": must be greater than from (", from, "), got ", to));
-  }
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("to", to, kMaxN + 1));
+  PARLAB_RETURN_IF_ERROR(RequireTaskRange(from, to, 1, kMaxN + 1));
   return std::make_unique<Factorial>(static_cast<uint64_t>(from), static_cast<uint64_t>(to));
 }
 

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "parlab/common/status_macros.h"
 
 namespace parlab::workloads {
 
@@ -57,6 +58,15 @@ absl::Status RequireAtMost(absl::string_view name, int64_t value, int64_t max) {
 absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min, int64_t max) {
   if (absl::Status low = RequireAtLeast(name, value, min); !low.ok()) return low;
   return RequireAtMost(name, value, max);
+}
+
+absl::Status RequireTaskRange(int64_t from, int64_t to, int64_t min_from, int64_t max_to) {
+  PARLAB_RETURN_IF_ERROR(RequireAtLeast("from", from, min_from));
+  if (to <= from) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FieldName("to"), ": must be greater than from (", from, "), got ", to));
+  }
+  return RequireAtMost("to", to, max_to);
 }
 
 }  // namespace parlab::workloads

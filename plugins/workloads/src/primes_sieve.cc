@@ -43,12 +43,7 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                           ParamReader::Create(kKind, spec.params(), {"from", "to"}));
   PARLAB_ASSIGN_OR_RETURN(int64_t from, params.Int("from", 1000));
   PARLAB_ASSIGN_OR_RETURN(int64_t to, params.Int("to", 16000));
-  PARLAB_RETURN_IF_ERROR(RequireAtLeast("from", from, 2));
-  if (to <= from) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(FieldName("to"), ": must be greater than from (", from, "), got ", to));
-  }
-  PARLAB_RETURN_IF_ERROR(RequireAtMost("to", to, kMaxTo));
+  PARLAB_RETURN_IF_ERROR(RequireTaskRange(from, to, 2, kMaxTo));
   return std::make_unique<PrimesSieve>(from, to);
 }
 

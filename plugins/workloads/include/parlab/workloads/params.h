@@ -48,6 +48,11 @@ class ParamReader {
 [[nodiscard]] absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min,
                                           int64_t max);
 
+// A half-open task range [from, to): from >= min_from, to > from, to <= max_to;
+// `plan.workload.to: must be greater than from (1000), got 10`.
+[[nodiscard]] absl::Status RequireTaskRange(int64_t from, int64_t to, int64_t min_from,
+                                            int64_t max_to);
+
 }  // namespace parlab::workloads
 
 #endif  // PARLAB_WORKLOADS_PARAMS_H_
