@@ -41,7 +41,8 @@ void BM_SievePlainLoopTwoThreads(benchmark::State& state) {
   for (auto _ : state) {
     uint64_t totals[2] = {0, 0};
     std::thread helper([&] {
-      for (uint64_t n = kFrom + 1; n < kTo; n += 2) totals[1] += parlab::workloads::CountPrimesSieve(n);
+      for (uint64_t n = kFrom + 1; n < kTo; n += 2)
+        totals[1] += parlab::workloads::CountPrimesSieve(n);
     });
     for (uint64_t n = kFrom; n < kTo; n += 2) totals[0] += parlab::workloads::CountPrimesSieve(n);
     helper.join();
@@ -53,8 +54,7 @@ void BM_SievePlainLoopTwoThreads(benchmark::State& state) {
 // The same tasks through a model plugin: `sequential` is the harness overhead proper;
 // `thread_pool` and `coroutines` at one unit show what each model adds per task; the pools at
 // concurrency 2 are compared with BM_SievePlainLoopTwoThreads.
-void BM_SieveThroughPlugin(benchmark::State& state, const std::string& model,
-                           int concurrency) {
+void BM_SieveThroughPlugin(benchmark::State& state, const std::string& model, int concurrency) {
   const auto plugin = parlab::runner::LoadPlugin(PARLAB_PLUGIN_DIR "/" + model + ".so");
   if (!plugin.ok()) {
     state.SkipWithError(std::string(plugin.status().message()).c_str());

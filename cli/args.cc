@@ -3,10 +3,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "cluster_args.h"
 #include "parlab/common/flags.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/report/reporter.h"
-#include "cluster_args.h"
 #include "progress.h"
 
 namespace parlab::cli {
@@ -55,8 +55,8 @@ const std::vector<flags::Flag> kCliFlags = {
      "submit the run to a parlab-coordinator daemon (with --workers: it runs on\n"
      "those workers, else on its own; neither: a local parlab-worker is started\n"
      "next to this binary)"},
-    {"--format", "FORMAT",
-     "table, markdown, csv, json or gbench-json (docs/output-format.md)", "table"},
+    {"--format", "FORMAT", "table, markdown, csv, json or gbench-json (docs/output-format.md)",
+     "table"},
     {"--connect-timeout", "SECONDS", "seconds to wait for a daemon before calling it unreachable",
      "5"},
     {"--plugins", "DIR[:DIR...]", "plugin directories for the auto-started local worker"},
@@ -77,7 +77,9 @@ const std::vector<flags::Flag> kCliFlags = {
      "auto (a bar on a terminal, else a line every few seconds), bar, lines or none", "auto"},
 };
 
-std::string Usage() { return absl::StrCat(kUsageHead, flags::FlagHelp(kCliFlags), "\n", kExitText); }
+std::string Usage() {
+  return absl::StrCat(kUsageHead, flags::FlagHelp(kCliFlags), "\n", kExitText);
+}
 
 namespace {
 
@@ -108,8 +110,9 @@ absl::Status ParseStoredRunCommand(const std::vector<std::string>& positional,
   }
   options.command = CliCommand::kCompare;
   if (positional.size() < 2) {
-    return Invalid("compare: missing A and B (run ids, prefixes or latest, each optionally "
-                   "RUN@HOST), or one RUN that ran on two machines");
+    return Invalid(
+        "compare: missing A and B (run ids, prefixes or latest, each optionally "
+        "RUN@HOST), or one RUN that ran on two machines");
   }
   if (positional.size() > 3) {
     return Invalid(absl::StrCat("compare: unexpected argument \"", positional[3], "\""));
@@ -123,8 +126,7 @@ absl::Status ParseStoredRunCommand(const std::vector<std::string>& positional,
 }
 
 // `results list` / `results show RUN`.
-absl::Status ParseResultsCommand(const std::vector<std::string>& positional,
-                                 CliOptions& options) {
+absl::Status ParseResultsCommand(const std::vector<std::string>& positional, CliOptions& options) {
   if (positional.size() < 2) return Invalid("results: missing list or show");
   const std::string& verb = positional[1];
   size_t expected = 2;
@@ -136,15 +138,16 @@ absl::Status ParseResultsCommand(const std::vector<std::string>& positional,
     }
   } else if (verb == "show") {
     options.command = CliCommand::kResultsShow;
-    if (positional.size() < 3) return Invalid("results show: missing RUN (an id, a prefix or latest)");
+    if (positional.size() < 3)
+      return Invalid("results show: missing RUN (an id, a prefix or latest)");
     options.run_id = positional[2];
     expected = 3;
   } else {
     return Invalid(absl::StrCat("results: unknown action \"", verb, "\" (known: list, show)"));
   }
   if (positional.size() > expected) {
-    return Invalid(absl::StrCat("results ", verb, ": unexpected argument \"", positional[expected],
-                                "\""));
+    return Invalid(
+        absl::StrCat("results ", verb, ": unexpected argument \"", positional[expected], "\""));
   }
   if (!options.store.empty() && !options.coordinator.empty()) {
     return Invalid(absl::StrCat("results ", verb, ": give --store or --coordinator, not both"));
@@ -204,7 +207,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       options.progress = value;
     }
   }
-  if (positional.empty()) return Invalid("missing command (run, workers, models, results, compare or export)");
+  if (positional.empty())
+    return Invalid("missing command (run, workers, models, results, compare or export)");
   const std::string& command = positional[0];
   if (command == "run") {
     options.command = CliCommand::kRun;
@@ -235,22 +239,21 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
   } else if (command == "models") {
     options.command = CliCommand::kModels;
     if (positional.size() > 1) {
-      return Invalid(absl::StrCat("models: unexpected argument \"", positional[1],
-                                  "\" (known: validate)"));
+      return Invalid(
+          absl::StrCat("models: unexpected argument \"", positional[1], "\" (known: validate)"));
     }
     if (!options.workers.empty() && !options.coordinator.empty()) {
       return Invalid("models: give --workers or --coordinator, not both");
     }
   } else {
-    return Invalid(
-        absl::StrCat("unknown command \"", command,
-                     "\" (known: run, workers, models, results, compare, export)"));
+    return Invalid(absl::StrCat("unknown command \"", command,
+                                "\" (known: run, workers, models, results, compare, export)"));
   }
   // Descriptions of workers and models are lists, not result rows: no CSV or gbench layout.
   if ((options.command == CliCommand::kWorkers || options.command == CliCommand::kModels) &&
       options.format != "table" && options.format != "json") {
-    return Invalid(absl::StrCat("--format: ", command, " prints table or json, got \"",
-                                options.format, "\""));
+    return Invalid(
+        absl::StrCat("--format: ", command, " prints table or json, got \"", options.format, "\""));
   }
   return options;
 }

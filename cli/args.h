@@ -38,17 +38,17 @@ struct CliOptions {
   std::string coordinator;           // --coordinator ADDR
   std::string format = "table";      // --format table|markdown|csv|json|gbench-json
   absl::Duration connect_timeout = absl::Seconds(5);
-  std::string plugins;  // --plugins DIR[:DIR]: for the auto-started local worker
-  std::string progress = "auto";  // --progress auto|bar|lines|none (run)
-  std::string store;    // --store FILE: the result store (empty: DefaultStorePath())
-  bool no_store = false;  // --no-store: `run` keeps nothing
-  std::string run_id;     // results show RUN, export RUN
+  std::string plugins;               // --plugins DIR[:DIR]: for the auto-started local worker
+  std::string progress = "auto";     // --progress auto|bar|lines|none (run)
+  std::string store;                 // --store FILE: the result store (empty: DefaultStorePath())
+  bool no_store = false;             // --no-store: `run` keeps nothing
+  std::string run_id;                // results show RUN, export RUN
   std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
-  int limit = 0;          // results list --limit N (0: every run)
+  int limit = 0;                     // results list --limit N (0: every run)
   std::map<std::string, std::string> select;  // --select KEY=VALUE[,...] (run): plan.select
-  std::string mode;                            // --mode broadcast|shard (run): plan.mode
-  std::string hostfile;                        // --hostfile FILE: more workers
-  std::string workers_dns;                     // --workers-dns NAME:PORT: more workers
+  std::string mode;                           // --mode broadcast|shard (run): plan.mode
+  std::string hostfile;                       // --hostfile FILE: more workers
+  std::string workers_dns;                    // --workers-dns NAME:PORT: more workers
 };
 
 // The global help: the commands, every flag (from the same table the parser reads) with its

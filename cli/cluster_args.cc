@@ -4,15 +4,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "parlab/cluster/discovery.h"
 #include "parlab/common/flags.h"
 #include "parlab/common/status_macros.h"
-#include "parlab/cluster/discovery.h"
 
 namespace parlab::cli {
 
 bool IsClusterFlag(const std::string& flag) {
-  return flag == "--select" || flag == "--mode" || flag == "--hostfile" ||
-         flag == "--workers-dns";
+  return flag == "--select" || flag == "--mode" || flag == "--hostfile" || flag == "--workers-dns";
 }
 
 absl::Status ParseClusterFlag(const std::string& flag, const std::string& value,
@@ -22,8 +21,8 @@ absl::Status ParseClusterFlag(const std::string& flag, const std::string& value,
     for (absl::string_view pair : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
       const size_t eq = pair.find('=');
       if (eq == absl::string_view::npos || eq == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--select: expected KEY=VALUE[,KEY=VALUE], got \"", value, "\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--select: expected KEY=VALUE[,KEY=VALUE], got \"", value, "\""));
       }
       options.select[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
     }

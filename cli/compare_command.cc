@@ -13,8 +13,7 @@
 namespace parlab::cli {
 namespace {
 
-absl::StatusOr<results::CompareSide> LoadSide(const CliOptions& options,
-                                                  const std::string& text) {
+absl::StatusOr<results::CompareSide> LoadSide(const CliOptions& options, const std::string& text) {
   results::RunSelector selector = results::ParseRunSelector(text);
   PARLAB_ASSIGN_OR_RETURN(v1::RunRecord run, LoadRunFrom(options, selector.run));
   return results::SelectSide(run, selector.host);
@@ -39,8 +38,7 @@ absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> LoadSides(
 }  // namespace
 
 int CompareCommand(const CliOptions& options) {
-  absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> sides =
-      LoadSides(options);
+  absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> sides = LoadSides(options);
   if (!sides.ok()) {
     std::cerr << "parlab: " << sides.status().message() << "\n";
     return kExitUsage;

@@ -8,8 +8,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "local_worker.h"
 #include "parlab/cluster/worker_client.h"
-#include "parlab/v1/parlab.grpc.pb.h"
 #include "parlab/common/grpc_status.h"
+#include "parlab/v1/parlab.grpc.pb.h"
 
 namespace parlab::cli {
 namespace {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "commands.h"
-#include "parlab/results/aggregate.h"
 #include "parlab/report/reporter.h"
+#include "parlab/results/aggregate.h"
 #include "run_source.h"
 #include "stored_run_commands.h"
 

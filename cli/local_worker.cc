@@ -71,9 +71,9 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
   close(pipe_fds[1]);
   if (!spawned.ok()) {
     close(pipe_fds[0]);
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot start the local worker ", worker_path, ": ",
-                     spawned.status().message(), " (start parlab-worker yourself and pass --workers)"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot start the local worker ", worker_path, ": ", spawned.status().message(),
+        " (start parlab-worker yourself and pass --workers)"));
   }
   const pid_t pid = *spawned;
 

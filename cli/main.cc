@@ -12,10 +12,10 @@
 #include "args.h"
 #include "commands.h"
 #include "models_command.h"
-#include "results_command.h"
-#include "stored_run_commands.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/coordinator/signal_watcher.h"
+#include "results_command.h"
+#include "stored_run_commands.h"
 
 int main(int argc, char** argv) {
   using namespace parlab::cli;

@@ -17,9 +17,8 @@ void PrintTable(const v1::ListWorkersResponse& response) {
     std::cout << absl::StrFormat("  %-20s %-9s %-4s %-12s %-8s %s\n", "MODEL", "VERSION", "ABI",
                                  "CONCURRENCY", "BOUNDS", "PATH");
     for (const v1::ModelInfo& model : worker.models()) {
-      const std::string bound = model.max_concurrency() == 0
-                                    ? "any"
-                                    : absl::StrFormat("<= %d", model.max_concurrency());
+      const std::string bound =
+          model.max_concurrency() == 0 ? "any" : absl::StrFormat("<= %d", model.max_concurrency());
       std::cout << absl::StrFormat("  %-20s %-9s %-4d %-12s %-8s %s\n", model.name(),
                                    model.version(), model.abi_version(), bound,
                                    model.concurrency_bounds(), model.path());

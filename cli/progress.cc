@@ -68,8 +68,7 @@ std::string FormatProgressLine(int64_t done, int64_t total, absl::Duration elaps
                       EtaText(done, total, elapsed));
 }
 
-std::string FormatProgressBar(int64_t done, int64_t total, absl::Duration elapsed,
-                              int bar_width) {
+std::string FormatProgressBar(int64_t done, int64_t total, absl::Duration elapsed, int bar_width) {
   total = std::max(total, done);
   const int filled =
       total > 0 ? static_cast<int>(std::min<int64_t>(bar_width, done * bar_width / total)) : 0;
@@ -116,8 +115,7 @@ void RepetitionCounter::OnEvent(const v1::RunEvent& event) {
   }
 }
 
-ProgressDisplay::ProgressDisplay(std::ostream& out, ProgressMode mode, Clock clock,
-                                 Options options)
+ProgressDisplay::ProgressDisplay(std::ostream& out, ProgressMode mode, Clock clock, Options options)
     : out_(out), mode_(mode), clock_(std::move(clock)), options_(options) {}
 
 void ProgressDisplay::Log(const std::string& line) {
@@ -157,8 +155,8 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     case v1::RunEvent::kStarted: {
       const auto& s = event.started();
       if (mode_ != ProgressMode::kNone) {
-        Log(absl::StrCat("run ", s.run_id(), ": ", s.total_jobs(), " jobs, ",
-                         s.total_repetitions(), " repetitions"));
+        Log(absl::StrCat("run ", s.run_id(), ": ", s.total_jobs(), " jobs, ", s.total_repetitions(),
+                         " repetitions"));
       }
       break;
     }
@@ -171,8 +169,8 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     }
     case v1::RunEvent::kJobStarted: {
       const auto& s = event.job_started();
-      if (chatty) Log(absl::StrCat("[", s.worker(), "] ", s.model(), " x", s.concurrency(),
-                                   ": started"));
+      if (chatty)
+        Log(absl::StrCat("[", s.worker(), "] ", s.model(), " x", s.concurrency(), ": started"));
       break;
     }
     case v1::RunEvent::kProgress: {

@@ -11,8 +11,8 @@
 #include "absl/time/time.h"
 #include "commands.h"
 #include "nlohmann/json.hpp"
-#include "parlab/results/aggregate.h"
 #include "parlab/report/reporter.h"
+#include "parlab/results/aggregate.h"
 #include "run_source.h"
 #include "stored_run_commands.h"
 

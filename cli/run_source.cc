@@ -5,18 +5,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
+#include "parlab/cluster/worker_client.h"
+#include "parlab/common/grpc_status.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/store/store.h"
-#include "parlab/cluster/worker_client.h"
 #include "parlab/v1/parlab.grpc.pb.h"
-#include "parlab/common/grpc_status.h"
 
 namespace parlab::cli {
 namespace {
 
 // Reading never creates a store: a mistyped --store names the file instead of listing nothing.
-absl::StatusOr<std::unique_ptr<store::ResultStore>> OpenExistingStore(
-    const CliOptions& options) {
+absl::StatusOr<std::unique_ptr<store::ResultStore>> OpenExistingStore(const CliOptions& options) {
   std::string path = StorePathFrom(options);
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
@@ -58,8 +57,7 @@ absl::StatusOr<v1::RunRecord> LoadRunFrom(const CliOptions& options, const std::
     }));
     return record;
   }
-  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<store::ResultStore> store,
-                          OpenExistingStore(options));
+  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<store::ResultStore> store, OpenExistingStore(options));
   return store->LoadRun(run_id);
 }
 
@@ -73,8 +71,7 @@ absl::StatusOr<std::vector<v1::RunSummary>> ListRunsFrom(const CliOptions& optio
     }));
     return std::vector<v1::RunSummary>(response.runs().begin(), response.runs().end());
   }
-  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<store::ResultStore> store,
-                          OpenExistingStore(options));
+  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<store::ResultStore> store, OpenExistingStore(options));
   return store->ListRuns(limit);
 }
 

@@ -4,16 +4,17 @@
 
 namespace parlab::cli {
 
-CliStoreRecorder::CliStoreRecorder(std::unique_ptr<store::ResultStore> store,
-                                   const v1::Plan& plan, const cluster::RunCanceller& canceller)
+CliStoreRecorder::CliStoreRecorder(std::unique_ptr<store::ResultStore> store, const v1::Plan& plan,
+                                   const cluster::RunCanceller& canceller)
     : store_(std::move(store)),
       recorder_(store_.get(), store::NewRunId(), plan, [&canceller]() -> std::string {
         return canceller.cancelled() ? "cancelled" : "finished";
       }) {}
 
-std::unique_ptr<CliStoreRecorder> CliStoreRecorder::Start(
-    const CliOptions& options, const v1::Plan& plan, const cluster::RunCanceller& canceller,
-    std::ostream& log) {
+std::unique_ptr<CliStoreRecorder> CliStoreRecorder::Start(const CliOptions& options,
+                                                          const v1::Plan& plan,
+                                                          const cluster::RunCanceller& canceller,
+                                                          std::ostream& log) {
   if (options.no_store) return nullptr;
   absl::StatusOr<std::unique_ptr<store::ResultStore>> store =
       store::ResultStore::Open(StorePathFrom(options));

@@ -15,7 +15,6 @@
 #include <iostream>
 #include <vector>
 
-#include "parlab/common/spawn.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -23,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "local_worker.h"
 #include "models_command.h"
+#include "parlab/common/spawn.h"
 
 namespace parlab::cli {
 namespace {
@@ -63,8 +63,8 @@ class ReportPrinter {
     std::vector<std::string> fields = absl::StrSplit(line, absl::MaxSplits('\t', 2));
     if (fields.size() == 2 && fields[0] == "RUN") {
       current_ = fields[1];
-    } else if (fields.size() == 3 && (fields[0] == "PASS" || fields[0] == "FAIL" ||
-                                      fields[0] == "SKIP")) {
+    } else if (fields.size() == 3 &&
+               (fields[0] == "PASS" || fields[0] == "FAIL" || fields[0] == "SKIP")) {
       Print(fields[0], fields[1], fields[2]);
       current_.clear();
     } else if (!line.empty()) {

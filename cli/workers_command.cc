@@ -40,8 +40,8 @@ void PrintStatusTable(const v1::ListWorkersResponse& response) {
 void PrintDetails(const v1::ListWorkersResponse& response) {
   for (const v1::WorkerDescription& w : response.workers()) {
     const v1::MachineInfo& m = w.machine();
-    std::cout << "\nworker " << w.address() << ": " << m.hostname() << ", " << m.cpu_model()
-              << ", " << m.logical_cores() << " logical cores, "
+    std::cout << "\nworker " << w.address() << ": " << m.hostname() << ", " << m.cpu_model() << ", "
+              << m.logical_cores() << " logical cores, "
               << absl::StrFormat("%.1f GiB", static_cast<double>(m.memory_bytes()) / (1 << 30))
               << ", " << m.kernel() << ", parlab " << m.parlab_version() << "\n";
     std::cout << "  models:\n";
@@ -89,9 +89,9 @@ absl::StatusOr<v1::ListWorkersResponse> FromListedWorkers(const CliOptions& opti
 int WorkersCommand(const CliOptions& options, Interrupt& interrupt) {
   const bool listed =
       !options.workers.empty() || !options.hostfile.empty() || !options.workers_dns.empty();
-  absl::StatusOr<v1::ListWorkersResponse> response =
-      listed && options.coordinator.empty() ? FromListedWorkers(options)
-                                            : DescribeWorkers(options, interrupt);
+  absl::StatusOr<v1::ListWorkersResponse> response = listed && options.coordinator.empty()
+                                                         ? FromListedWorkers(options)
+                                                         : DescribeWorkers(options, interrupt);
   if (!response.ok()) {
     std::cerr << "parlab: " << response.status().message() << "\n";
     return kExitUsage;

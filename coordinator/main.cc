@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "parlab/common/flags.h"
-#include "parlab/common/status_macros.h"
 #include "parlab/common/machine_info.h"
+#include "parlab/common/status_macros.h"
 #include "parlab/coordinator/service.h"
 #include "parlab/coordinator/signal_watcher.h"
 #include "parlab/store/store.h"
@@ -68,7 +68,8 @@ absl::Status Apply(const std::string& flag, const std::string& value, DaemonOpti
   } else if (flag == "--hostfile") {
     options.discovery.hostfile = value;
   } else if (flag == "--workers-dns") {
-    PARLAB_ASSIGN_OR_RETURN(options.discovery.workers_dns, flags::HostPort(flag, value, 1, "NAME:PORT"));
+    PARLAB_ASSIGN_OR_RETURN(options.discovery.workers_dns,
+                            flags::HostPort(flag, value, 1, "NAME:PORT"));
   } else if (flag == "--store") {
     if (value.empty()) return absl::InvalidArgumentError("--store: must name a file, got \"\"");
     options.store_path = value;
@@ -123,12 +124,12 @@ int main(int argc, char** argv) {
   // Opened before serving: a store that cannot be opened is a start-up error, not a lost run.
   std::shared_ptr<parlab::store::ResultStore> store;
   if (!store_path.empty()) {
-    absl::StatusOr<std::unique_ptr<parlab::store::ResultStore>> opened = parlab::store::ResultStore::Open(store_path);
+    absl::StatusOr<std::unique_ptr<parlab::store::ResultStore>> opened =
+        parlab::store::ResultStore::Open(store_path);
     if (!opened.ok()) return Fail(std::string(opened.status().message()));
     store = *std::move(opened);
   }
-  auto server =
-      StartCoordinatorServer(listen, workers, options.connect_timeout, discovery, store);
+  auto server = StartCoordinatorServer(listen, workers, options.connect_timeout, discovery, store);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   running = server->get();
   if (stop) {  // a signal came while the server was starting

@@ -46,14 +46,16 @@ absl::StatusOr<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
       continue;
     }
     const Flag* flag = Find(flags, name);
-    if (flag == nullptr) return absl::InvalidArgumentError(absl::StrCat("unknown option \"", name, "\""));
+    if (flag == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat("unknown option \"", name, "\""));
     if (flag->value_name.empty()) {
       if (inline_value) {
         return absl::InvalidArgumentError(
             absl::StrCat(name, ": takes no value, got \"", value, "\""));
       }
     } else if (!inline_value) {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(name, ": missing value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(name, ": missing value"));
       value = args[++i];
     }
     parsed.values.emplace_back(name, value);
@@ -94,8 +96,8 @@ absl::StatusOr<absl::Duration> PositiveSeconds(absl::string_view flag, absl::str
   return absl::Seconds(seconds);
 }
 
-absl::StatusOr<std::string> HostPort(absl::string_view flag, absl::string_view value,
-                                     int min_port, absl::string_view shape) {
+absl::StatusOr<std::string> HostPort(absl::string_view flag, absl::string_view value, int min_port,
+                                     absl::string_view shape) {
   const size_t colon = value.rfind(':');
   int port = -1;
   if (colon == absl::string_view::npos || colon == 0 ||

@@ -61,11 +61,11 @@ absl::StatusOr<bool> ReadFrame(int fd, google::protobuf::MessageLite* message) {
   if (!got.ok()) return got.status();
   if (*got == 0) return false;
   if (*got < 4) return absl::DataLossError("stream ended inside a frame header");
-  const uint32_t size = header[0] | (header[1] << 8) | (header[2] << 16) |
-                        (static_cast<uint32_t>(header[3]) << 24);
+  const uint32_t size =
+      header[0] | (header[1] << 8) | (header[2] << 16) | (static_cast<uint32_t>(header[3]) << 24);
   if (size > kMaxFrameBytes) {
-    return absl::DataLossError(absl::StrCat("frame of ", size, " bytes exceeds the limit of ",
-                                            kMaxFrameBytes));
+    return absl::DataLossError(
+        absl::StrCat("frame of ", size, " bytes exceeds the limit of ", kMaxFrameBytes));
   }
   std::string body(size, '\0');
   got = ReadFull(fd, body.data(), size);

@@ -63,7 +63,8 @@ v1::JobResult Partial(const v1::JobResult& merged, int rounds) {
   if (partial.status() == v1::JOB_STATUS_OK) {
     partial.set_status(v1::JOB_STATUS_CANCELLED);
     partial.set_error(absl::StrCat("partial: ", results::CountMeasured(merged),
-                                   " measured repetitions of ", rounds, " rounds run when last stored"));
+                                   " measured repetitions of ", rounds,
+                                   " rounds run when last stored"));
   }
   return partial;
 }
@@ -106,7 +107,8 @@ Merged RunInterleaved(const v1::Plan& plan, const std::vector<JobGroup>& groups,
     std::mt19937 shuffle_seed(static_cast<uint32_t>(round));
     std::shuffle(order.begin(), order.end(), shuffle_seed);
     // Progress counts against the plan's rounds, then against the most auto-repeat may add.
-    const RoundInfo where{round, round < rule.repetitions ? rule.repetitions : rule.max_repetitions};
+    const RoundInfo where{round,
+                          round < rule.repetitions ? rule.repetitions : rule.max_repetitions};
     for (size_t g : order) {
       if (Cancelled(canceller)) break;
       const int rounds = ++rounds_run[g];

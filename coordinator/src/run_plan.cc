@@ -1,7 +1,6 @@
 // RunPlan: connect and check every worker, then broadcast the plan (one thread per worker).
 #include "parlab/coordinator/run_plan.h"
 
-
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -10,20 +9,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "parlab/common/status_macros.h"
 #include "parlab/cluster/discovery.h"
 #include "parlab/cluster/liveness.h"
+#include "parlab/cluster/worker_client.h"
+#include "parlab/cluster/worker_lock.h"
+#include "parlab/common/grpc_status.h"
+#include "parlab/common/status_macros.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/rounds.h"
+#include "parlab/coordinator/run_totals.h"
 #include "parlab/coordinator/schedule.h"
 #include "parlab/coordinator/shard.h"
-#include "parlab/cluster/worker_lock.h"
-#include "parlab/coordinator/run_totals.h"
-#include "parlab/cluster/worker_client.h"
 #include "parlab/results/samples.h"
 #include "parlab/store/store_recorder.h"
 #include "parlab/v1/parlab.grpc.pb.h"
-#include "parlab/common/grpc_status.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -44,8 +43,9 @@ class Emitter {
 };
 
 // Runs one job over the streaming RPC. Never fails: every outcome is a JobResult.
-v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& job, cluster::RunCanceller* canceller,
-                        Emitter& emitter, const RoundInfo* round) {
+v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& job,
+                        cluster::RunCanceller* canceller, Emitter& emitter,
+                        const RoundInfo* round) {
   // A lost worker gets no more jobs (docs/cluster.md); a live one runs one job at a time,
   // whichever run of this process it comes from (worker_lock.h).
   if (std::optional<std::string> lost = worker.health->lost_reason()) {
@@ -54,7 +54,8 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
     result.set_error(*lost);
     return result;
   }
-  std::optional<cluster::WorkerLease> lease = cluster::WorkerLocks::Global().Acquire(worker.address, canceller);
+  std::optional<cluster::WorkerLease> lease =
+      cluster::WorkerLocks::Global().Acquire(worker.address, canceller);
   if (!lease.has_value()) {
     v1::JobResult result = cluster::ResultShell(job, worker);
     result.set_status(v1::JOB_STATUS_CANCELLED);
@@ -80,7 +81,8 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
   v1::RunJobRequest request;
   *request.mutable_job() = job;
   std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader = worker.stub->RunJob(&context, request);
-  cluster::LivenessWatch watch(worker, &context);  // a cut link answers nothing: give up after a timeout
+  cluster::LivenessWatch watch(worker,
+                               &context);  // a cut link answers nothing: give up after a timeout
   std::vector<v1::Sample> streamed;
   std::optional<v1::JobResult> reported;
   v1::JobEvent event;
@@ -126,9 +128,10 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
   if (!reported.has_value()) {
     bool cancelled = canceller != nullptr && canceller->cancelled();
     result.set_status(cancelled ? v1::JOB_STATUS_CANCELLED : v1::JOB_STATUS_FAILED);
-    result.set_error(cancelled ? "cancelled"
-                               : absl::StrCat("worker ", worker.address,
-                                              ": RunJob failed: ", FromGrpcStatus(status).ToString()));
+    result.set_error(cancelled
+                         ? "cancelled"
+                         : absl::StrCat("worker ", worker.address,
+                                        ": RunJob failed: ", FromGrpcStatus(status).ToString()));
     bool first = false;
     if (std::optional<std::string> lost =
             cancelled ? std::nullopt : cluster::JudgeLoss(worker, watch, status, &first)) {
@@ -143,11 +146,12 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
   } else if (result.status() == v1::JOB_STATUS_UNSPECIFIED) {
     result.set_status(v1::JOB_STATUS_FAILED);
     if (result.error().empty()) result.set_error("worker reported no job status");
-  } else if (result.status() == v1::JOB_STATUS_OK && results::CountMeasured(result) != job.repetitions()) {
+  } else if (result.status() == v1::JOB_STATUS_OK &&
+             results::CountMeasured(result) != job.repetitions()) {
     // An OK without every measured sample would silently shrink the statistics.
     result.set_status(v1::JOB_STATUS_FAILED);
-    result.set_error(absl::StrCat("worker reported OK with ", results::CountMeasured(result), " of ",
-                                  job.repetitions(), " measured samples"));
+    result.set_error(absl::StrCat("worker reported OK with ", results::CountMeasured(result),
+                                  " of ", job.repetitions(), " measured samples"));
   }
   return result;
 }
@@ -230,7 +234,8 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
       cluster::ConnectWorkers(worker_addresses, options.connect_timeout, options.canceller));
   // Cluster: plan.select keeps the labelled workers; shard mode splits the tasks over them.
   PARLAB_RETURN_IF_ERROR(cluster::KeepSelected(plan.select(), workers));
-  for (cluster::ConnectedWorker& worker : workers) worker.health->timeout = options.heartbeat_timeout;
+  for (cluster::ConnectedWorker& worker : workers)
+    worker.health->timeout = options.heartbeat_timeout;
   for (const cluster::ConnectedWorker& worker : workers) {
     PARLAB_RETURN_IF_ERROR(CheckWorkerHasPlan(plan, worker.description));
   }

@@ -98,10 +98,9 @@ absl::Status CheckWorkerHasPlan(const v1::Plan& plan, const v1::WorkerDescriptio
       bounds.concurrency = model.max_concurrency() == 1 ? 1 : static_cast<uint32_t>(level);
       bounds.bounds_threads = model.concurrency_bounds() == "threads";
       if (absl::Status fits = workload->CheckModel(bounds); !fits.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("plan.models[", i, "]: ", model.name(), " at concurrency ",
-                         bounds.concurrency, " cannot run ", plan.workload().kind(), ": ",
-                         fits.message()));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "plan.models[", i, "]: ", model.name(), " at concurrency ", bounds.concurrency,
+            " cannot run ", plan.workload().kind(), ": ", fits.message()));
       }
     }
   }

@@ -10,11 +10,11 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "parlab/cluster/cancel.h"
+#include "parlab/cluster/worker_client.h"
+#include "parlab/common/grpc_status.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/run_plan.h"
 #include "parlab/store/store_recorder.h"
-#include "parlab/cluster/worker_client.h"
-#include "parlab/common/grpc_status.h"
 
 namespace parlab::coordinator {
 
@@ -23,7 +23,8 @@ grpc::Status StoreFailed(const store::StoreRecorder& recorder);
 
 namespace {
 
-cluster::RegistryOptions WithListed(cluster::RegistryOptions options, const std::vector<std::string>& workers) {
+cluster::RegistryOptions WithListed(cluster::RegistryOptions options,
+                                    const std::vector<std::string>& workers) {
   options.workers.insert(options.workers.end(), workers.begin(), workers.end());
   return options;
 }
@@ -78,10 +79,11 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   options.heartbeat_timeout = registry_.options().heartbeat_timeout;
   // The store sees every event first, so a run is "finished" there before the client hears it.
   options.run_id = store::NewRunId();
-  store::StoreRecorder recorder(store_.get(), options.run_id, request->plan(), [&]() -> std::string {
-    if (shutting_down_) return "incomplete";
-    return canceller.cancelled() ? "cancelled" : "finished";
-  });
+  store::StoreRecorder recorder(store_.get(), options.run_id, request->plan(),
+                                [&]() -> std::string {
+                                  if (shutting_down_) return "incomplete";
+                                  return canceller.cancelled() ? "cancelled" : "finished";
+                                });
   absl::StatusOr<RunOutcome> outcome =
       RunPlan(request->plan(), workers, options, [&](const v1::RunEvent& event) {
         recorder.OnEvent(event);

@@ -3,10 +3,10 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
-#include "parlab/coordinator/service.h"
-#include "parlab/store/store_recorder.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/common/grpc_status.h"
+#include "parlab/coordinator/service.h"
+#include "parlab/store/store_recorder.h"
 
 namespace parlab::coordinator {
 namespace {

@@ -34,8 +34,7 @@ TaskResult RunOne(const parlab_job_t* job, uint64_t index, uint32_t unit) {
 }
 
 // Waits for the oldest future; keeps the first failure.
-void Collect(std::deque<std::future<TaskResult>>& pending, int32_t& status,
-             parlab_error_t* error) {
+void Collect(std::deque<std::future<TaskResult>>& pending, int32_t& status, parlab_error_t* error) {
   TaskResult result = pending.front().get();
   pending.pop_front();
   if (result.status != PARLAB_OK && status == PARLAB_OK) {

@@ -1,6 +1,8 @@
 // ReportComparison: the comparison as an aligned table, a Markdown table, or one JSON document
 // ("parlab.compare/v1", docs/output-format.md). The ratio is median(B) / median(A): below 1
 // means B is faster, as in google/benchmark's compare.py.
+#include "parlab/report/compare_reporter.h"
+
 #include <algorithm>
 #include <set>
 
@@ -9,9 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
-#include "parlab/report/compare_reporter.h"
-#include "parlab/results/compare.h"
 #include "parlab/report/reporter.h"
+#include "parlab/results/compare.h"
 #include "report_format.h"
 #include "text_table.h"
 
@@ -127,7 +128,6 @@ void PrintMarkdown(const RunComparison& c, std::ostream& out) {
   out << "\n";
   for (const std::string& note : text.notes) out << MarkdownCell(note) << "\n\n";
 }
-
 
 Json IntervalJson(const std::optional<stats::Interval>& ci) {
   return ci.has_value() ? Json{{"low", ci->low}, {"high", ci->high}} : Json(nullptr);

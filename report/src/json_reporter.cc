@@ -19,15 +19,14 @@ Json PlanJson(const v1::Plan& plan) {
   std::map<std::string, std::string> sorted(plan.workload().params().begin(),
                                             plan.workload().params().end());
   for (const auto& [key, value] : sorted) params[key] = value;
-  Json json{
-      {"name", plan.name()},
-      {"description", plan.description()},
-      {"workload", {{"kind", plan.workload().kind()}, {"params", params}}},
-      {"models", std::vector<std::string>(plan.models().begin(), plan.models().end())},
-      {"concurrency", std::vector<int>(plan.concurrency().begin(), plan.concurrency().end())},
-      {"repetitions", plan.repetitions()},
-      {"warmup", plan.warmup()},
-      {"affinity", plan.affinity().empty() ? "none" : plan.affinity()}};
+  Json json{{"name", plan.name()},
+            {"description", plan.description()},
+            {"workload", {{"kind", plan.workload().kind()}, {"params", params}}},
+            {"models", std::vector<std::string>(plan.models().begin(), plan.models().end())},
+            {"concurrency", std::vector<int>(plan.concurrency().begin(), plan.concurrency().end())},
+            {"repetitions", plan.repetitions()},
+            {"warmup", plan.warmup()},
+            {"affinity", plan.affinity().empty() ? "none" : plan.affinity()}};
   if (!plan.sweep().param().empty()) {
     json["sweep"] = {{"param", plan.sweep().param()},
                      {"values", std::vector<std::string>(plan.sweep().values().begin(),
@@ -84,15 +83,15 @@ Json MetricsJson(const std::map<std::string, double>& metrics) {
 
 Json SampleJson(const v1::Sample& s) {
   Json json{{"index", s.index()},
-              {"warmup", s.warmup()},
-              {"wall_ns", s.wall_ns()},
-              {"user_ns", s.user_ns()},
-              {"system_ns", s.system_ns()},
-              {"voluntary_ctx_switches", s.voluntary_ctx_switches()},
-              {"involuntary_ctx_switches", s.involuntary_ctx_switches()},
-              {"max_rss_kib", s.max_rss_kib()},
-              {"children_max_rss_kib", s.children_max_rss_kib()},
-              {"tasks", s.tasks()}};
+            {"warmup", s.warmup()},
+            {"wall_ns", s.wall_ns()},
+            {"user_ns", s.user_ns()},
+            {"system_ns", s.system_ns()},
+            {"voluntary_ctx_switches", s.voluntary_ctx_switches()},
+            {"involuntary_ctx_switches", s.involuntary_ctx_switches()},
+            {"max_rss_kib", s.max_rss_kib()},
+            {"children_max_rss_kib", s.children_max_rss_kib()},
+            {"tasks", s.tasks()}};
   if (!s.metrics().empty()) {
     json["metrics"] = MetricsJson({s.metrics().begin(), s.metrics().end()});
   }
@@ -128,29 +127,38 @@ Json RowJson(const ResultRow& row) {
   Json aggregates = nullptr;
   if (row.aggregates.has_value()) {
     const Aggregates& a = *row.aggregates;
-    aggregates = Json{
-        {"measured_samples", a.measured_samples}, {"median_wall_ns", a.median_wall_ns},
-        {"min_wall_ns", a.min_wall_ns},           {"max_wall_ns", a.max_wall_ns},
-        {"mean_wall_ns", a.mean_wall_ns},         {"median_cpu_ns", a.median_cpu_ns},
-        {"speedup", OptionalNumber(a.speedup)},   {"efficiency", OptionalNumber(a.efficiency)},
-        {"stddev_wall_ns", a.stddev_wall_ns},     {"cv", a.cv},
-        {"p90_wall_ns", a.p90_wall_ns},           {"median_ci_wall_ns", IntervalJson(a.median_ci)},
-        {"mean_ci_wall_ns", IntervalJson(a.mean_ci)},
-        {"outliers", a.outliers},
-        {"speedup_ci", IntervalJson(a.speedup_ci)},
-        {"karp_flatt", OptionalNumber(a.karp_flatt)},
-        {"amdahl", AmdahlJson(a.amdahl)},
-        {"warnings", WarningsJson(a.warnings)}};
+    aggregates = Json{{"measured_samples", a.measured_samples},
+                      {"median_wall_ns", a.median_wall_ns},
+                      {"min_wall_ns", a.min_wall_ns},
+                      {"max_wall_ns", a.max_wall_ns},
+                      {"mean_wall_ns", a.mean_wall_ns},
+                      {"median_cpu_ns", a.median_cpu_ns},
+                      {"speedup", OptionalNumber(a.speedup)},
+                      {"efficiency", OptionalNumber(a.efficiency)},
+                      {"stddev_wall_ns", a.stddev_wall_ns},
+                      {"cv", a.cv},
+                      {"p90_wall_ns", a.p90_wall_ns},
+                      {"median_ci_wall_ns", IntervalJson(a.median_ci)},
+                      {"mean_ci_wall_ns", IntervalJson(a.mean_ci)},
+                      {"outliers", a.outliers},
+                      {"speedup_ci", IntervalJson(a.speedup_ci)},
+                      {"karp_flatt", OptionalNumber(a.karp_flatt)},
+                      {"amdahl", AmdahlJson(a.amdahl)},
+                      {"warnings", WarningsJson(a.warnings)}};
     if (std::map<std::string, double> medians = MedianMetrics(row.samples); !medians.empty()) {
       aggregates["median_metrics"] = MetricsJson(medians);
     }
     // Plans with target_cv: whether the CV got there (measured_samples: repetitions run).
     if (a.target_cv_met.has_value()) aggregates["target_cv_met"] = *a.target_cv_met;
   }
-  Json json{{"machine", row.machine},       {"worker", row.worker},
-            {"model", row.model},           {"concurrency", row.concurrency},
-            {"status", JobStatusName(row.status)}, {"error", row.error},
-            {"samples", samples},           {"aggregates", aggregates}};
+  Json json{{"machine", row.machine},
+            {"worker", row.worker},
+            {"model", row.model},
+            {"concurrency", row.concurrency},
+            {"status", JobStatusName(row.status)},
+            {"error", row.error},
+            {"samples", samples},
+            {"aggregates", aggregates}};
   if (std::string sweep = SweepValueOf(row); !sweep.empty()) json["sweep_value"] = sweep;
   return json;
 }

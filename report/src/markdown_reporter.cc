@@ -108,7 +108,8 @@ void MarkdownReporter::Finalize() {
       std::string name = absl::StrCat(row->model, " x", row->concurrency);
       if (!SweepValueOf(*row).empty()) absl::StrAppend(&name, " ", SweepValueOf(*row));
       std::vector<std::string> line = {MarkdownCell(row->model), absl::StrCat(row->concurrency)};
-      if (swept) line.push_back(SweepValueOf(*row).empty() ? "-" : MarkdownCell(SweepValueOf(*row)));
+      if (swept)
+        line.push_back(SweepValueOf(*row).empty() ? "-" : MarkdownCell(SweepValueOf(*row)));
       if (row->aggregates.has_value()) {
         const Aggregates& a = *row->aggregates;
         line.push_back(FormatNanos(a.median_wall_ns));
@@ -122,14 +123,16 @@ void MarkdownReporter::Finalize() {
           line.push_back(value != medians.end() ? FormatMetric(value->second) : "-");
         }
         for (const stats::Warning& warning : a.warnings) {
-          warnings.push_back(absl::StrCat("- ", MarkdownCell(name), ": ", MarkdownCell(warning.message), "."));
+          warnings.push_back(
+              absl::StrCat("- ", MarkdownCell(name), ": ", MarkdownCell(warning.message), "."));
         }
       } else {
         line.insert(line.end(), 5 + metrics.size(), "-");
       }
       std::string status = JobStatusName(row->status);
       if (!row->error.empty()) {
-        notes.push_back(absl::StrCat(notes.size() + 1, ". ", MarkdownCell(name), ": ", MarkdownCell(row->error)));
+        notes.push_back(absl::StrCat(notes.size() + 1, ". ", MarkdownCell(name), ": ",
+                                     MarkdownCell(row->error)));
         absl::StrAppend(&status, " [", notes.size(), "]");
       }
       line.push_back(status);

@@ -1,11 +1,12 @@
 // The METG section of the table report and the "metg" array of the JSON report.
+#include "parlab/report/metg_section.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "metg_json.h"
-#include "parlab/report/metg_section.h"
 #include "parlab/report/reporter.h"
 #include "text_table.h"
 
@@ -48,8 +49,8 @@ void WriteMetgSection(const std::vector<ResultRow>& rows, std::ostream& out) {
          "T_sequential / (p x T_model) at the same sweep point stays >= 50%, interpolated\n"
          "linearly in granularity between the two points around 50% (Task Bench).\n";
   TextTable table;
-  table.titles = {"machine", "model", "c", "p", "METG(50%)",
-                  "points (value: granularity, efficiency)"};
+  table.titles = {"machine", "model",     "c",
+                  "p",       "METG(50%)", "points (value: granularity, efficiency)"};
   for (const MetgCurve& curve : curves) {
     std::vector<std::string> points;
     for (const MetgPoint& point : curve.points) {
@@ -57,10 +58,11 @@ void WriteMetgSection(const std::vector<ResultRow>& rows, std::ostream& out) {
                                     ", ", Percent(point.efficiency)));
     }
     table.rows.push_back({curve.machine, curve.model, absl::StrCat(curve.concurrency),
-                     absl::StrCat(curve.p),
-                     curve.metg_ns.has_value() ? FormatNanos(*curve.metg_ns)
-                                               : absl::StrCat("- (", MetgNoteText(curve.note, curve.points), ")"),
-                     absl::StrJoin(points, "; ")});
+                          absl::StrCat(curve.p),
+                          curve.metg_ns.has_value()
+                              ? FormatNanos(*curve.metg_ns)
+                              : absl::StrCat("- (", MetgNoteText(curve.note, curve.points), ")"),
+                          absl::StrJoin(points, "; ")});
   }
   WriteAlignedText(table, out, several_machines ? 0 : 1);
 }

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "parlab/results/aggregate.h"
 #include "parlab/report/reporter.h"
+#include "parlab/results/aggregate.h"
 #include "parlab/results/samples.h"
 #include "parlab/results/stats.h"
 #include "parlab/v1/parlab.pb.h"

@@ -44,8 +44,7 @@ struct ScalingLine {
   std::optional<stats::AmdahlFit> amdahl;
 };
 
-void AddScaling(const std::string& machine, const ResultRow& row,
-                std::vector<ScalingLine>& lines) {
+void AddScaling(const std::string& machine, const ResultRow& row, std::vector<ScalingLine>& lines) {
   const Aggregates& a = *row.aggregates;
   if (!a.amdahl.has_value()) return;
   std::string key = absl::StrCat(machine, " ", row.model);
@@ -62,11 +61,10 @@ void PrintScaling(const std::vector<ScalingLine>& lines, std::ostream& out) {
   out << "\nserial fraction: Karp-Flatt e per level; Amdahl f fitted to S(p) = 1/(f + (1-f)/p), "
          "p = min(concurrency, cores)\n";
   for (const ScalingLine& line : lines) {
-    out << "  " << line.key << ": e = "
-        << (line.karp_flatt.empty() ? "-" : absl::StrJoin(line.karp_flatt, ", "))
-        << absl::StrFormat("; f = %.3f (rms residual %.2f over %s)\n",
-                           line.amdahl->serial_fraction, line.amdahl->rms_residual,
-                           Count(line.amdahl->points, "level"));
+    out << "  " << line.key
+        << ": e = " << (line.karp_flatt.empty() ? "-" : absl::StrJoin(line.karp_flatt, ", "))
+        << absl::StrFormat("; f = %.3f (rms residual %.2f over %s)\n", line.amdahl->serial_fraction,
+                           line.amdahl->rms_residual, Count(line.amdahl->points, "level"));
   }
 }
 
@@ -80,17 +78,16 @@ void TableReporter::Finalize() {
     out_ << "machine " << m.machine().hostname() << " (" << m.address()
          << "): " << MachineSummary(m.machine()) << "\n";
     for (const std::string& warning : m.machine().warnings()) {
-      warnings.push_back(absl::StrCat("Warning: machine ", labels[m.address()], ": ", warning,
-                                      "."));
+      warnings.push_back(
+          absl::StrCat("Warning: machine ", labels[m.address()], ": ", warning, "."));
     }
   }
   out_ << "\n";
 
   const bool swept = AnyRowSwept(rows_);
   const std::vector<std::string> metrics = MetricNames(rows_);
-  const std::vector<Column> columns =
-      Columns(swept ? std::optional<std::string>(SweepTitle(context_.plan)) : std::nullopt,
-              metrics);
+  const std::vector<Column> columns = Columns(
+      swept ? std::optional<std::string>(SweepTitle(context_.plan)) : std::nullopt, metrics);
   std::vector<std::vector<std::string>> cells;
   std::vector<std::string> notes;
   std::vector<ScalingLine> scaling;

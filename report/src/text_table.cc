@@ -60,7 +60,8 @@ void WriteMarkdownTable(const TextTable& table, std::ostream& out) {
   const std::vector<size_t> widths = Widths(table, 3);
   auto print = [&](const std::vector<std::string>& line) {
     out << "|";
-    for (size_t c = 0; c < line.size(); ++c) out << " " << Padded(table, widths, c, line[c]) << " |";
+    for (size_t c = 0; c < line.size(); ++c)
+      out << " " << Padded(table, widths, c, line[c]) << " |";
     out << "\n";
   };
   print(table.titles);

@@ -128,7 +128,8 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
     return it == ranks.end() ? ranks.size() : it->second;
   };
   std::map<std::string, size_t> sweep_rank;
-  for (int i = 0; i < plan.sweep().values_size(); ++i) sweep_rank.emplace(plan.sweep().values(i), i);
+  for (int i = 0; i < plan.sweep().values_size(); ++i)
+    sweep_rank.emplace(plan.sweep().values(i), i);
   std::stable_sort(rows.begin(), rows.end(), [&](const ResultRow& a, const ResultRow& b) {
     return std::make_tuple(rank(worker_rank, a.worker), rank(model_rank, a.model), a.concurrency,
                            rank(sweep_rank, a.sweep_value)) <

@@ -47,8 +47,8 @@ std::vector<v1::JobResult> ClusterResults(const std::vector<v1::JobResult>& resu
       const v1::JobResult* part = parts[s];
       if (part == nullptr || part->status() != v1::JOB_STATUS_OK) {
         combined.set_status(v1::JOB_STATUS_FAILED);
-        combined.set_error(absl::StrCat("shard ", s, ": ",
-                                        part == nullptr ? "no result" : part->error()));
+        combined.set_error(
+            absl::StrCat("shard ", s, ": ", part == nullptr ? "no result" : part->error()));
         break;
       }
       for (const v1::Sample& sample : part->samples()) {

@@ -75,8 +75,8 @@ bool HasTies(std::vector<double> values) {
 // f(m - 1, n, u - n) + f(m, n - 1, u).
 std::vector<double> ExactUDistribution(size_t m, size_t n) {
   // table[i][j] = distribution for sizes (i, j), built row by row.
-  std::vector<std::vector<std::vector<double>>> table(
-      m + 1, std::vector<std::vector<double>>(n + 1));
+  std::vector<std::vector<std::vector<double>>> table(m + 1,
+                                                      std::vector<std::vector<double>>(n + 1));
   for (size_t i = 0; i <= m; ++i) {
     for (size_t j = 0; j <= n; ++j) {
       std::vector<double>& f = table[i][j];
@@ -157,8 +157,8 @@ double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 double RegularizedIncompleteBeta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) +
-                          a * std::log(x) + b * std::log1p(-x));
+  double front = std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) +
+                          b * std::log1p(-x));
   // The continued fraction converges fast only below the mean; use the symmetry above it.
   if (x < (a + 1) / (a + b + 2)) return front * BetaContinuedFraction(a, b, x) / a;
   return 1 - front * BetaContinuedFraction(b, a, 1 - x) / b;
@@ -186,15 +186,14 @@ double StudentTQuantile(double p, double df) {
 std::optional<Interval> MeanInterval(const std::vector<double>& values, double confidence) {
   if (values.size() < 2) return std::nullopt;
   double n = static_cast<double>(values.size());
-  double half = StudentTQuantile(1 - (1 - confidence) / 2, n - 1) * SampleStddev(values) /
-                std::sqrt(n);
+  double half =
+      StudentTQuantile(1 - (1 - confidence) / 2, n - 1) * SampleStddev(values) / std::sqrt(n);
   double mean = Mean(values);
   return Interval{mean - half, mean + half};
 }
 
 std::optional<Interval> BootstrapMedianInterval(const std::vector<double>& values,
-                                                double confidence, int resamples,
-                                                uint64_t seed) {
+                                                double confidence, int resamples, uint64_t seed) {
   if (values.size() < 2 || resamples < 1) return std::nullopt;
   std::mt19937_64 rng(seed);
   std::vector<double> scratch;
@@ -336,8 +335,8 @@ MannWhitney MannWhitneyU(const std::vector<double>& a, const std::vector<double>
 }
 
 std::optional<Estimate> RatioOfMedians(const std::vector<double>& numerator,
-                                       const std::vector<double>& denominator,
-                                       double confidence, int resamples, uint64_t seed) {
+                                       const std::vector<double>& denominator, double confidence,
+                                       int resamples, uint64_t seed) {
   if (numerator.empty() || denominator.empty()) return std::nullopt;
   double denominator_median = Median(denominator);
   if (!(denominator_median > 0)) return std::nullopt;

@@ -141,9 +141,9 @@ struct FakeClock {
 TEST(ProgressDisplayTest, LinesModeLogsEveryEventAndAPeriodicSummary) {
   FakeClock clock;
   std::ostringstream out;
-  ProgressDisplay display(out, ProgressMode::kLines, clock.AsClock(),
-                          {.bar_interval = absl::Milliseconds(100),
-                           .line_interval = absl::Seconds(5)});
+  ProgressDisplay display(
+      out, ProgressMode::kLines, clock.AsClock(),
+      {.bar_interval = absl::Milliseconds(100), .line_interval = absl::Seconds(5)});
   display.OnEvent(Started(4));
   display.OnEvent(JobStarted("a"));
   display.OnEvent(Progress("a", "measure", 0));

@@ -64,7 +64,8 @@ class StoredRunCliTest : public ::testing::Test {
            ("parlab-stored-run-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
     store_path_ = (dir_ / "runs.db").string();
-    absl::StatusOr<std::unique_ptr<store::ResultStore>> store = store::ResultStore::Open(store_path_);
+    absl::StatusOr<std::unique_ptr<store::ResultStore>> store =
+        store::ResultStore::Open(store_path_);
     ASSERT_TRUE(store.ok()) << store.status();
     v1::Plan plan;
     plan.set_name("cpu-sieve");

@@ -41,22 +41,22 @@ TEST(ParseFlagsTest, ErrorsNameTheArgument) {
 TEST(FlagValuesTest, SecondsHostPortKeyValueAndLists) {
   EXPECT_EQ(*PositiveSeconds("--connect-timeout", "2.5"), absl::Milliseconds(2500));
   for (const char* bad : {"soon", "0", "-1", "inf", "nan", ""}) {
-    EXPECT_EQ(PositiveSeconds("--connect-timeout", bad).status().message(),
-              absl::StrCat("--connect-timeout: must be a positive number of seconds, got \"", bad,
-                           "\""));
+    EXPECT_EQ(
+        PositiveSeconds("--connect-timeout", bad).status().message(),
+        absl::StrCat("--connect-timeout: must be a positive number of seconds, got \"", bad, "\""));
   }
-  EXPECT_THAT(std::string(PositiveSeconds("--heartbeat-timeout", "4000", absl::Hours(1))
-                              .status()
-                              .message()),
-              HasSubstr("--heartbeat-timeout: must be a number of seconds in (0, 3600], got \"4000\""));
+  EXPECT_THAT(
+      std::string(
+          PositiveSeconds("--heartbeat-timeout", "4000", absl::Hours(1)).status().message()),
+      HasSubstr("--heartbeat-timeout: must be a number of seconds in (0, 3600], got \"4000\""));
   EXPECT_EQ(*HostPort("--listen", "127.0.0.1:0", 0), "127.0.0.1:0");
   EXPECT_EQ(HostPort("--coordinator", "host").status().message(),
             "--coordinator: expected HOST:PORT with PORT in 1..65535, got \"host\"");
   EXPECT_EQ(*HostPort("--workers-dns", "workers.lab:7471", 1, "NAME:PORT"), "workers.lab:7471");
   for (const char* bad : {"workers", ":7471", "w:0", "w:70000", "w:port"}) {
-    EXPECT_EQ(HostPort("--workers-dns", bad, 1, "NAME:PORT").status().message(),
-              absl::StrCat("--workers-dns: expected NAME:PORT with PORT in 1..65535, got \"", bad,
-                           "\""));
+    EXPECT_EQ(
+        HostPort("--workers-dns", bad, 1, "NAME:PORT").status().message(),
+        absl::StrCat("--workers-dns: expected NAME:PORT with PORT in 1..65535, got \"", bad, "\""));
   }
   EXPECT_THAT(*KeyValue("--label", "rack=a=b"), Pair("rack", "a=b"));
   EXPECT_EQ(KeyValue("--label", "rack").status().message(),

@@ -2,14 +2,13 @@
 // warning rules on synthetic inputs.
 #include "parlab/common/machine_info.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <set>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/ascii.h"
 

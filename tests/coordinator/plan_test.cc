@@ -253,8 +253,10 @@ TEST(PlanTest, TargetCv) {
               HasSubstr(R"(plan.target_cv: must be a number, got "2%")"));
   EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "order": "grouped")")),
               HasSubstr("plan.target_cv: automatic repetitions need interleaved order"));
-  EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "mode": "shard")")),
-              HasSubstr(R"(plan.target_cv: automatic repetitions need broadcast mode, got "mode": "shard")"));
+  EXPECT_THAT(
+      ErrorOf(PlanWith(R"("target_cv": 0.02, "mode": "shard")")),
+      HasSubstr(
+          R"(plan.target_cv: automatic repetitions need broadcast mode, got "mode": "shard")"));
 }
 
 TEST(PlanTest, MaxRepetitionsAndTimeBudget) {
@@ -283,8 +285,9 @@ TEST(PlanTest, Sweep) {
               HasSubstr("plan.sweep.values: must list at least one value, got []"));
   EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": 8000})")),
               HasSubstr("plan.sweep.values: must be an array, got 8000"));
-  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [8000, 4000, 8000]})")),
-              HasSubstr(R"(plan.sweep.values[2]: duplicate value "8000" (also plan.sweep.values[0]))"));
+  EXPECT_THAT(
+      ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [8000, 4000, 8000]})")),
+      HasSubstr(R"(plan.sweep.values[2]: duplicate value "8000" (also plan.sweep.values[0]))"));
   EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [8000], "step": 2})")),
               HasSubstr("plan.sweep.step: unknown field (known: param, values)"));
   std::string unknown = ErrorOf(PlanWith(R"("sweep": {"param": "size", "values": [1]})"));
@@ -294,8 +297,9 @@ TEST(PlanTest, Sweep) {
   // Each value is checked by the workload itself: primes.sieve needs to > from (1000).
   std::string bad_value = ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [16000, 500]})"));
   EXPECT_THAT(bad_value, HasSubstr("plan.sweep.values[1]: to = 500: plan.workload.to"));
-  EXPECT_THAT(ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": ["many"]})")),
-              HasSubstr(R"(plan.sweep.values[0]: to = many: plan.workload.to: must be an integer)"));
+  EXPECT_THAT(
+      ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": ["many"]})")),
+      HasSubstr(R"(plan.sweep.values[0]: to = many: plan.workload.to: must be an integer)"));
 }
 
 TEST(PlanTest, ModeAndSelect) {

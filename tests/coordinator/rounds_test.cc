@@ -126,7 +126,7 @@ TEST(RoundsTest, ShardMembersRunTogetherAndAFailedShardStopsAlone) {
   EXPECT_EQ(merged[0][1].status(), v1::JOB_STATUS_FAILED);
   EXPECT_EQ(merged[0][1].error(), "repetition 2: runner crashed");
   EXPECT_EQ(Measured(merged[0][1]), 2);  // what it measured before is kept
-  EXPECT_EQ(fake.ran.size(), 5u);       // shard 1 is not run in round 3
+  EXPECT_EQ(fake.ran.size(), 5u);        // shard 1 is not run in round 3
   // Every shard's partial result reaches the store after every round it ran.
   EXPECT_EQ(fake.partials.size(), 5u);
 }

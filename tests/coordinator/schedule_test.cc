@@ -1,10 +1,11 @@
 // Which jobs a worker runs for a plan, and the checks made before any job starts.
+#include "parlab/coordinator/schedule.h"
+
 #include <set>
 #include <tuple>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "parlab/coordinator/schedule.h"
 
 namespace parlab::coordinator {
 namespace {

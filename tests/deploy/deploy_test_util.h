@@ -38,8 +38,8 @@ inline std::string CoordinatorRejects(std::vector<std::string> args) {
   args.push_back("--help");
   e2e::Completed run = e2e::RunToCompletion(args, absl::Seconds(20));
   if (run.exit_code == 0) return "";
-  return absl::StrCat("parlab-coordinator ", absl::StrJoin(args, " "), " -> exit ",
-                      run.exit_code, ": ", run.err);
+  return absl::StrCat("parlab-coordinator ", absl::StrJoin(args, " "), " -> exit ", run.exit_code,
+                      ": ", run.err);
 }
 
 }  // namespace parlab::deploy_test

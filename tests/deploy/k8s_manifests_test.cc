@@ -76,9 +76,7 @@ class K8sManifestsTest : public ::testing::Test {
 };
 
 YAML::Node PodSpec(const Manifest& m) { return m.doc["spec"]["template"]["spec"]; }
-YAML::Node PodLabels(const Manifest& m) {
-  return m.doc["spec"]["template"]["metadata"]["labels"];
-}
+YAML::Node PodLabels(const Manifest& m) { return m.doc["spec"]["template"]["metadata"]["labels"]; }
 YAML::Node FirstContainer(const Manifest& m) { return PodSpec(m)["containers"][0]; }
 
 std::vector<std::string> Args(const YAML::Node& container) {
@@ -113,8 +111,8 @@ void ExpectSelects(const YAML::Node& selector, const YAML::Node& labels, const s
 
 // The container port a Service's targetPort (a name or a number) points at; -1 if none.
 int ResolveTargetPort(const YAML::Node& service_port, const YAML::Node& container) {
-  const std::string target = service_port["targetPort"].as<std::string>(
-      service_port["port"].as<std::string>());
+  const std::string target =
+      service_port["targetPort"].as<std::string>(service_port["port"].as<std::string>());
   for (const YAML::Node& port : container["ports"]) {
     if (port["name"].as<std::string>("") == target ||
         port["containerPort"].as<std::string>() == target) {
@@ -175,7 +173,8 @@ TEST_F(K8sManifestsTest, HeadlessServiceSelectsTheWorkerPods) {
 
 TEST_F(K8sManifestsTest, CoordinatorFindsTheWorkersThroughTheHeadlessService) {
   const Manifest& service = Get("Service", "parlab-workers");
-  const std::vector<std::string> args = Args(FirstContainer(Get("Deployment", "parlab-coordinator")));
+  const std::vector<std::string> args =
+      Args(FirstContainer(Get("Deployment", "parlab-coordinator")));
   std::optional<std::string> dns = FlagValue(args, "--workers-dns");
   ASSERT_TRUE(dns.has_value()) << absl::StrJoin(args, " ");
   EXPECT_EQ(*dns, absl::StrCat(service.name(), ".", kNamespace, ".svc.cluster.local:",
@@ -221,11 +220,12 @@ TEST_F(K8sManifestsTest, CoordinatorServiceReachesTheCoordinatorAndTheJobUsesIt)
   ASSERT_TRUE(listen.has_value());
   EXPECT_EQ(PortOf(*listen), port);
 
-  absl::StatusOr<cli::CliOptions> run = cli::ParseCliArgs(Args(FirstContainer(Get("Job", "parlab-run-"))));
+  absl::StatusOr<cli::CliOptions> run =
+      cli::ParseCliArgs(Args(FirstContainer(Get("Job", "parlab-run-"))));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->command, cli::CliCommand::kRun);
-  EXPECT_EQ(run->coordinator, absl::StrCat(service.name(), ":",
-                                           service.doc["spec"]["ports"][0]["port"].as<int>()));
+  EXPECT_EQ(run->coordinator,
+            absl::StrCat(service.name(), ":", service.doc["spec"]["ports"][0]["port"].as<int>()));
   EXPECT_EQ(run->format, "json");
 }
 

@@ -112,8 +112,8 @@ TEST_F(SlurmTest, SbatchRunsAPlanOnEveryNodeAndCleansUp) {
   EXPECT_EQ(results["summary"]["jobs_failed"], 0) << results["summary"].dump();
   ASSERT_EQ(results["results"].size(), 3u);
   for (const nlohmann::json& record : results["results"]) {
-    EXPECT_EQ(record["status"], "OK") << record["model"] << " x" << record["concurrency"] << ": "
-                                      << record["error"];
+    EXPECT_EQ(record["status"], "OK")
+        << record["model"] << " x" << record["concurrency"] << ": " << record["error"];
   }
   // One node, so one machine: the worker the srun step started on it.
   ASSERT_EQ(results["machines"].size(), 1u) << results["machines"].dump();
@@ -125,11 +125,11 @@ TEST_F(SlurmTest, SbatchRunsAPlanOnEveryNodeAndCleansUp) {
   const std::string store = results_dir + "/runs.db";
   ASSERT_TRUE(fs::exists(store)) << store << " is missing; job output:\n" << job_out;
   e2e::Completed list = e2e::RunToCompletion(
-      {PARLAB_CLI_BIN, "results", "list", "--store", store, "--format", "json"},
-      absl::Seconds(20));
+      {PARLAB_CLI_BIN, "results", "list", "--store", store, "--format", "json"}, absl::Seconds(20));
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find(results["run_id"].get<std::string>()), std::string::npos)
-      << "run " << results["run_id"] << " not in the store:\n" << list.out;
+      << "run " << results["run_id"] << " not in the store:\n"
+      << list.out;
 
   // The workers registered themselves, labelled with their Slurm node.
   const std::string workers = ReadFile(results_dir + "/workers.txt");

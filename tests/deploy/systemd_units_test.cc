@@ -41,8 +41,8 @@ std::string Get(const std::multimap<std::string, std::string>& keys, const std::
 }
 
 // Environment= defaults, then the EnvironmentFile's assignments over them, as systemd does.
-std::map<std::string, std::string> Environment(
-    const std::multimap<std::string, std::string>& keys, const std::string& env_file_text) {
+std::map<std::string, std::string> Environment(const std::multimap<std::string, std::string>& keys,
+                                               const std::string& env_file_text) {
   std::map<std::string, std::string> env;
   auto [begin, end] = keys.equal_range("Environment");
   for (auto it = begin; it != end; ++it) {

@@ -41,8 +41,7 @@ bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
 }
 
 Submitted Submit(const std::string& coordinator, const v1::SubmitRunRequest& request,
-                 const std::function<void(const v1::RunEvent&)>& on_event,
-                 absl::Duration timeout) {
+                 const std::function<void(const v1::RunEvent&)>& on_event, absl::Duration timeout) {
   Submitted submitted;
   auto stub = CoordinatorStub(coordinator);
   grpc::ClientContext context;

@@ -15,10 +15,10 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "process_tree.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "process_tree.h"
 
 namespace parlab::cluster_test {
 namespace {
@@ -59,8 +59,8 @@ class InterruptTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(BecomeSubreaper()) << "prctl(PR_SET_CHILD_SUBREAPER)";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("parlab-interrupt-" + std::to_string(getpid()));
+    dir_ =
+        std::filesystem::temp_directory_path() / ("parlab-interrupt-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
     // Runs must not write into the user's result store.
     setenv("PARLAB_STORE", (dir_ / "store.db").c_str(), 1);
@@ -152,9 +152,7 @@ class InterruptTest : public ::testing::Test {
 
 // No address: parlab starts a local worker itself and must stop it, its runner and the
 // runner's children.
-TEST_F(InterruptTest, CtrlCWithAnAutoStartedWorkerLeavesNoProcess) {
-  InterruptRun({}, {});
-}
+TEST_F(InterruptTest, CtrlCWithAnAutoStartedWorkerLeavesNoProcess) { InterruptRun({}, {}); }
 
 // --workers: a worker daemon the user started stays up, but the job it was running is
 // cancelled: its runner and the runner's children are gone.

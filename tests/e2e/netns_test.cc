@@ -25,10 +25,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "process_tree.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "process_tree.h"
 
 namespace parlab::cluster_test {
 namespace {
@@ -86,8 +86,8 @@ class NetnsLab {
       const std::string bridge_end = absl::StrCat("b", i);
       for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
                {"-n", w, "link", "set", "lo", "up"},
-               {"-n", c, "link", "add", bridge_end, "type", "veth", "peer", "name", "eth0",
-                "netns", w},
+               {"-n", c, "link", "add", bridge_end, "type", "veth", "peer", "name", "eth0", "netns",
+                w},
                {"-n", c, "link", "set", bridge_end, "master", "br0"},
                {"-n", c, "link", "set", bridge_end, "up"},
                {"-n", w, "addr", "add", absl::StrCat(WorkerIp(i), "/24"), "dev", "eth0"},
@@ -198,11 +198,10 @@ class NetnsClusterTest : public ::testing::Test {
 
   // `parlab run PLAN` in the coordinator's namespace, submitted to the coordinator daemon.
   std::unique_ptr<Child> StartRun(const std::string& plan_path) {
-    return std::make_unique<Child>(
-        lab_->Exec(lab_->coordinator_ns(),
-                   {PARLAB_CLI_BIN, "run", plan_path, "--coordinator", coordinator_address_,
-                    "--workers", absl::StrJoin(worker_addresses_, ","), "--format", "json",
-                    "--progress", "lines"}));
+    return std::make_unique<Child>(lab_->Exec(
+        lab_->coordinator_ns(),
+        {PARLAB_CLI_BIN, "run", plan_path, "--coordinator", coordinator_address_, "--workers",
+         absl::StrJoin(worker_addresses_, ","), "--format", "json", "--progress", "lines"}));
   }
 
   // Results by worker address.
@@ -314,7 +313,7 @@ TEST_F(NetnsClusterTest, AKilledWorkerAndACutLinkFailTheirJobsAndTheRestIsKept) 
       absl::Seconds(90)))
       << run->err();
 
-  workers_[1]->Kill();  // worker 2: the machine dies
+  workers_[1]->Kill();                 // worker 2: the machine dies
   ASSERT_TRUE(lab_->CutLink(3).ok());  // worker 3: the cable is pulled
   const absl::Time cut = absl::Now();
 
@@ -350,8 +349,8 @@ TEST_F(NetnsClusterTest, AKilledWorkerAndACutLinkFailTheirJobsAndTheRestIsKept) 
     EXPECT_GE(measured, 3) << address << ": round 1 of its three jobs was measured";
     EXPECT_LT(measured, 3 * kRepetitions) << address;
   }
-  std::cerr << "--- the run's stderr ---\n" << run->err() << "--- after the cut: " << after_cut
-            << "\n";
+  std::cerr << "--- the run's stderr ---\n"
+            << run->err() << "--- after the cut: " << after_cut << "\n";
 }
 
 }  // namespace

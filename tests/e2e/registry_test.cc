@@ -20,8 +20,7 @@ std::optional<v1::WorkerStatus> Find(const std::vector<v1::WorkerStatus>& status
   return std::nullopt;
 }
 
-std::optional<v1::WorkerStatus> FindIn(const std::string& coordinator,
-                                       const std::string& address) {
+std::optional<v1::WorkerStatus> FindIn(const std::string& coordinator, const std::string& address) {
   return Find(Statuses(coordinator), address);
 }
 
@@ -85,8 +84,8 @@ TEST(RegistryTest, SelectPicksLabelledWorkersOrListsTheLabelsSeen) {
   auto b = StartWorker({"--coordinator", coordinator->address(), "--label", "rack=b",
                         "--heartbeat-interval", "0.2"});
   ASSERT_TRUE(a->ok() && b->ok());
-  ASSERT_TRUE(WaitUntil([&] { return Statuses(coordinator->address()).size() == 2; },
-                        absl::Seconds(10)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return Statuses(coordinator->address()).size() == 2; }, absl::Seconds(10)));
 
   v1::SubmitRunRequest request;
   *request.mutable_plan() =
@@ -114,8 +113,8 @@ TEST(RegistryTest, HostfileAndDnsWorkersAreHealthChecked) {
     std::ofstream out(hostfile);
     out << "# test workers\n" << worker->address() << "  # the live one\n127.0.0.1:1\n";
   }
-  auto coordinator = StartCoordinator({"--hostfile", hostfile, "--workers-dns",
-                                       "localhost:" + port, "--heartbeat-timeout", "1"});
+  auto coordinator = StartCoordinator(
+      {"--hostfile", hostfile, "--workers-dns", "localhost:" + port, "--heartbeat-timeout", "1"});
   ASSERT_TRUE(coordinator->ok()) << coordinator->error();
   std::vector<v1::WorkerStatus> statuses = Statuses(coordinator->address());
   auto live = Find(statuses, worker->address());

@@ -14,9 +14,9 @@
 #include "cluster_harness.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "parlab/results/cluster_rows.h"
-#include "parlab/results/aggregate.h"
 #include "parlab/coordinator/shard.h"
+#include "parlab/results/aggregate.h"
+#include "parlab/results/cluster_rows.h"
 
 namespace parlab::scheduling {
 namespace {
@@ -70,8 +70,7 @@ TEST(ShardRunTest, ThreeWorkersCoverEveryTaskOnce) {
   for (const ReceivedEvent& received : run.events) {
     if (received.event.has_worker()) described.push_back(received.event.worker());
   }
-  std::vector<results::ResultRow> rows =
-      results::Aggregate(request.plan(), described, run.results);
+  std::vector<results::ResultRow> rows = results::Aggregate(request.plan(), described, run.results);
   int cluster_rows = 0;
   for (const results::ResultRow& row : rows) {
     if (row.worker != results::kClusterWorker) continue;
@@ -111,8 +110,8 @@ TEST(ShardRunTest, AKilledWorkersShardFailsWithTheReasonAndIsReRunElsewhere) {
       });
     }
   };
-  Submitted run = Submit(coordinator->address(), SleepShardPlan({a->address(), b->address()}),
-                         kill_b_mid_job);
+  Submitted run =
+      Submit(coordinator->address(), SleepShardPlan({a->address(), b->address()}), kill_b_mid_job);
   if (killer.joinable()) killer.join();
   ASSERT_TRUE(killed);
   ASSERT_TRUE(run.status.ok()) << run.status.error_message();
@@ -173,8 +172,7 @@ TEST(ShardRunTest, ASilentWorkerIsLostWithinTheTimeoutAndTheRunEnds) {
       EXPECT_EQ(result.status(), v1::JOB_STATUS_OK) << result.error();
     } else {
       EXPECT_EQ(result.status(), v1::JOB_STATUS_FAILED);
-      EXPECT_THAT(result.error(),
-                  HasSubstr("worker " + b->address() + " lost: no answer for 2 s"));
+      EXPECT_THAT(result.error(), HasSubstr("worker " + b->address() + " lost: no answer for 2 s"));
     }
   }
 }

@@ -12,11 +12,11 @@
 namespace parlab::report {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using results::RunComparison;
 using results::testing::Compare;
 using results::testing::MakeRun;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(CompareTest, ReportsTableMarkdownAndJson) {
   v1::RunRecord b = MakeRun("run-b", 52, 63, 11);

@@ -11,12 +11,12 @@
 namespace parlab::report {
 namespace {
 
-using ::testing::HasSubstr;
 using results::Aggregates;
 using results::MetgCurve;
 using results::MetgNote;
 using results::MetgPoint;
 using results::ResultRow;
+using ::testing::HasSubstr;
 
 MetgPoint Point(double granularity_ns, double efficiency) {
   MetgPoint point;
@@ -78,7 +78,8 @@ TEST(MetgNoteTextTest, SaysWhyTheMetgIsAbsent) {
                                  Row("threads", 2, "small", 100, 0.5e4)};
   std::vector<MetgCurve> curves = results::ComputeMetg(rows);
   ASSERT_EQ(curves.size(), 1u);
-  EXPECT_EQ(MetgNoteText(curves[0].note, curves[0].points), "METG below the smallest point, 10.0 us");
+  EXPECT_EQ(MetgNoteText(curves[0].note, curves[0].points),
+            "METG below the smallest point, 10.0 us");
 }
 
 }  // namespace

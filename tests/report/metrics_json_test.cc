@@ -5,16 +5,16 @@
 #include <sstream>
 
 #include "nlohmann/json.hpp"
-#include "parlab/results/aggregate.h"
 #include "parlab/report/reporter.h"
+#include "parlab/results/aggregate.h"
 
 namespace parlab::report {
 namespace {
 
 namespace stats = results::stats;
 using results::Aggregate;
-using results::AggregateSamples;
 using results::Aggregates;
+using results::AggregateSamples;
 using results::ResultRow;
 
 v1::Sample SampleWith(bool warmup, int64_t wall_ns, double create_us) {

@@ -133,7 +133,7 @@ TEST_F(ReporterTest, TableHasAlignedColumnsAndHumanUnits) {
   EXPECT_THAT(text, HasSubstr("1.2 ± 0.9x"));
   EXPECT_THAT(seq, HasSubstr("~ 16.00 ms"));  // bootstrap CI of the median: 20 .. 40 ms
   EXPECT_THAT(seq, HasSubstr("37.8%"));       // cv: sqrt(112) / 28
-  EXPECT_THAT(pool, HasSubstr("60%"));       // 1.2 / min(2, 2 cores)
+  EXPECT_THAT(pool, HasSubstr("60%"));        // 1.2 / min(2, 2 cores)
   EXPECT_THAT(failed, HasSubstr("FAILED [1]"));
   // Right-aligned numeric columns end where their titles end.
   size_t median_end = header->find("median") + std::string("median").size();
@@ -217,7 +217,7 @@ TEST_F(ReporterTest, JsonParsesBackWithEveryField) {
   EXPECT_EQ(agg["outliers"], nlohmann::json::array());
   EXPECT_EQ(agg["speedup_ci"], nlohmann::json({{"low", 1.0}, {"high", 1.0}}));
   EXPECT_TRUE(agg["karp_flatt"].is_null());  // p = 1
-  EXPECT_TRUE(agg["amdahl"].is_null());       // sequential runs at one level only
+  EXPECT_TRUE(agg["amdahl"].is_null());      // sequential runs at one level only
   ASSERT_EQ(agg["warnings"].size(), 2u);
   EXPECT_EQ(agg["warnings"][0]["code"], "slow-first-repetition");
   EXPECT_EQ(agg["warnings"][1]["code"], "high-variation");

@@ -183,7 +183,7 @@ TEST_F(AggregateTest, SpeedupIntervalKarpFlattAndAmdahl) {
   ASSERT_TRUE(pool2.amdahl.has_value() && pool4.amdahl.has_value());
   EXPECT_EQ(pool2.amdahl->points, 2);
   EXPECT_EQ(pool2.amdahl->serial_fraction, pool4.amdahl->serial_fraction);
-  EXPECT_EQ(pool2.amdahl->serial_fraction, 0);  // the mean speedup at p = 2 is above 2
+  EXPECT_EQ(pool2.amdahl->serial_fraction, 0);           // the mean speedup at p = 2 is above 2
   EXPECT_FALSE(rows[4].aggregates->amdahl.has_value());  // other machine: no baseline
 }
 
@@ -224,11 +224,10 @@ TEST(AggregateSweepTest, BaselineAtTheSameSweepValue) {
   plan.mutable_sweep()->set_param("to");
   plan.mutable_sweep()->add_values("16000");
   plan.mutable_sweep()->add_values("2000");
-  std::vector<v1::JobResult> results = {
-      MakeResult("a:1", "threads", 2, {MakeSample(50)}),
-      MakeResult("a:1", "threads", 2, {MakeSample(600)}),
-      MakeResult("a:1", "sequential", 1, {MakeSample(100)}),
-      MakeResult("a:1", "sequential", 1, {MakeSample(1000)})};
+  std::vector<v1::JobResult> results = {MakeResult("a:1", "threads", 2, {MakeSample(50)}),
+                                        MakeResult("a:1", "threads", 2, {MakeSample(600)}),
+                                        MakeResult("a:1", "sequential", 1, {MakeSample(100)}),
+                                        MakeResult("a:1", "sequential", 1, {MakeSample(1000)})};
   results[0].set_sweep_value("2000");
   results[1].set_sweep_value("16000");
   results[2].set_sweep_value("2000");

@@ -36,7 +36,7 @@ inline v1::WorkerDescription Machine(const std::string& address, const std::stri
 
 // Eight samples around `ms` (spread ±3.5%), one warm-up first that must never count.
 inline void AddResult(v1::RunRecord& run, const std::string& address, const std::string& model,
-               int concurrency, double ms, v1::JobStatus status = v1::JOB_STATUS_OK) {
+                      int concurrency, double ms, v1::JobStatus status = v1::JOB_STATUS_OK) {
   v1::JobResult* result = run.add_results();
   result->set_model(model);
   result->set_concurrency(concurrency);
@@ -53,7 +53,8 @@ inline void AddResult(v1::RunRecord& run, const std::string& address, const std:
 }
 
 // One run on alpha: sequential at `seq_ms`, thread_pool x1 and x2 at the given medians.
-inline v1::RunRecord MakeRun(const std::string& id, double seq_ms, double pool1_ms, double pool2_ms) {
+inline v1::RunRecord MakeRun(const std::string& id, double seq_ms, double pool1_ms,
+                             double pool2_ms) {
   v1::RunRecord run;
   run.set_run_id(id);
   run.set_state("finished");

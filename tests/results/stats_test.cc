@@ -170,8 +170,7 @@ TEST(MannWhitneyTest, ExactPValuesMatchEnumeration) {
   EXPECT_EQ(MannWhitneyU({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}).u, 25);
   EXPECT_NEAR(MannWhitneyU({6, 7, 8, 9, 10}, {1, 2, 3, 4, 5}).p_value, 2.0 / 252, 1e-12);
   // Unequal sizes, interleaved: 2 * P(U <= 16) over all C(15, 7) = 6435 splits.
-  MannWhitney mixed =
-      MannWhitneyU({3, 1, 4, 1.5, 5, 9, 2.6}, {2.7, 1.8, 2.8, 8, 4.5, 9.5, 10, 12});
+  MannWhitney mixed = MannWhitneyU({3, 1, 4, 1.5, 5, 9, 2.6}, {2.7, 1.8, 2.8, 8, 4.5, 9.5, 10, 12});
   EXPECT_TRUE(mixed.exact);
   EXPECT_EQ(mixed.u, 16);
   EXPECT_NEAR(mixed.p_value, 0.18927738927738927, 1e-12);
@@ -259,10 +258,10 @@ TEST(CompareTest, TooFewSamplesCannotBeSignificant) {
 }
 
 TEST(ScalingTest, KarpFlattOfMadeUpSpeedups) {
-  EXPECT_NEAR(*KarpFlatt(1.8, 2), 1.0 / 9, 1e-12);      // (1/1.8 - 1/2) / (1/2)
-  EXPECT_NEAR(*KarpFlatt(3.2, 4), 1.0 / 12, 1e-12);     // (0.3125 - 0.25) / 0.75
-  EXPECT_NEAR(*KarpFlatt(2, 2), 0, 1e-12);              // linear speedup: no serial part
-  EXPECT_NEAR(*KarpFlatt(1, 4), 1, 1e-12);              // no speedup: all serial
+  EXPECT_NEAR(*KarpFlatt(1.8, 2), 1.0 / 9, 1e-12);                // (1/1.8 - 1/2) / (1/2)
+  EXPECT_NEAR(*KarpFlatt(3.2, 4), 1.0 / 12, 1e-12);               // (0.3125 - 0.25) / 0.75
+  EXPECT_NEAR(*KarpFlatt(2, 2), 0, 1e-12);                        // linear speedup: no serial part
+  EXPECT_NEAR(*KarpFlatt(1, 4), 1, 1e-12);                        // no speedup: all serial
   EXPECT_NEAR(*KarpFlatt(AmdahlSpeedup(0.2, 8), 8), 0.2, 1e-12);  // Amdahl's f comes back
   EXPECT_FALSE(KarpFlatt(1.5, 1).has_value());
   EXPECT_FALSE(KarpFlatt(0, 2).has_value());

@@ -41,7 +41,8 @@ inline std::map<std::string, std::string> ReportVerdicts(const std::string& repo
   std::string verdict, check;
   for (std::string line; std::getline(lines, line);) {
     std::istringstream words(line);
-    if (words >> verdict >> check && (verdict == "PASS" || verdict == "FAIL" || verdict == "SKIP")) {
+    if (words >> verdict >> check &&
+        (verdict == "PASS" || verdict == "FAIL" || verdict == "SKIP")) {
       verdicts[check] = verdict;
     }
   }

@@ -15,10 +15,10 @@ using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
 TEST(ClusterFlagsTest, ParsesLabelsCoordinatorAdvertiseAndInterval) {
-  auto options = ParseWorkerFlags({"--coordinator", "10.0.0.1:7470", "--label", "rack=a",
-                                   "--label=gen=zen3", "--advertise", "node7:7471",
-                                   "--heartbeat-interval", "0.25"},
-                                  "/bin");
+  auto options =
+      ParseWorkerFlags({"--coordinator", "10.0.0.1:7470", "--label", "rack=a", "--label=gen=zen3",
+                        "--advertise", "node7:7471", "--heartbeat-interval", "0.25"},
+                       "/bin");
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->coordinator, "10.0.0.1:7470");
   EXPECT_EQ(options->advertise, "node7:7471");
@@ -43,8 +43,9 @@ TEST(ClusterFlagsTest, ErrorsNameTheFlagAndTheValue) {
   EXPECT_THAT(message({"--coordinator", "host"}),
               HasSubstr("--coordinator: expected HOST:PORT with PORT in 1..65535, got \"host\""));
   EXPECT_THAT(message({"--advertise", "h:0"}), HasSubstr("--advertise: expected HOST:PORT"));
-  EXPECT_THAT(message({"--heartbeat-interval", "0"}),
-              HasSubstr("--heartbeat-interval: must be a number of seconds in (0, 3600], got \"0\""));
+  EXPECT_THAT(
+      message({"--heartbeat-interval", "0"}),
+      HasSubstr("--heartbeat-interval: must be a number of seconds in (0, 3600], got \"0\""));
 }
 
 TEST(ClusterFlagsTest, AnnouncedAddress) {

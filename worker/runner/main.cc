@@ -1,5 +1,6 @@
 // parlab-runner: runs ONE job in a fresh process, or describes the plugins. Frames go to
-// stdout, logs to stderr; the contract is in docs/architecture.md ("The runner contract") and job_runner.h.
+// stdout, logs to stderr; the contract is in docs/architecture.md ("The runner contract") and
+// job_runner.h.
 //
 //   parlab-runner --describe --plugins DIR[:DIR...]
 //   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
@@ -89,8 +90,8 @@ int RunOneJob(const std::string& plugin_path, const EventSink& sink) {
   v1::Job job;
   absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
   if (!got.ok() || !*got) {
-    const std::string why = got.ok() ? "stdin ended before a Job frame"
-                                     : std::string(got.status().message());
+    const std::string why =
+        got.ok() ? "stdin ended before a Job frame" : std::string(got.status().message());
     return static_cast<int>(ReportError(sink, "runner: cannot read the job: " + why));
   }
   absl::StatusOr<Plugin> plugin = LoadPlugin(plugin_path);

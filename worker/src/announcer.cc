@@ -101,8 +101,8 @@ void Announcer::Loop() {
     }
     if (!status.ok() && !reported_down) {
       std::cerr << "parlab-worker: coordinator " << coordinator_ << " unreachable ("
-                << status.error_message() << "), retrying every "
-                << absl::FormatDuration(interval) << "\n";
+                << status.error_message() << "), retrying every " << absl::FormatDuration(interval)
+                << "\n";
     }
     if (status.ok() && reported_down) {
       std::cerr << "parlab-worker: coordinator " << coordinator_ << " reachable again\n";

@@ -15,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-
 #include "parlab/common/flags.h"
 #include "parlab/common/status_macros.h"
 namespace parlab::cluster {
@@ -41,9 +40,9 @@ absl::StatusOr<std::vector<std::string>> ParseHostfile(absl::string_view text,
     line = absl::StripAsciiWhitespace(line);
     if (line.empty()) continue;
     if (!IsHostPort(line) || line.find_first_of(" \t") != absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          name, ":", line_number, ": expected HOST:PORT with PORT in 1..65535, got \"", line,
-          "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ":", line_number, ": expected HOST:PORT with PORT in 1..65535, got \"",
+                       line, "\""));
     }
     if (seen.insert(std::string(line)).second) addresses.emplace_back(line);
   }
@@ -118,9 +117,9 @@ absl::StatusOr<std::vector<size_t>> SelectWorkers(
   for (const v1::WorkerDescription& worker : workers) {
     seen.push_back(absl::StrCat(worker.address(), " {", FormatLabels(worker.labels()), "}"));
   }
-  return absl::FailedPreconditionError(absl::StrCat("plan.select: no worker has ",
-                                                    FormatLabels(select), " (labels seen: ",
-                                                    absl::StrJoin(seen, ", "), ")"));
+  return absl::FailedPreconditionError(
+      absl::StrCat("plan.select: no worker has ", FormatLabels(select),
+                   " (labels seen: ", absl::StrJoin(seen, ", "), ")"));
 }
 
 absl::Status KeepSelected(const google::protobuf::Map<std::string, std::string>& select,

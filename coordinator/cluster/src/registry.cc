@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "parlab/common/status_macros.h"
 #include "parlab/cluster/discovery.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/cluster/worker_lock.h"
+#include "parlab/common/status_macros.h"
 
 namespace parlab::cluster {
 namespace {
@@ -50,8 +50,7 @@ bool WorkerRegistry::HasAnySource() {
   return !registered_.empty();
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
-WorkerRegistry::ListedAddresses() {
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> WorkerRegistry::ListedAddresses() {
   std::vector<std::pair<std::string, std::string>> listed;
   for (const std::string& address : options_.workers) listed.emplace_back(address, "list");
   if (!options_.hostfile.empty()) {
@@ -88,8 +87,7 @@ absl::StatusOr<std::vector<v1::WorkerStatus>> WorkerRegistry::Statuses() {
         status.set_lost_reason(absl::StrCat(
             "no heartbeat for ", FormatSeconds(absl::Trunc(silent, absl::Milliseconds(100)))));
       } else {
-        const bool busy =
-            entry->busy || WorkerLocks::Global().Busy(entry->description.address());
+        const bool busy = entry->busy || WorkerLocks::Global().Busy(entry->description.address());
         status.set_state(busy ? kStateBusy : kStateIdle);
       }
       seen.insert(entry->description.address());

@@ -9,7 +9,6 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
-
 #include "parlab/common/grpc_status.h"
 namespace parlab::cluster {
 

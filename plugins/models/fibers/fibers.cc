@@ -81,7 +81,7 @@ void TaskFiber(RunState& run, uint64_t index) noexcept {
   // Fibers are launched faster than they run: look again when the task would really start.
   if (!run.outcome.ShouldStop(run.job)) StepTaskOnFiber(run.job, index, run.outcome);
   const uint64_t before = run.in_flight.fetch_sub(1);
-  if (before == kMaxInFlight || before == 1) {  // the launcher may wait for just this
+  if (before == kMaxInFlight || before == 1) {               // the launcher may wait for just this
     { std::lock_guard<boost::fibers::mutex> lock(run.mu); }  // it checks under mu: no lost wake
     run.changed.notify_one();
   }

@@ -14,8 +14,7 @@
 namespace parlab::models {
 namespace {
 
-void Work(const parlab_job_t* job, uint32_t unit, std::atomic<uint64_t>& next,
-          Outcome& outcome) {
+void Work(const parlab_job_t* job, uint32_t unit, std::atomic<uint64_t>& next, Outcome& outcome) {
   BindUnit(job, unit);
   for (;;) {
     // Take the index first so that a job whose last task already finished is not reported

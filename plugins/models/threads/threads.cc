@@ -74,8 +74,7 @@ int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
         break;
       }
       try {
-        threads.emplace(
-            i, std::jthread(&RunOne, job, i, unit, std::ref(outcome), std::ref(slots)));
+        threads.emplace(i, std::jthread(&RunOne, job, i, unit, std::ref(outcome), std::ref(slots)));
       } catch (const std::system_error& e) {
         {
           std::lock_guard<std::mutex> lock(slots.mu);

@@ -67,9 +67,9 @@ v1::WorkerDescription Labelled(const std::string& address,
 }
 
 TEST(SelectTest, KeepsMatchingWorkersAndListsLabelsOtherwise) {
-  std::vector<v1::WorkerDescription> workers = {
-      Labelled("w1:1", {{"rack", "a"}, {"gen", "zen3"}}), Labelled("w2:1", {{"rack", "b"}}),
-      Labelled("w3:1", {})};
+  std::vector<v1::WorkerDescription> workers = {Labelled("w1:1", {{"rack", "a"}, {"gen", "zen3"}}),
+                                                Labelled("w2:1", {{"rack", "b"}}),
+                                                Labelled("w3:1", {})};
   google::protobuf::Map<std::string, std::string> select;
   EXPECT_THAT(*SelectWorkers(select, workers), ElementsAre(0, 1, 2));
   select["rack"] = "b";

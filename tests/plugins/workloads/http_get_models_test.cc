@@ -32,9 +32,8 @@ TEST_P(HttpGetOverlap, TwentyDelayedGetsOverlap) {
   job.set_warmup(0);
 
   std::vector<v1::RunnerEvent> events;
-  const JobOutcome outcome = RunJob(job, *plugin, [&](const v1::RunnerEvent& e) {
-    events.push_back(e);
-  });
+  const JobOutcome outcome =
+      RunJob(job, *plugin, [&](const v1::RunnerEvent& e) { events.push_back(e); });
   ASSERT_FALSE(events.empty());
   ASSERT_EQ(outcome, JobOutcome::kDone) << events.back().error();
   const v1::Sample* sample = nullptr;
@@ -43,8 +42,8 @@ TEST_P(HttpGetOverlap, TwentyDelayedGetsOverlap) {
   }
   ASSERT_NE(sample, nullptr);
   EXPECT_EQ(sample->tasks(), static_cast<uint64_t>(kRequests));
-  EXPECT_GE(sample->wall_ns(), kDelayNs);           // every request really waited
-  EXPECT_LT(sample->wall_ns(), 1'500'000'000);      // serial would be 2 s: they overlapped
+  EXPECT_GE(sample->wall_ns(), kDelayNs);       // every request really waited
+  EXPECT_LT(sample->wall_ns(), 1'500'000'000);  // serial would be 2 s: they overlapped
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, HttpGetOverlap, ::testing::Values("coroutines", "threads"),

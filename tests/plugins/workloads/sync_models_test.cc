@@ -23,16 +23,16 @@ struct Outcome {
 };
 
 Outcome RunModel(const std::string& model, const std::string& kind,
-            const std::map<std::string, std::string>& params, int concurrency) {
+                 const std::map<std::string, std::string>& params, int concurrency) {
   Outcome out;
-  absl::StatusOr<Plugin> plugin =
-      LoadPlugin(std::string(PARLAB_PLUGIN_DIR) + "/" + model + ".so");
+  absl::StatusOr<Plugin> plugin = LoadPlugin(std::string(PARLAB_PLUGIN_DIR) + "/" + model + ".so");
   EXPECT_TRUE(plugin.ok()) << plugin.status();
   if (!plugin.ok()) return out;
   v1::Job job;
   job.set_job_id("sync-test");
   job.mutable_workload()->set_kind(kind);
-  for (const auto& [name, value] : params) (*job.mutable_workload()->mutable_params())[name] = value;
+  for (const auto& [name, value] : params)
+    (*job.mutable_workload()->mutable_params())[name] = value;
   job.set_concurrency(concurrency);
   job.set_repetitions(2);  // the second repetition proves the per-repetition reset
   job.set_warmup(0);
@@ -57,7 +57,7 @@ class CounterExact : public ::testing::TestWithParam<std::tuple<std::string, std
 TEST_P(CounterExact, TotalIsExact) {
   const auto& [model, strategy] = GetParam();
   Outcome run = RunModel(model, "counter",
-                    {{"tasks", "4"}, {"increments", "20000"}, {"strategy", strategy}}, 4);
+                         {{"tasks", "4"}, {"increments", "20000"}, {"strategy", strategy}}, 4);
   ASSERT_EQ(run.outcome, JobOutcome::kDone) << run.error;
   ASSERT_EQ(run.samples.size(), 2u);
   for (const v1::Sample& s : run.samples) EXPECT_EQ(Metric(s, "total"), 80000);
@@ -67,14 +67,12 @@ INSTANTIATE_TEST_SUITE_P(
     Models, CounterExact,
     ::testing::Combine(::testing::Values("threads", "thread_pool", "processes", "process_pool"),
                        ::testing::Values("mutex", "recursive_mutex", "atomic")),
-    [](const auto& info) {
-      return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-    });
+    [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 TEST(Counter, TryLockAccountsForEveryAttempt) {
   for (const std::string model : {"threads", "processes"}) {
     Outcome run = RunModel(model, "counter",
-                      {{"tasks", "4"}, {"increments", "20000"}, {"strategy", "try_lock"}}, 4);
+                           {{"tasks", "4"}, {"increments", "20000"}, {"strategy", "try_lock"}}, 4);
     ASSERT_EQ(run.outcome, JobOutcome::kDone) << model << ": " << run.error;
     for (const v1::Sample& s : run.samples) {
       EXPECT_EQ(Metric(s, "total") + Metric(s, "skipped"), 80000) << model;
@@ -84,7 +82,7 @@ TEST(Counter, TryLockAccountsForEveryAttempt) {
 
 TEST(Counter, RaceReportsLostUpdatesWithinBounds) {
   Outcome run = RunModel("threads", "counter",
-                    {{"tasks", "4"}, {"increments", "20000"}, {"strategy", "none"}}, 4);
+                         {{"tasks", "4"}, {"increments", "20000"}, {"strategy", "none"}}, 4);
   ASSERT_EQ(run.outcome, JobOutcome::kDone) << run.error;
   for (const v1::Sample& s : run.samples) {
     EXPECT_EQ(Metric(s, "total") + Metric(s, "lost_updates"), 80000);
@@ -112,7 +110,7 @@ class QueueModels : public ::testing::TestWithParam<std::string> {};
 TEST_P(QueueModels, PassesEveryItemOnce) {
   // More items than a pipe holds, two producers and two consumers.
   Outcome run = RunModel(GetParam(), "queue",
-                    {{"items", "30000"}, {"producers", "2"}, {"consumers", "2"}}, 4);
+                         {{"items", "30000"}, {"producers", "2"}, {"consumers", "2"}}, 4);
   ASSERT_EQ(run.outcome, JobOutcome::kDone) << run.error;
   ASSERT_EQ(run.samples.size(), 2u);
   for (const v1::Sample& s : run.samples) {

@@ -22,8 +22,9 @@ TEST(CounterParams, RefusesBadValues) {
   EXPECT_EQ(RefusalOf("counter", {{"shared", "yes"}}),
             "plan.workload.shared: must be true or false, got \"yes\"");
   EXPECT_THAT(RefusalOf("counter", {{"threads", "2"}}), HasSubstr("threads"));
-  EXPECT_TRUE(ValidateWorkloadSpec(MakeSpec("counter", {{"strategy", "try_lock"},
-                                                         {"shared", "false"}})).ok());
+  EXPECT_TRUE(
+      ValidateWorkloadSpec(MakeSpec("counter", {{"strategy", "try_lock"}, {"shared", "false"}}))
+          .ok());
 }
 
 TEST(QueueParams, RefusesBadValues) {

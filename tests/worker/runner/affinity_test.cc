@@ -2,10 +2,10 @@
 // validation of Job.affinity.
 #include "parlab/runner/affinity.h"
 
-#include <algorithm>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace parlab::runner {
 namespace {

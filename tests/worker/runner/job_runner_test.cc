@@ -39,11 +39,12 @@ TEST(JobRunner, SieveJobReportsProgressSamplesAndDone) {
 }
 
 TEST(JobRunner, SleepJobWaitsThroughBothTaskForms) {
-  Collected run = RunInProcess(MakeJob("sleep", {{"tasks", "6"}, {"ms", "5"}}), TestPlugin("probe"));
+  Collected run =
+      RunInProcess(MakeJob("sleep", {{"tasks", "6"}, {"ms", "5"}}), TestPlugin("probe"));
   ASSERT_EQ(run.outcome, JobOutcome::kDone) << run.error();
   ASSERT_EQ(run.samples().size(), 1u);
   EXPECT_EQ(run.samples()[0].tasks(), 6u);
-  EXPECT_GE(run.samples()[0].wall_ns(), 30'000'000);  // 6 sequential waits of 5 ms
+  EXPECT_GE(run.samples()[0].wall_ns(), 30'000'000);        // 6 sequential waits of 5 ms
   EXPECT_GT(run.samples()[0].voluntary_ctx_switches(), 0);  // sleeping yields the CPU
 }
 
@@ -59,11 +60,13 @@ TEST(JobRunner, InvalidJobsAreRefusedNamingTheField) {
       {MakeJob("sleep", {}, 1, 1, -1), "job.warmup: must be >= 0, got -1"},
       {MakeJob("x", {}),
        "plan.workload.kind: unknown workload \"x\" (known: " + KnownWorkloadKinds() + ")"},
-      {MakeJob("primes.sieve", {{"to", "abc"}}), "plan.workload.to: must be an integer, got \"abc\""},
+      {MakeJob("primes.sieve", {{"to", "abc"}}),
+       "plan.workload.to: must be an integer, got \"abc\""},
   };
   v1::Job wrong_model = MakeJob("sleep", {});
   wrong_model.set_model("threads");
-  cases.push_back({wrong_model, "job.model: the plugin is model \"runner_test_probe\", got \"threads\""});
+  cases.push_back(
+      {wrong_model, "job.model: the plugin is model \"runner_test_probe\", got \"threads\""});
   for (const BadJob& bad : cases) {
     Collected run = RunInProcess(bad.job, TestPlugin("probe"));
     EXPECT_EQ(run.outcome, JobOutcome::kFailed);
@@ -73,8 +76,8 @@ TEST(JobRunner, InvalidJobsAreRefusedNamingTheField) {
 }
 
 TEST(JobRunner, ModelThatSkipsATaskFailsInsteadOfTiming) {
-  Collected run = RunInProcess(MakeJob("primes.sieve", {{"from", "1000"}, {"to", "1300"}}),
-                               TestPlugin("liar"));
+  Collected run =
+      RunInProcess(MakeJob("primes.sieve", {{"from", "1000"}, {"to", "1300"}}), TestPlugin("liar"));
   EXPECT_EQ(run.outcome, JobOutcome::kFailed);
   EXPECT_TRUE(run.samples().empty());
   EXPECT_EQ(run.error(),
@@ -98,8 +101,8 @@ TEST(JobRunner, CancelDuringRunStopsTheModel) {
   });
   const auto start = std::chrono::steady_clock::now();
   // 1000 tasks x 10 ms would take 10 s; cancellation must cut it short.
-  Collected run = RunInProcess(MakeJob("sleep", {{"tasks", "1000"}, {"ms", "10"}}),
-                               TestPlugin("probe"));
+  Collected run =
+      RunInProcess(MakeJob("sleep", {{"tasks", "1000"}, {"ms", "10"}}), TestPlugin("probe"));
   canceller.join();
   ResetCancel();
   EXPECT_EQ(run.outcome, JobOutcome::kCancelled);

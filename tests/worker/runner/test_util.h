@@ -38,7 +38,8 @@ inline v1::Job MakeJob(const std::string& kind, const std::map<std::string, std:
   v1::Job job;
   job.set_job_id("test-job");
   job.mutable_workload()->set_kind(kind);
-  for (const auto& [name, value] : params) (*job.mutable_workload()->mutable_params())[name] = value;
+  for (const auto& [name, value] : params)
+    (*job.mutable_workload()->mutable_params())[name] = value;
   job.set_concurrency(concurrency);
   job.set_repetitions(repetitions);
   job.set_warmup(warmup);

@@ -38,10 +38,10 @@ struct ConformanceRun {
   int32_t status = PARLAB_OK;  // what run() returned
   std::string error;           // its error message
   uint64_t task_count = 0;
-  uint64_t completed = 0;      // verified task completions
-  uint32_t peak_in_flight = 0; // most tasks inside run_task / between first and last step
-  int extra_threads = 0;       // most threads alive at once beyond those before run()
-  int peak_children = 0;       // most child processes alive at once
+  uint64_t completed = 0;       // verified task completions
+  uint32_t peak_in_flight = 0;  // most tasks inside run_task / between first and last step
+  int extra_threads = 0;        // most threads alive at once beyond those before run()
+  int peak_children = 0;        // most child processes alive at once
   std::chrono::milliseconds wall{0};
   std::chrono::milliseconds cancel_to_return{-1};  // -1: not cancelled before run() returned
   UnitCounts leftover;  // threads beyond the baseline, children, still alive after run()

@@ -57,16 +57,15 @@ absl::StatusOr<std::unique_ptr<workloads::Workload>> ShardWorkload(
   }
   if (job.shard_count() <= 1) {
     if (job.shard_index() != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "job.shard_index: must be 0 without shards (shard_count ", job.shard_count(), "), got ",
-          job.shard_index()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("job.shard_index: must be 0 without shards (shard_count ", job.shard_count(),
+                       "), got ", job.shard_index()));
     }
     return workload;
   }
   if (job.shard_index() < 0 || job.shard_index() >= job.shard_count()) {
-    return absl::InvalidArgumentError(absl::StrCat("job.shard_index: must be in 0..",
-                                                   job.shard_count() - 1, ", got ",
-                                                   job.shard_index()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job.shard_index: must be in 0..", job.shard_count() - 1, ", got ", job.shard_index()));
   }
   return std::make_unique<ShardedWorkload>(std::move(workload),
                                            static_cast<uint64_t>(job.shard_index()),

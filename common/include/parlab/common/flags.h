@@ -39,8 +39,8 @@ struct Flag {
 struct ParsedFlags {
   std::vector<std::pair<std::string, std::string>> values;  // in command-line order
   std::vector<std::string> positional;                      // arguments that are not flags
-  bool help = false;     // --help or -h
-  bool version = false;  // --version
+  bool help = false;                                        // --help or -h
+  bool version = false;                                     // --version
 };
 
 // `--name VALUE` and `--name=VALUE` both work; a switch takes no value. Errors name the

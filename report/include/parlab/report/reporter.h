@@ -110,8 +110,7 @@ class GbenchJsonReporter : public BufferedReporter {
 };
 
 // Every name MakeReporter accepts, in the order the help lists them.
-inline constexpr const char* kReportFormats[] = {"table", "markdown", "csv", "json",
-                                                 "gbench-json"};
+inline constexpr const char* kReportFormats[] = {"table", "markdown", "csv", "json", "gbench-json"};
 
 // "table", "markdown", "csv", "json" or "gbench-json"; InvalidArgument names anything else:
 // `--format: must be table, markdown, csv, json or gbench-json, got "xml"`.

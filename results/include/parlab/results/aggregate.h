@@ -32,9 +32,9 @@ struct Aggregates {
   std::optional<double> efficiency;
 
   // Wall-time statistics (stats::Summarize); intervals are 95% and absent for one sample.
-  double stddev_wall_ns = 0;  // sample standard deviation
-  double cv = 0;              // stddev / mean
-  double p90_wall_ns = 0;     // type-7 quantile
+  double stddev_wall_ns = 0;                 // sample standard deviation
+  double cv = 0;                             // stddev / mean
+  double p90_wall_ns = 0;                    // type-7 quantile
   std::optional<stats::Interval> median_ci;  // percentile bootstrap, fixed seed
   std::optional<stats::Interval> mean_ci;    // Student t
   // The `index` of each measured sample flagged by the modified z-score (|z| > 3.5).
@@ -85,8 +85,8 @@ double Median(std::vector<int64_t> values);
 std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples);
 
 // One row per result, ordered by worker (as in `workers`), then plan model order, then
-// concurrency, then sweep value (plan order); speedup, its interval, efficiency, Karp-Flatt and the Amdahl fit filled where
-// the baseline exists.
+// concurrency, then sweep value (plan order); speedup, its interval, efficiency, Karp-Flatt and the
+// Amdahl fit filled where the baseline exists.
 std::vector<ResultRow> Aggregate(const v1::Plan& plan,
                                  const std::vector<v1::WorkerDescription>& workers,
                                  const std::vector<v1::JobResult>& results);

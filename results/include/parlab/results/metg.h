@@ -52,8 +52,8 @@ struct MetgCurve {
   std::string model;
   int32_t concurrency = 0;
   int32_t p = 1;
-  std::vector<MetgPoint> points;  // by granularity, largest first
-  std::optional<double> metg_ns;  // METG(50%)
+  std::vector<MetgPoint> points;    // by granularity, largest first
+  std::optional<double> metg_ns;    // METG(50%)
   MetgNote note = MetgNote::kNone;  // why metg_ns is absent
 };
 

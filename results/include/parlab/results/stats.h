@@ -81,9 +81,9 @@ struct Summary {
   double max = 0;
   double mean = 0;
   double median = 0;
-  double stddev = 0;  // sample standard deviation
-  double cv = 0;      // stddev / mean; 0 when the mean is 0
-  double p90 = 0;     // type-7 quantile
+  double stddev = 0;                  // sample standard deviation
+  double cv = 0;                      // stddev / mean; 0 when the mean is 0
+  double p90 = 0;                     // type-7 quantile
   std::optional<Interval> median_ci;  // BootstrapMedianInterval
   std::optional<Interval> mean_ci;    // MeanInterval
   std::vector<size_t> outliers;       // MadOutliers
@@ -114,7 +114,7 @@ std::vector<Warning> SampleWarnings(const std::vector<double>& measured_in_order
 // --- Two-sample tests -------------------------------------------------------------------------
 
 struct MannWhitney {
-  double u = 0;  // U of the first sample: pairs (a_i, b_j) with a_i > b_j, ties counting 1/2
+  double u = 0;        // U of the first sample: pairs (a_i, b_j) with a_i > b_j, ties counting 1/2
   double p_value = 1;  // two-sided
   bool exact = false;
 };

@@ -97,6 +97,10 @@ static int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
 }
 
 PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
-    PARLAB_ABI_VERSION, "machine_test_affinity_probe", "0.0.1",
-    "Test-only: one pthread per unit, each bound and reporting its CPU mask", 0, &Run,
+    PARLAB_ABI_VERSION,
+    "machine_test_affinity_probe",
+    "0.0.1",
+    "Test-only: one pthread per unit, each bound and reporting its CPU mask",
+    0,
+    &Run,
     PARLAB_BOUNDS_TASKS};

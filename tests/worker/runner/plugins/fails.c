@@ -19,5 +19,9 @@ static int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
 }
 
 PARLAB_EXPORT const parlab_model_entry_t parlab_model_entry = {
-    PARLAB_ABI_VERSION, "runner_test_fails", "0.0.1", "Test-only: fails from the second run on",
-    0, &Run};
+    PARLAB_ABI_VERSION,
+    "runner_test_fails",
+    "0.0.1",
+    "Test-only: fails from the second run on",
+    0,
+    &Run};
