@@ -496,7 +496,13 @@ absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path, const PlanLimits&
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     if (in.bad()) return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read"));
     text.resize(static_cast<size_t>(in.gcount()));
-    plan = ParsePlanJson(text, limits);
+    if (text.size() > static_cast<size_t>(limits.max_plan_bytes)) {
+      // Only a file that reports no size (a pipe) gets here; how much more it holds is unknown.
+      plan = Invalid("plan", absl::StrCat("must be at most ", limits.max_plan_bytes, " bytes (",
+                                          kMaxPlanBytesEnv, " raises it), got more"));
+    } else {
+      plan = ParsePlanJson(text, limits);
+    }
   }
   if (!plan.ok()) {
     return absl::Status(plan.status().code(), absl::StrCat(path, ": ", plan.status().message()));
