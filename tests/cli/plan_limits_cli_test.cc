@@ -72,6 +72,16 @@ TEST_F(PlanLimitsCliTest, HugePlanIsRefusedBySize) {
   EXPECT_LT(out.text.size(), 1000u);
 }
 
+TEST_F(PlanLimitsCliTest, APipeStopsBeingReadPastTheLimit) {
+  // A pipe has no size to stat: the read stops at limit + 1 bytes.
+  std::ofstream(path_, std::ios::binary)
+      << PlanWith(R"("description": ")" + std::string(8 << 20, 'x') + "\"");
+  const Output out = RunParlab("cat " + path_.string() + " |", "/dev/stdin");
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_THAT(out.text, HasSubstr("plan: must be at most 1048576 bytes (PARLAB_MAX_PLAN_BYTES "
+                                  "raises it), got more"));
+}
+
 TEST_F(PlanLimitsCliTest, TheSizeLimitFollowsTheEnvironment) {
   const std::string plan = PlanWith(R"("description": ")" + std::string(4000, 'x') + "\"");
   EXPECT_THAT(RunPlan(plan, "PARLAB_MAX_PLAN_BYTES=2048").text,
