@@ -113,5 +113,12 @@ TEST_F(PlanLimitsCliTest, ControlCharactersInErrorsAreEscaped) {
                                   "\"x\\x1b[31m\""));
 }
 
+TEST_F(PlanLimitsCliTest, UsageErrorsAreEscapedToo) {
+  const Output out = RunParlab("", "p.json --format \"$(printf 'x\\033[31m')\"");
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_EQ(out.text.find('\x1b'), std::string::npos) << out.text;
+  EXPECT_THAT(out.text, HasSubstr("got \"x\\x1b[31m\""));
+}
+
 }  // namespace
 }  // namespace parlab::cli
