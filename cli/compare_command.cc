@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/report/compare_reporter.h"
+#include "parlab/report/escape.h"
 #include "parlab/results/compare.h"
 #include "run_source.h"
 #include "stored_run_commands.h"
@@ -40,7 +41,7 @@ absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> LoadSides(
 int CompareCommand(const CliOptions& options) {
   absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> sides = LoadSides(options);
   if (!sides.ok()) {
-    std::cerr << "parlab: " << sides.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(sides.status().message()) << "\n";
     return kExitUsage;
   }
   for (const results::CompareSide* side : {&sides->first, &sides->second}) {
@@ -52,7 +53,7 @@ int CompareCommand(const CliOptions& options) {
   results::RunComparison comparison = results::CompareRuns(sides->first, sides->second);
   if (absl::Status status = report::ReportComparison(comparison, options.format, std::cout);
       !status.ok()) {
-    std::cerr << "parlab: " << status.message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(status.message()) << "\n";
     return kExitUsage;
   }
   return kExitOk;

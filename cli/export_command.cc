@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "parlab/report/escape.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/aggregate.h"
 #include "run_source.h"
@@ -18,12 +19,12 @@ int ReportStoredRun(const CliOptions& options, absl::string_view verb,
   absl::StatusOr<std::unique_ptr<report::Reporter>> reporter =
       report::MakeReporter(options.format, std::cout);
   if (!reporter.ok()) {
-    std::cerr << "parlab: " << reporter.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(reporter.status().message()) << "\n";
     return kExitUsage;
   }
   absl::StatusOr<v1::RunRecord> run = LoadRunFrom(options, options.run_id);
   if (!run.ok()) {
-    std::cerr << "parlab: " << run.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(run.status().message()) << "\n";
     return kExitUsage;
   }
   if (before_report) before_report(*run);

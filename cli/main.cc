@@ -14,6 +14,7 @@
 #include "models_command.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/coordinator/signal_watcher.h"
+#include "parlab/report/escape.h"
 #include "results_command.h"
 #include "stored_run_commands.h"
 
@@ -22,7 +23,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<CliOptions> options =
       ParseCliArgs(std::vector<std::string>(argv + 1, argv + argc));
   if (!options.ok()) {
-    std::cerr << "parlab: " << options.status().message() << "\n(see parlab --help)\n";
+    std::cerr << "parlab: " << parlab::report::EscapeControl(options.status().message())
+              << "\n(see parlab --help)\n";
     return kExitUsage;
   }
   switch (options->command) {

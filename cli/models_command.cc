@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "describe_workers.h"
+#include "parlab/report/escape.h"
 
 namespace parlab::cli {
 namespace {
@@ -34,7 +35,7 @@ void PrintTable(const v1::ListWorkersResponse& response) {
 int ModelsCommand(const CliOptions& options, Interrupt& interrupt) {
   absl::StatusOr<v1::ListWorkersResponse> response = DescribeWorkers(options, interrupt);
   if (!response.ok()) {
-    std::cerr << "parlab: " << response.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(response.status().message()) << "\n";
     return kExitUsage;
   }
   if (options.format != "json") {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "parlab/report/escape.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/samples.h"
 
@@ -120,7 +121,8 @@ ProgressDisplay::ProgressDisplay(std::ostream& out, ProgressMode mode, Clock clo
 
 void ProgressDisplay::Log(const std::string& line) {
   if (mode_ == ProgressMode::kBar && bar_shown_) out_ << kClearLine;
-  out_ << line << "\n";
+  // Lines quote workers and jobs (hostnames, errors): their control characters stay visible.
+  out_ << report::EscapeControlKeepLines(line) << "\n";
   bar_shown_ = false;
   if (mode_ == ProgressMode::kBar) Draw(/*force=*/true);
 }

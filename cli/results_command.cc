@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "commands.h"
 #include "nlohmann/json.hpp"
+#include "parlab/report/escape.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/aggregate.h"
 #include "run_source.h"
@@ -86,7 +87,7 @@ void PrintRunJson(const std::vector<v1::RunSummary>& runs, std::ostream& out) {
 int ResultsListCommand(const CliOptions& options) {
   absl::StatusOr<std::vector<v1::RunSummary>> runs = ListRunsFrom(options, options.limit);
   if (!runs.ok()) {
-    std::cerr << "parlab: " << runs.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(runs.status().message()) << "\n";
     return kExitUsage;
   }
   if (options.format == "json") {

@@ -15,6 +15,7 @@
 #include "parlab/common/status_macros.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/run_plan.h"
+#include "parlab/report/escape.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/aggregate.h"
 #include "parlab/v1/parlab.grpc.pb.h"
@@ -97,16 +98,23 @@ void Interrupt::OnSignal() {
 }
 
 int RunCommand(const CliOptions& options, Interrupt& interrupt) {
-  absl::StatusOr<v1::Plan> plan = coordinator::LoadPlanFile(options.plan_path);
+  // A bad PARLAB_MAX_PLAN_BYTES is a usage error, never a silent fall-back to the default.
+  absl::StatusOr<coordinator::PlanLimits> limits = coordinator::PlanLimitsFromEnv();
+  if (!limits.ok()) {
+    std::cerr << "parlab: " << report::EscapeControl(limits.status().message()) << "\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<v1::Plan> plan = coordinator::LoadPlanFile(options.plan_path, *limits);
   if (!plan.ok()) {
-    std::cerr << "parlab: " << plan.status().message() << "\n";
+    // The message quotes the plan: its control characters must not reach the terminal raw.
+    std::cerr << "parlab: " << report::EscapeControl(plan.status().message()) << "\n";
     return kExitUsage;
   }
   ApplyClusterFlags(options, *plan);  // --select, --mode
   absl::StatusOr<std::unique_ptr<report::Reporter>> reporter =
       report::MakeReporter(options.format, std::cout);
   if (!reporter.ok()) {
-    std::cerr << "parlab: " << reporter.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(reporter.status().message()) << "\n";
     return kExitUsage;
   }
 
@@ -125,7 +133,9 @@ int RunCommand(const CliOptions& options, Interrupt& interrupt) {
   if (store != nullptr) store->Report(std::cerr);
   const bool cancelled = interrupt.canceller.cancelled();
   if (!status.ok()) {
-    std::cerr << "parlab: " << (cancelled ? "interrupted" : status.message()) << "\n";
+    std::cerr << "parlab: "
+              << (cancelled ? "interrupted" : report::EscapeControlKeepLines(status.message()))
+              << "\n";
     // Errors before the first job print nothing; a run cut short still reports what it has.
     if (progress.results().empty()) return cancelled ? kExitInterrupted : kExitUsage;
   }

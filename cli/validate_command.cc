@@ -23,6 +23,7 @@
 #include "local_worker.h"
 #include "models_command.h"
 #include "parlab/common/spawn.h"
+#include "parlab/report/escape.h"
 
 namespace parlab::cli {
 namespace {
@@ -122,7 +123,7 @@ int ValidateCommand(const CliOptions& options, Interrupt& interrupt) {
   close(pipe_fds[1]);
   if (!pid.ok()) {
     close(pipe_fds[0]);
-    std::cerr << "parlab: " << pid.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(pid.status().message()) << "\n";
     return kExitUsage;
   }
   interrupt.local_worker_pgid = *pid;  // a second Ctrl-C kills the runner's group

@@ -12,6 +12,7 @@
 #include "describe_workers.h"
 #include "parlab/cluster/discovery.h"
 #include "parlab/cluster/registry.h"
+#include "parlab/report/escape.h"
 
 namespace parlab::cli {
 namespace {
@@ -93,7 +94,7 @@ int WorkersCommand(const CliOptions& options, Interrupt& interrupt) {
                                                          ? FromListedWorkers(options)
                                                          : DescribeWorkers(options, interrupt);
   if (!response.ok()) {
-    std::cerr << "parlab: " << response.status().message() << "\n";
+    std::cerr << "parlab: " << report::EscapeControl(response.status().message()) << "\n";
     return kExitUsage;
   }
   // A local worker (or an older coordinator) gives descriptions only: they answered just now.

@@ -12,6 +12,7 @@
 #include "parlab/common/flags.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/common/status_macros.h"
+#include "parlab/coordinator/plan_limits.h"
 #include "parlab/coordinator/service.h"
 #include "parlab/coordinator/signal_watcher.h"
 #include "parlab/store/store.h"
@@ -102,6 +103,10 @@ int main(int argc, char** argv) {
   }
   if (!parsed->positional.empty()) {
     return Fail("unexpected argument \"" + parsed->positional[0] + "\"");
+  }
+  // Checked once at start: every SubmitRun then applies the same limits (ValidatePlan).
+  if (absl::Status limits = parlab::coordinator::PlanLimitsFromEnv().status(); !limits.ok()) {
+    return Fail(std::string(limits.message()));
   }
   DaemonOptions options;
   for (const auto& [flag, value] : parsed->values) {

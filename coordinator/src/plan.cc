@@ -7,13 +7,15 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
+#include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
 #include "parlab/common/status_macros.h"
+#include "parlab/coordinator/plan_limits.h"
 #include "parlab/workloads/workload.h"
 
 namespace parlab::coordinator {
@@ -29,12 +31,71 @@ constexpr const char* kWorkloadKeys[] = {"kind", "params"};
 constexpr const char* kSweepKeys[] = {"param", "values"};
 constexpr const char* kAffinities[] = {"none", "compact", "scatter"};
 
-// A value as it appears in the file, shortened so a huge array cannot flood the message.
-std::string Show(const Json& value) {
-  std::string text = value.dump();
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
-  return text;
-}
+// A value as it appears in the file, shortened so a huge array cannot flood the message. The
+// parse guard below keeps values shallow, so dump() cannot recurse off the stack.
+std::string Show(const Json& value) { return Truncated(value.dump(), 57); }
+
+// Thrown by the parse guard: nlohmann's callback has no other way to stop the parser.
+struct GuardError {
+  std::string message;
+};
+
+// Watches the parser's events: refuses nesting deeper than kMaxJsonDepth as soon as it opens
+// (a 100,000-deep array would otherwise crash whoever walks it recursively) and a key that
+// repeats in its object (nlohmann keeps the last value silently), naming the key's path.
+class ParseGuard {
+ public:
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start: {
+        std::string path = ChildPath();
+        if (frames_.size() >= kMaxJsonDepth) {
+          throw GuardError{absl::StrCat(Truncated(path, 120), ": nested deeper than ",
+                                        kMaxJsonDepth, " levels")};
+        }
+        frames_.push_back({event == Json::parse_event_t::object_start, std::move(path)});
+        break;
+      }
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        frames_.pop_back();
+        break;
+      case Json::parse_event_t::key: {
+        Frame& frame = frames_.back();
+        frame.key = parsed.get<std::string>();
+        if (!frame.keys.insert(frame.key).second) {
+          throw GuardError{absl::StrCat(Truncated(ChildPath(), 120),
+                                        ": duplicate key (JSON would keep only the last value)")};
+        }
+        break;
+      }
+      case Json::parse_event_t::value:
+        if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool object = false;
+    std::string path;
+    std::set<std::string> keys;
+    std::string key;   // the key whose value comes next
+    size_t index = 0;  // the array element that comes next
+  };
+
+  // The path of the value that starts now: plan.workload.params.to, plan.concurrency[2].
+  std::string ChildPath() {
+    if (frames_.empty()) return "plan";
+    Frame& top = frames_.back();
+    if (top.object) return absl::StrCat(top.path, ".", top.key);
+    return absl::StrCat(top.path, "[", top.index++, "]");
+  }
+
+  std::vector<Frame> frames_;
+};
 
 absl::Status Invalid(absl::string_view field, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
@@ -348,11 +409,20 @@ bool IsModelName(absl::string_view name) {
 }  // namespace
 
 absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text) {
+  return ParsePlanJson(text, PlanLimitsFromEnv().value_or(PlanLimits()));
+}
+
+absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text, const PlanLimits& limits) {
+  // Before parsing: a 200 MB plan would take gigabytes as a DOM.
+  PARLAB_RETURN_IF_ERROR(CheckPlanSize(static_cast<int64_t>(text.size()), limits));
   Json root;
   try {
-    root = Json::parse(text.begin(), text.end());
+    ParseGuard guard;
+    root = Json::parse(text.begin(), text.end(), std::ref(guard));
   } catch (const Json::parse_error& e) {
     return absl::InvalidArgumentError(DescribeParseError(e));
+  } catch (const GuardError& e) {
+    return absl::InvalidArgumentError(e.message);
   }
   if (!root.is_object()) {
     return Invalid("plan", absl::StrCat("must be a JSON object, got ", root.type_name()));
@@ -401,16 +471,39 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text) {
   if (plan.target_cv() > 0 && plan.max_repetitions() == 0) {
     plan.set_max_repetitions(std::max(kDefaultMaxRepetitions, plan.repetitions()));
   }
-  PARLAB_RETURN_IF_ERROR(ValidatePlan(plan));
+  PARLAB_RETURN_IF_ERROR(ValidatePlan(plan, limits));
   return plan;
 }
 
 absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path) {
+  return LoadPlanFile(path, PlanLimitsFromEnv().value_or(PlanLimits()));
+}
+
+absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path, const PlanLimits& limits) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read"));
-  std::ostringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<v1::Plan> plan = ParsePlanJson(text.str());
+  // The size a regular file reports is refused before a byte is read; a pipe or a /proc file
+  // reports none, so the read stops one byte past the limit either way.
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  absl::StatusOr<v1::Plan> plan;
+  if (absl::Status fits = CheckPlanSize(
+          error ? 0 : static_cast<int64_t>(std::min<uintmax_t>(size, INT64_MAX)), limits);
+      !fits.ok()) {
+    plan = fits;
+  } else {
+    std::string text(static_cast<size_t>(limits.max_plan_bytes) + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read"));
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > static_cast<size_t>(limits.max_plan_bytes)) {
+      // Only a file that reports no size (a pipe) gets here; how much more it holds is unknown.
+      plan = Invalid("plan", absl::StrCat("must be at most ", limits.max_plan_bytes, " bytes (",
+                                          kMaxPlanBytesEnv, " raises it), got more"));
+    } else {
+      plan = ParsePlanJson(text, limits);
+    }
+  }
   if (!plan.ok()) {
     return absl::Status(plan.status().code(), absl::StrCat(path, ": ", plan.status().message()));
   }
@@ -420,6 +513,12 @@ absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path) {
 }
 
 absl::Status ValidatePlan(const v1::Plan& plan) {
+  return ValidatePlan(plan, PlanLimitsFromEnv().value_or(PlanLimits()));
+}
+
+absl::Status ValidatePlan(const v1::Plan& plan, const PlanLimits& limits) {
+  // First: the checks below quote values, which must be short by then.
+  PARLAB_RETURN_IF_ERROR(CheckPlanLimits(plan, limits));
   if (plan.models().empty()) return Invalid("plan.models", "must list at least one model, got []");
   std::map<std::string, int> seen_models;
   for (int i = 0; i < plan.models_size(); ++i) {

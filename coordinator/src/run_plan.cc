@@ -16,6 +16,7 @@
 #include "parlab/common/grpc_status.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/coordinator/plan.h"
+#include "parlab/coordinator/plan_limits.h"
 #include "parlab/coordinator/rounds.h"
 #include "parlab/coordinator/run_totals.h"
 #include "parlab/coordinator/schedule.h"
@@ -238,6 +239,7 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
     worker.health->timeout = options.heartbeat_timeout;
   for (const cluster::ConnectedWorker& worker : workers) {
     PARLAB_RETURN_IF_ERROR(CheckWorkerHasPlan(plan, worker.description));
+    PARLAB_RETURN_IF_ERROR(CheckConcurrencyFitsWorker(plan, worker.description));
   }
   if (plan.mode() == v1::RUN_MODE_SHARD) {
     PARLAB_RETURN_IF_ERROR(CheckShardable(plan, workers.size()));

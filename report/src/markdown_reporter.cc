@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "parlab/report/escape.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/samples.h"
 #include "report_format.h"
@@ -76,7 +77,7 @@ void MarkdownReporter::Finalize() {
                                              : rows.front()->machine;
     out_ << "\n### " << MarkdownCell(label) << " (" << worker << ")\n\n";
     if (it != described.end()) out_ << MarkdownCell(MachineSummary(it->second->machine())) << ". ";
-    out_ << JobsLine(rows) << ".\n";
+    out_ << EscapeControl(JobsLine(rows)) << ".\n";
     if (it != described.end()) {
       for (const std::string& warning : it->second->machine().warnings()) {
         out_ << "\n> **Warning:** " << MarkdownCell(warning) << ".\n";

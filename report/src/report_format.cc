@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "parlab/report/escape.h"
 
 namespace parlab::report {
 
@@ -37,6 +38,7 @@ std::string Count(int n, const std::string& noun) {
   return absl::StrCat(n, " ", noun, n == 1 ? "" : "s");
 }
 
+// The plan's name and params come from whoever wrote the plan: escaped for the terminal.
 std::string PlanSummary(const v1::Plan& plan) {
   std::string text = absl::StrCat(
       "plan ", plan.name(), ": ", plan.workload().kind(), " {", Params(plan.workload()), "}, ",
@@ -52,7 +54,7 @@ std::string PlanSummary(const v1::Plan& plan) {
     absl::StrAppend(&text, ", sweep ", plan.sweep().param(), " over ",
                     Count(plan.sweep().values_size(), "value"));
   }
-  return text;
+  return EscapeControl(text);
 }
 
 std::string MachineSummary(const v1::MachineInfo& info) {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "parlab/report/escape.h"
 #include "parlab/report/metg_section.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/samples.h"
@@ -61,7 +62,7 @@ void PrintScaling(const std::vector<ScalingLine>& lines, std::ostream& out) {
   out << "\nserial fraction: Karp-Flatt e per level; Amdahl f fitted to S(p) = 1/(f + (1-f)/p), "
          "p = min(concurrency, cores)\n";
   for (const ScalingLine& line : lines) {
-    out << "  " << line.key
+    out << "  " << EscapeControl(line.key)
         << ": e = " << (line.karp_flatt.empty() ? "-" : absl::StrJoin(line.karp_flatt, ", "))
         << absl::StrFormat("; f = %.3f (rms residual %.2f over %s)\n", line.amdahl->serial_fraction,
                            line.amdahl->rms_residual, Count(line.amdahl->points, "level"));
@@ -75,8 +76,9 @@ void TableReporter::Finalize() {
   std::map<std::string, std::string> labels = MachineLabels(context_.machines);
   std::vector<std::string> warnings;
   for (const v1::WorkerDescription& m : context_.machines) {
-    out_ << "machine " << m.machine().hostname() << " (" << m.address()
-         << "): " << MachineSummary(m.machine()) << "\n";
+    out_ << EscapeControl(absl::StrCat("machine ", m.machine().hostname(), " (", m.address(),
+                                       "): ", MachineSummary(m.machine())))
+         << "\n";
     for (const std::string& warning : m.machine().warnings()) {
       warnings.push_back(
           absl::StrCat("Warning: machine ", labels[m.address()], ": ", warning, "."));
@@ -139,13 +141,13 @@ void TableReporter::Finalize() {
   WriteAlignedText(table, out_);
   if (!notes.empty()) {
     out_ << "\n";
-    for (const std::string& note : notes) out_ << note << "\n";
+    for (const std::string& note : notes) out_ << EscapeControl(note) << "\n";
   }
   PrintScaling(scaling, out_);
   WriteMetgSection(rows_, out_);  // METG of a granularity sweep; nothing otherwise
   if (!warnings.empty()) {
     out_ << "\n";
-    for (const std::string& warning : warnings) out_ << warning << "\n";
+    for (const std::string& warning : warnings) out_ << EscapeControl(warning) << "\n";
   }
   out_.flush();
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_replace.h"
+#include "parlab/report/escape.h"
 
 namespace parlab::report {
 namespace {
@@ -29,6 +30,15 @@ std::string Padded(const TextTable& table, const std::vector<size_t>& widths, si
   return RightAligned(table, column) ? pad + cell : cell + pad;
 }
 
+// Every cell through EscapeControl, before the widths are measured (an escape is 4 columns).
+TextTable Escaped(TextTable table) {
+  for (std::string& title : table.titles) title = EscapeControl(title);
+  for (auto& row : table.rows) {
+    for (std::string& cell : row) cell = EscapeControl(cell);
+  }
+  return table;
+}
+
 }  // namespace
 
 size_t DisplayWidth(const std::string& text) {
@@ -38,10 +48,11 @@ size_t DisplayWidth(const std::string& text) {
 }
 
 std::string MarkdownCell(const std::string& text) {
-  return absl::StrReplaceAll(text, {{"|", "\\|"}, {"\r", " "}, {"\n", " "}});
+  return EscapeControl(absl::StrReplaceAll(text, {{"|", "\\|"}, {"\r", " "}, {"\n", " "}}));
 }
 
-void WriteAlignedText(const TextTable& table, std::ostream& out, size_t first_column) {
+void WriteAlignedText(const TextTable& raw, std::ostream& out, size_t first_column) {
+  const TextTable table = Escaped(raw);
   const std::vector<size_t> widths = Widths(table, 0);
   auto print = [&](const std::vector<std::string>& line) {
     std::string text;
@@ -56,7 +67,8 @@ void WriteAlignedText(const TextTable& table, std::ostream& out, size_t first_co
   for (const auto& row : table.rows) print(row);
 }
 
-void WriteMarkdownTable(const TextTable& table, std::ostream& out) {
+void WriteMarkdownTable(const TextTable& raw, std::ostream& out) {
+  const TextTable table = Escaped(raw);
   const std::vector<size_t> widths = Widths(table, 3);
   auto print = [&](const std::vector<std::string>& line) {
     out << "|";

@@ -166,6 +166,20 @@ TEST(ProgressDisplayTest, LinesModeLogsEveryEventAndAPeriodicSummary) {
   EXPECT_THAT(out.str(), Not(HasSubstr("\r")));  // CI logs get no terminal control codes
 }
 
+// A job's error comes from a workload or a worker: it must not drive the terminal.
+TEST(ProgressDisplayTest, ControlCharactersInEventsAreEscaped) {
+  FakeClock clock;
+  std::ostringstream out;
+  ProgressDisplay display(out, ProgressMode::kLines, clock.AsClock());
+  v1::RunEvent result = Result("a\x1b]0;title\x07");
+  result.mutable_job_result()->set_status(v1::JOB_STATUS_FAILED);
+  result.mutable_job_result()->set_error("boom\x1b[2J\nsecond line");
+  display.OnEvent(result);
+  EXPECT_THAT(out.str(), HasSubstr("[a\\x1b]0;title\\x07] threads x2: FAILED: boom\\x1b[2J\n"
+                                   "second line\n"));
+  EXPECT_EQ(out.str().find('\x1b'), std::string::npos);
+}
+
 TEST(ProgressDisplayTest, BarModeRedrawsInPlaceAtMostTenTimesASecond) {
   FakeClock clock;
   std::ostringstream out;

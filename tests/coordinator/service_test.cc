@@ -70,6 +70,27 @@ TEST_F(ServiceTest, RejectsAnInvalidPlan) {
   EXPECT_EQ(events, 0);
 }
 
+// A client that builds its Plan without JSON meets the same limits as a plan file.
+TEST_F(ServiceTest, RejectsAPlanOverTheLimits) {
+  v1::SubmitRunRequest request;
+  *request.mutable_plan() = GoodPlan();
+  request.mutable_plan()->set_repetitions(1'000'000'000);
+  request.add_workers(kUnreachable);
+  int events = 0;
+  grpc::Status status = Submit(request, &events);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("plan.repetitions: must be <= 10000, got 1000000000"));
+  EXPECT_EQ(events, 0);
+
+  *request.mutable_plan() = GoodPlan();
+  request.mutable_plan()->set_description(std::string(2 << 20, 'x'));
+  status = Submit(request, &events);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("plan: must be at most 1048576 bytes"));
+  EXPECT_EQ(events, 0);
+}
+
 TEST_F(ServiceTest, NoWorkersAnywhere) {
   v1::SubmitRunRequest request;
   *request.mutable_plan() = GoodPlan();

@@ -291,6 +291,17 @@ TEST_F(E2eTest, UnknownModelIsNamedBeforeAnyJobRuns) {
                   "thread_pool"});
 }
 
+// A level the plan allows but this worker cannot hold: refused against the worker's PUs
+// before any job runs (99,999 units need a machine of 1,563+ PUs).
+TEST_F(E2eTest, ConcurrencyOverAWorkersLimitIsNamedBeforeAnyJobRuns) {
+  Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  ExpectRejected(
+      R"({"workload": {"kind": "primes.sieve"}, "models": ["thread_pool"], "concurrency": [1, 99999]})",
+      {"--workers", worker.address()},
+      {"plan.concurrency[1]: must be <= ", " on worker " + worker.address(), "got 99999"});
+}
+
 TEST_F(E2eTest, UnreachableWorkerIsNamedWithinSeconds) {
   std::string plan = WritePlan(TinyPlan());
   Completed run = Parlab({"run", plan, "--workers", "127.0.0.1:1"});

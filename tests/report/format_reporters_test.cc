@@ -387,5 +387,21 @@ TEST_F(FormatReporterTest, GbenchJsonNamesMachinesWhenThereAreSeveral) {
   EXPECT_EQ(doc["benchmarks"][0]["name"], "counter/sequential/machine:alpha/threads:1");
 }
 
+// A plan named with ANSI escapes must not clear the reader's screen or recolour the report.
+TEST_F(FormatReporterTest, ControlCharactersAreEscapedInTableAndMarkdown) {
+  context_.plan.set_name("\x1b[2Jevil\x07");
+  context_.machines[0].mutable_machine()->set_hostname("host\x1b]0;title\x07");
+  rows_[2].error = "boom \x1b[31mred";
+  rows_[2].model = "thread\x1b[1mpool";
+  for (const char* format : {"table", "markdown"}) {
+    out_.str("");
+    const std::string text = Render(format);
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << format << ":\n" << text;
+    EXPECT_EQ(text.find('\x07'), std::string::npos) << format;
+    EXPECT_THAT(text, HasSubstr("\\x1b[2Jevil\\x07")) << format;
+    EXPECT_THAT(text, HasSubstr("thread\\x1b[1mpool")) << format;
+  }
+}
+
 }  // namespace
 }  // namespace parlab::report

@@ -25,6 +25,9 @@ namespace {
 constexpr char kKind[] = "file.write";
 constexpr uint64_t kBlock = 64 * 1024;    // write and read in blocks of this size
 constexpr int64_t kMaxKib = 1024 * 1024;  // 1 GiB per file
+// Each unit in flight holds one file on disk, and a repetition writes every task's file.
+constexpr int64_t kMaxKibInFlight = int64_t{16} << 20;      // 16 GiB
+constexpr int64_t kMaxKibPerRepetition = int64_t{1} << 30;  // 1 TiB
 
 std::string Where(uint64_t task, const std::string& path) {
   return absl::StrCat(kKind, " task ", task, " (", path, "): ");
@@ -64,6 +67,12 @@ class FileWrite : public Workload {
   }
 
   uint64_t task_count() const override { return tasks_; }
+
+  absl::Status CheckModel(const ModelBounds& model) const override {
+    return RequireProductAtMost("concurrency", model.concurrency, "kib",
+                                static_cast<int64_t>(bytes_ / 1024), kMaxKibInFlight,
+                                "KiB on disk at once");
+  }
 
   absl::Status Prepare() override {
     if (!dir_.empty()) return absl::OkStatus();
@@ -107,6 +116,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t kib, params.Int("kib", 64));
   PARLAB_RETURN_IF_ERROR(RequireInRange("tasks", tasks, 1, 10'000'000));
   PARLAB_RETURN_IF_ERROR(RequireInRange("kib", kib, 1, kMaxKib));
+  PARLAB_RETURN_IF_ERROR(RequireProductAtMost("tasks", tasks, "kib", kib, kMaxKibPerRepetition,
+                                              "KiB written per repetition"));
   return std::make_unique<FileWrite>(static_cast<uint64_t>(tasks),
                                      static_cast<uint64_t>(kib) * 1024);
 }

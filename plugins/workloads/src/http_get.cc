@@ -23,6 +23,8 @@ constexpr uint64_t kTimeoutMs = 10'000;
 constexpr int64_t kMaxRequests = 1'000'000;
 constexpr int64_t kMaxDelayMs = 60'000;
 constexpr int64_t kMaxBodyBytes = 16 * 1024 * 1024;
+constexpr int64_t kMaxTotalDelayMs = 3'600'000;
+constexpr int64_t kMaxTotalBodyBytes = int64_t{64} << 30;  // 64 GiB through loopback
 
 struct Config {
   uint64_t requests = 100;
@@ -122,6 +124,11 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_RETURN_IF_ERROR(RequireInRange("requests", requests, 1, kMaxRequests));
   PARLAB_RETURN_IF_ERROR(RequireInRange("delay_ms", delay_ms, 0, kMaxDelayMs));
   PARLAB_RETURN_IF_ERROR(RequireInRange("body_bytes", body_bytes, 0, kMaxBodyBytes));
+  // At concurrency 1 (the baseline) a repetition waits requests x delay_ms on the server.
+  PARLAB_RETURN_IF_ERROR(RequireProductAtMost("requests", requests, "delay_ms", delay_ms,
+                                              kMaxTotalDelayMs, "an hour of delay per repetition"));
+  PARLAB_RETURN_IF_ERROR(RequireProductAtMost("requests", requests, "body_bytes", body_bytes,
+                                              kMaxTotalBodyBytes, "bytes served per repetition"));
   Config config;
   config.requests = static_cast<uint64_t>(requests);
   config.delay_ms = static_cast<uint64_t>(delay_ms);

@@ -68,6 +68,8 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t max_iter, params.Int("max_iter", 256));
   PARLAB_RETURN_IF_ERROR(RequireInRange("width", width, 1, 100'000));
   PARLAB_RETURN_IF_ERROR(RequireInRange("height", height, 1, 100'000));
+  PARLAB_RETURN_IF_ERROR(
+      RequireProductAtMost("width", width, "height", height, 100'000'000, "pixels per repetition"));
   PARLAB_RETURN_IF_ERROR(RequireInRange("max_iter", max_iter, 1, 1'000'000));
   PARLAB_ASSIGN_OR_RETURN(int64_t bands, params.Int("bands", height));
   PARLAB_RETURN_IF_ERROR(RequireInRange("bands", bands, 1, height));

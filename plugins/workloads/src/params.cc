@@ -60,6 +60,15 @@ absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min, 
   return RequireAtMost(name, value, max);
 }
 
+absl::Status RequireProductAtMost(absl::string_view a, int64_t a_value, absl::string_view b,
+                                  int64_t b_value, int64_t max, absl::string_view why) {
+  // Division instead of the product: a x b may not fit in 64 bits.
+  if (a_value <= 0 || b_value <= 0 || a_value <= max / b_value) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(FieldName(b), ": ", a, " x ", b,
+                                                 " must be <= ", max, " (", why, "), got ", a_value,
+                                                 " x ", b_value));
+}
+
 absl::Status RequireTaskRange(int64_t from, int64_t to, int64_t min_from, int64_t max_to) {
   PARLAB_RETURN_IF_ERROR(RequireAtLeast("from", from, min_from));
   if (to <= from) {

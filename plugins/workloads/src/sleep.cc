@@ -52,6 +52,9 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   PARLAB_ASSIGN_OR_RETURN(int64_t ms, params.Int("ms", 10));
   PARLAB_RETURN_IF_ERROR(RequireInRange("tasks", tasks, 1, 100'000'000));
   PARLAB_RETURN_IF_ERROR(RequireInRange("ms", ms, 0, kMaxMs));
+  // At concurrency 1 (the baseline) a repetition sleeps tasks x ms.
+  PARLAB_RETURN_IF_ERROR(
+      RequireProductAtMost("tasks", tasks, "ms", ms, kMaxMs, "an hour of sleep per repetition"));
   return std::make_unique<Sleep>(static_cast<uint64_t>(tasks), static_cast<uint64_t>(ms));
 }
 

@@ -102,5 +102,35 @@ TEST(WorkloadParams, ListWorkloadsDescribesEveryKind) {
   }
 }
 
+// Parameters that are each in range can still ask for a runaway total together.
+TEST(WorkloadParams, ProductsOfSizesAreCapped) {
+  EXPECT_EQ(ErrorOf(Spec("sleep", {{"tasks", "100000000"}, {"ms", "3600000"}})),
+            "plan.workload.ms: tasks x ms must be <= 3600000 (an hour of sleep per repetition), "
+            "got 100000000 x 3600000");
+  EXPECT_TRUE(ValidateWorkloadSpec(Spec("sleep", {{"tasks", "5000"}, {"ms", "100"}})).ok());
+  EXPECT_THAT(ErrorOf(Spec("http.get", {{"requests", "1000000"}, {"delay_ms", "60000"}})),
+              HasSubstr("plan.workload.delay_ms: requests x delay_ms must be <= 3600000"));
+  EXPECT_THAT(
+      ErrorOf(Spec("http.get",
+                   {{"requests", "1000000"}, {"delay_ms", "0"}, {"body_bytes", "16777216"}})),
+      HasSubstr("plan.workload.body_bytes: requests x body_bytes must be <= 68719476736"));
+  EXPECT_THAT(ErrorOf(Spec("mandelbrot", {{"width", "100000"}, {"height", "100000"}})),
+              HasSubstr("plan.workload.height: width x height must be <= 100000000"));
+  EXPECT_THAT(ErrorOf(Spec("file.write", {{"tasks", "10000000"}, {"kib", "1048576"}})),
+              HasSubstr("plan.workload.kib: tasks x kib must be <= 1073741824"));
+}
+
+// file.write keeps one file per unit in flight: the coordinator asks CheckModel per level.
+TEST(WorkloadParams, FileWriteCapsTheDiskInFlight) {
+  auto workload = CreateWorkload(Spec("file.write", {{"tasks", "100"}, {"kib", "1048576"}}));
+  ASSERT_TRUE(workload.ok()) << workload.status();
+  ModelBounds model{.name = "threads", .concurrency = 16};
+  EXPECT_TRUE((*workload)->CheckModel(model).ok());
+  model.concurrency = 17;
+  EXPECT_EQ((*workload)->CheckModel(model).message(),
+            "plan.workload.kib: concurrency x kib must be <= 16777216 (KiB on disk at once), got "
+            "17 x 1048576");
+}
+
 }  // namespace
 }  // namespace parlab::workloads

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "parlab/coordinator/plan_limits.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab::coordinator {
@@ -31,19 +32,33 @@ inline constexpr int kDefaultRepetitions = 5;
 inline constexpr int kDefaultWarmup = 1;
 inline constexpr int kDefaultMaxRepetitions = 30;  // with target_cv and no max_repetitions
 
-// Parses plan JSON and validates the result (ValidatePlan). InvalidArgument on any error.
-[[nodiscard]] absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text);
+// Every function below has two forms: with the limits given, or with PlanLimitsFromEnv()
+// (the defaults where $PARLAB_MAX_PLAN_BYTES is unset or bad; programs report a bad value at
+// start-up), so the CLI, the coordinator daemon and RunPlan apply the same limits.
 
-// Reads and parses a plan file; NotFound names the path when it cannot be read.
+// Parses plan JSON and validates the result (ValidatePlan). InvalidArgument on any error. The
+// size is checked before parsing; nesting deeper than kMaxJsonDepth and a key repeated in its
+// object are refused while parsing, naming the path: `plan.repetitions: duplicate key ...`.
+[[nodiscard]] absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text);
+[[nodiscard]] absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text,
+                                                     const PlanLimits& limits);
+
+// Reads and parses a plan file; NotFound names the path when it cannot be read. A file larger
+// than limits.max_plan_bytes is refused before it is read.
 [[nodiscard]] absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path);
+[[nodiscard]] absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path,
+                                                    const PlanLimits& limits);
 
 // Checks a plan however it was built (JSON, or a SubmitRun request from another client):
 // models non-empty and unique, concurrency levels >= 1 and unique, repetitions >= 1,
 // warmup >= 0, and the workload kind and params (parlab::workloads::ValidateWorkloadSpec);
 // affinity known; target_cv in [0, 1) (0: off), max_repetitions 0 or >= repetitions and
 // time_budget_s >= 0, both only with target_cv, which needs interleaved order; every sweep
-// value unique and valid for the workload's `param`; mode a RunMode; select keys non-empty.
+// value unique and valid for the workload's `param`; mode a RunMode; select keys non-empty;
+// and first, every cap of CheckPlanLimits (size, string lengths, counts, concurrency,
+// repetitions, warm-ups, time budget).
 [[nodiscard]] absl::Status ValidatePlan(const v1::Plan& plan);
+[[nodiscard]] absl::Status ValidatePlan(const v1::Plan& plan, const PlanLimits& limits);
 
 }  // namespace parlab::coordinator
 

@@ -48,6 +48,12 @@ class ParamReader {
 [[nodiscard]] absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min,
                                           int64_t max);
 
+// `plan.workload.<b>: <a> x <b> must be <= <max> (<why>), got 100 x 3600000` unless the
+// product fits: caps what two parameters ask for together (an hour of sleep per repetition).
+[[nodiscard]] absl::Status RequireProductAtMost(absl::string_view a, int64_t a_value,
+                                                absl::string_view b, int64_t b_value, int64_t max,
+                                                absl::string_view why);
+
 // A half-open task range [from, to): from >= min_from, to > from, to <= max_to;
 // `plan.workload.to: must be greater than from (1000), got 10`.
 [[nodiscard]] absl::Status RequireTaskRange(int64_t from, int64_t to, int64_t min_from,
