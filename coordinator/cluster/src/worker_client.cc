@@ -11,6 +11,12 @@
 #include "grpcpp/support/channel_arguments.h"
 #include "parlab/common/grpc_status.h"
 namespace parlab::cluster {
+namespace {
+
+// How long a channel may keep failing to connect before the address is called refused.
+constexpr absl::Duration kRefusedGrace = absl::Milliseconds(500);
+
+}  // namespace
 
 std::string FormatSeconds(absl::Duration duration) {
   return absl::StrCat(absl::ToDoubleSeconds(duration), " s");
@@ -29,7 +35,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
   args.SetMaxReceiveMessageSize(64 << 20);
   std::shared_ptr<grpc::Channel> channel =
       grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-  const absl::Time deadline = absl::Now() + timeout;
+  const absl::Time start = absl::Now();
+  const absl::Time deadline = start + timeout;
   // Wait in slices so that a cancellation (Ctrl-C) is noticed within a tenth of a second.
   while (true) {
     if (canceller != nullptr && canceller->cancelled()) {
@@ -38,6 +45,15 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
     absl::Time slice_end = std::min(deadline, absl::Now() + absl::Milliseconds(100));
     if (channel->WaitForConnected(absl::ToChronoTime(slice_end))) return channel;
     if (absl::Now() >= deadline) break;
+    // A refused connection (nothing listens there, an unknown host) puts the channel into
+    // TRANSIENT_FAILURE at once; only silence (a dropped SYN) keeps it CONNECTING. Half a
+    // second of failures — several reconnect attempts at the 100 ms backoff — lets a daemon
+    // that is still binding its port be picked up, and a typo fail without the whole timeout.
+    if (absl::Now() - start >= kRefusedGrace &&
+        channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      return absl::UnavailableError(absl::StrCat(
+          role, " ", address, ": unreachable (connection refused: is a daemon listening there?)"));
+    }
   }
   return absl::UnavailableError(absl::StrCat(
       role, " ", address, ": unreachable (no connection within ", FormatSeconds(timeout), ")"));
