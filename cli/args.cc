@@ -246,8 +246,12 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       return Invalid("models: give --workers or --coordinator, not both");
     }
   } else {
-    return Invalid(absl::StrCat("unknown command \"", command,
-                                "\" (known: run, workers, models, results, compare, export)"));
+    const std::string closest = flags::ClosestName(
+        command, {"run", "workers", "models", "results", "compare", "export", "help"});
+    return Invalid(
+        absl::StrCat("unknown command \"", command, "\"",
+                     closest.empty() ? "" : absl::StrCat(" (did you mean \"", closest, "\"?)"),
+                     " (known: run, workers, models, results, compare, export)"));
   }
   // Descriptions of workers and models are lists, not result rows: no CSV or gbench layout.
   if ((options.command == CliCommand::kWorkers || options.command == CliCommand::kModels) &&

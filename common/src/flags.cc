@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -19,7 +20,38 @@ const Flag* Find(const std::vector<Flag>& flags, absl::string_view name) {
   return nullptr;
 }
 
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t replaced = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
+      diagonal = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, replaced});
+    }
+  }
+  return row[b.size()];
+}
+
 }  // namespace
+
+std::string ClosestName(absl::string_view typed, const std::vector<std::string>& names) {
+  std::string best;
+  size_t best_distance = 3;  // more than 2 edits away is no suggestion
+  for (const std::string& name : names) {
+    size_t distance = EditDistance(typed, name);
+    if (typed.size() >= 3 && (absl::StartsWith(name, typed) || absl::StartsWith(typed, name))) {
+      distance = std::min<size_t>(distance, 1);
+    }
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = name;
+    }
+  }
+  return best;
+}
 
 absl::StatusOr<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
                                        const std::vector<Flag>& flags) {
@@ -46,8 +78,14 @@ absl::StatusOr<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
       continue;
     }
     const Flag* flag = Find(flags, name);
-    if (flag == nullptr)
-      return absl::InvalidArgumentError(absl::StrCat("unknown option \"", name, "\""));
+    if (flag == nullptr) {
+      std::vector<std::string> names;
+      for (const Flag& known : flags) names.push_back(known.name);
+      const std::string closest = ClosestName(name, names);
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option \"", name, "\"",
+                       closest.empty() ? "" : absl::StrCat(" (did you mean ", closest, "?)")));
+    }
     if (flag->value_name.empty()) {
       if (inline_value) {
         return absl::InvalidArgumentError(

@@ -61,6 +61,10 @@ TEST(ParseCliArgsTest, BadCommands) {
   EXPECT_THAT(ErrorOf({"run"}), HasSubstr("run: missing PLAN.json"));
   EXPECT_THAT(ErrorOf({"run", "a.json", "b.json"}), HasSubstr(R"(unexpected argument "b.json")"));
   EXPECT_THAT(ErrorOf({"bench"}), HasSubstr(R"(unknown command "bench")"));
+  EXPECT_THAT(ErrorOf({"runn", "p.json"}),
+              HasSubstr(R"(unknown command "runn" (did you mean "run"?))"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--formt", "json"}),
+              HasSubstr(R"(unknown option "--formt" (did you mean --format?))"));
   EXPECT_THAT(ErrorOf({"workers", "--workers", "a:1", "--coordinator", "c:1"}),
               HasSubstr("not both"));
 }

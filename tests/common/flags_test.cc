@@ -38,6 +38,16 @@ TEST(ParseFlagsTest, ErrorsNameTheArgument) {
             "--no-store: takes no value, got \"yes\"");
 }
 
+TEST(ParseFlagsTest, UnknownFlagsAndCommandsGetASuggestion) {
+  EXPECT_EQ(ParseFlags({"--lisen", "a:1"}, kFlags).status().message(),
+            "unknown option \"--lisen\" (did you mean --listen?)");
+  EXPECT_EQ(ParseFlags({"--no-stor"}, kFlags).status().message(),
+            "unknown option \"--no-stor\" (did you mean --no-store?)");
+  EXPECT_EQ(ClosestName("runn", {"run", "workers", "results"}), "run");
+  EXPECT_EQ(ClosestName("reslts", {"run", "workers", "results"}), "results");
+  EXPECT_EQ(ClosestName("bench", {"run", "workers", "results"}), "");
+}
+
 TEST(FlagValuesTest, SecondsHostPortKeyValueAndLists) {
   EXPECT_EQ(*PositiveSeconds("--connect-timeout", "2.5"), absl::Milliseconds(2500));
   for (const char* bad : {"soon", "0", "-1", "inf", "nan", ""}) {

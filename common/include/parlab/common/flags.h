@@ -69,6 +69,10 @@ std::string FlagHelp(const std::vector<Flag>& flags);
 [[nodiscard]] absl::StatusOr<std::pair<std::string, std::string>> KeyValue(absl::string_view flag,
                                                                            absl::string_view value);
 
+// The name of `names` closest to `typed` (edit distance at most 2, or one is a prefix of the
+// other), for "did you mean": `unknown command "runn" (did you mean "run"?)`. Empty: none.
+std::string ClosestName(absl::string_view typed, const std::vector<std::string>& names);
+
 // A comma-separated list without blanks: "a:1, b:2," -> {"a:1", "b:2"}.
 std::vector<std::string> SplitList(absl::string_view value);
 
