@@ -73,6 +73,7 @@ const std::vector<flags::Flag> kCliFlags = {
      "`run` records every run there (docs/results-store.md)"},
     {"--no-store", "", "run: record nothing"},
     {"--limit", "N", "results list: the newest N runs only"},
+    {"--long", "", "workers: every model and workload with version, description, parameters"},
     {"--progress", "MODE",
      "auto (a bar on a terminal, else a line every few seconds), bar, lines or none", "auto"},
 };
@@ -174,6 +175,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       PARLAB_RETURN_IF_ERROR(ParseClusterFlag(arg, value, options));
     } else if (arg == "--no-store") {
       options.no_store = true;
+    } else if (arg == "--long") {
+      options.long_listing = true;
     } else if (arg == "--workers") {
       options.workers = flags::SplitList(value);
       if (options.workers.empty()) {

@@ -42,6 +42,7 @@ struct CliOptions {
   std::string progress = "auto";     // --progress auto|bar|lines|none (run)
   std::string store;                 // --store FILE: the result store (empty: DefaultStorePath())
   bool no_store = false;             // --no-store: `run` keeps nothing
+  bool long_listing = false;         // --long: `workers` prints every model and workload
   std::string run_id;                // results show RUN, export RUN
   std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
   int limit = 0;                     // results list --limit N (0: every run)

@@ -13,13 +13,15 @@
 
 #include "args.h"
 #include "parlab/cluster/cancel.h"
+#include "parlab/common/flags.h"
 
 namespace parlab::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitJobFailed = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitInterrupted = 130;
+// The exit statuses every parlab program shares (common/flags.h).
+using flags::kExitInterrupted;
+using flags::kExitOk;
+using flags::kExitUsage;
+inline constexpr int kExitJobFailed = flags::kExitJobsFailed;
 
 // Ctrl-C: the first one cancels the run (jobs in flight end CANCELLED, partial results are
 // printed); a second one tells the local worker to stop (it stops its runner on its own) and

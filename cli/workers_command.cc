@@ -4,9 +4,12 @@
 // health-checked here), or an auto-started local worker.
 #include <iostream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "commands.h"
 #include "describe_workers.h"
@@ -36,6 +39,22 @@ void PrintStatusTable(const v1::ListWorkersResponse& response) {
                                  status.source());
     if (!status.lost_reason().empty()) std::cout << "  lost: " << status.lost_reason() << "\n";
   }
+}
+
+// Short form (the default): one line per worker naming its models and workloads.
+void PrintSummary(const v1::ListWorkersResponse& response) {
+  for (const v1::WorkerDescription& w : response.workers()) {
+    std::vector<std::string> models;
+    for (const v1::ModelInfo& model : w.models()) models.push_back(model.name());
+    std::vector<std::string> workloads;
+    for (const v1::WorkloadInfo& workload : w.workloads()) workloads.push_back(workload.kind());
+    std::cout << "\n"
+              << w.address() << ": models " << absl::StrJoin(models, ", ") << "; workloads "
+              << absl::StrJoin(workloads, ", ");
+    if (w.refused_size() > 0) std::cout << "; " << w.refused_size() << " plugin(s) refused";
+    std::cout << "\n";
+  }
+  if (response.workers_size() > 0) std::cout << "\n(--long: versions, descriptions, parameters)\n";
 }
 
 void PrintDetails(const v1::ListWorkersResponse& response) {
@@ -111,7 +130,7 @@ int WorkersCommand(const CliOptions& options, Interrupt& interrupt) {
     PrintJson(*response);
   } else {
     PrintStatusTable(*response);
-    PrintDetails(*response);
+    options.long_listing ? PrintDetails(*response) : PrintSummary(*response);
   }
   for (const v1::WorkerStatus& status : response->statuses()) {
     if (status.state() == cluster::kStateLost) return kExitJobFailed;

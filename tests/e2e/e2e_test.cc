@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,6 +19,7 @@ namespace parlab::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Json = nlohmann::json;
 
 const std::vector<std::string> kModels = {"sequential",    "threads",      "thread_pool",
@@ -250,6 +252,13 @@ TEST_F(E2eTest, WorkersCommandListsTheModels) {
   Completed text = Parlab({"workers", "--workers", worker.address()});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr("primes.sieve"));
+  // Short by default (one line of models and workloads per worker); --long has the details.
+  EXPECT_THAT(text.out, Not(HasSubstr("workloads:\n")));
+  EXPECT_LT(std::count(text.out.begin(), text.out.end(), '\n'), 10) << text.out;
+  Completed long_text = Parlab({"workers", "--workers", worker.address(), "--long"});
+  ASSERT_EQ(long_text.exit_code, 0) << long_text.err;
+  EXPECT_THAT(long_text.out, HasSubstr("  workloads:\n"));
+  EXPECT_GT(std::count(long_text.out.begin(), long_text.out.end(), '\n'), 20) << long_text.out;
 }
 
 TEST_F(E2eTest, HelpAndVersion) {
