@@ -69,13 +69,15 @@ Text Build(const RunComparison& c) {
   text.table.titles.push_back("verdict");
   text.table.right.push_back(false);
 
-  int faster = 0, slower = 0, same = 0;
+  int faster = 0, slower = 0, same = 0, disagree = 0;
   std::set<std::string> too_few;
   for (const ComparedRow& row : c.rows) {
     std::vector<std::string> line = {row.model, absl::StrCat(row.concurrency)};
     if (swept) line.push_back(row.sweep_value.empty() ? "-" : row.sweep_value);
+    const bool disagrees = row.comparison.has_value() && !row.comparison->interval_agrees;
+    disagree += disagrees ? 1 : 0;
     line.insert(line.end(), {Median(row.a), MedianCi(row.a), Median(row.b), MedianCi(row.b),
-                             Ratio(row), PValue(row), RowVerdict(row)});
+                             Ratio(row), PValue(row), RowVerdict(row) + (disagrees ? " *" : "")});
     text.table.rows.push_back(std::move(line));
     if (!row.comparison.has_value()) continue;
     switch (row.comparison->verdict) {
@@ -97,6 +99,13 @@ Text Build(const RunComparison& c) {
       "B against A: faster in %d, slower in %d, no significant difference in %d of %d "
       "comparable rows (Mann-Whitney U, alpha %.2f).",
       faster, slower, same, faster + slower + same, c.alpha));
+  if (disagree > 0) {
+    text.notes.push_back(absl::StrFormat(
+        "* On %d row%s the ratio's 95%% CI and the U test disagree: the verdict follows the U test "
+        "(ranks, robust to a few outliers); the CI is a percentile bootstrap of a ratio of "
+        "medians, approximate with few samples. More repetitions settle it.",
+        disagree, disagree == 1 ? "" : "s"));
+  }
   for (const std::string& message : too_few)
     text.notes.push_back(absl::StrCat("Note: ", message, "."));
   for (const CompareWarning& w : c.warnings) {
@@ -154,6 +163,7 @@ void PrintJson(const RunComparison& c, std::ostream& out) {
               {"p_value", nullptr},
               {"exact", nullptr},
               {"verdict", nullptr},
+              {"interval_agrees", nullptr},
               {"warnings", Json::array()}};
     if (row.comparison.has_value()) {
       const stats::Comparison& cmp = *row.comparison;
@@ -165,6 +175,7 @@ void PrintJson(const RunComparison& c, std::ostream& out) {
       json["p_value"] = cmp.u_test.p_value;
       json["exact"] = cmp.u_test.exact;
       json["verdict"] = stats::VerdictName(cmp.verdict);
+      json["interval_agrees"] = cmp.interval_agrees;
       for (const stats::Warning& w : cmp.warnings) {
         json["warnings"].push_back(
             {{"code", stats::WarningCodeName(w.code)}, {"message", w.message}});

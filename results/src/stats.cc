@@ -378,6 +378,9 @@ Comparison CompareSamples(const std::vector<double>& a, const std::vector<double
   }
   bool interval_excludes_one = comparison.ratio.has_value() && comparison.ratio->ci.has_value() &&
                                (comparison.ratio->ci->low > 1 || comparison.ratio->ci->high < 1);
+  if (comparison.ratio.has_value() && comparison.ratio->ci.has_value()) {
+    comparison.interval_agrees = significant == interval_excludes_one;
+  }
   if (significant || interval_excludes_one) {
     std::string ratio =
         comparison.ratio.has_value() ? absl::StrFormat("%.3f", comparison.ratio->value) : "?";

@@ -55,5 +55,28 @@ TEST(CompareTest, ReportsTableMarkdownAndJson) {
   EXPECT_THAT(std::string(bad.message()), HasSubstr("compare prints table, markdown or json"));
 }
 
+// An interval excluding 1 next to "no significant difference": the row is marked and a note
+// says which test decides and why the two can disagree.
+TEST(CompareTest, MarksRowsWhereTheIntervalAndTheTestDisagree) {
+  RunComparison c;
+  c.a_label = "a";
+  c.b_label = "b";
+  results::ComparedRow row;
+  row.model = "threads";
+  row.concurrency = 2;
+  row.a.median = 11;
+  row.b.median = 21;
+  row.comparison = results::stats::CompareSamples({10, 11, 12}, {20, 21, 22});
+  c.rows.push_back(row);
+  std::ostringstream table;
+  ASSERT_TRUE(ReportComparison(c, "table", table).ok());
+  EXPECT_THAT(table.str(), HasSubstr("no significant difference *"));
+  EXPECT_THAT(table.str(), HasSubstr("* On 1 row the ratio's 95% CI and the U test disagree: the "
+                                     "verdict follows the U test"));
+  std::ostringstream json;
+  ASSERT_TRUE(ReportComparison(c, "json", json).ok());
+  EXPECT_EQ(nlohmann::json::parse(json.str())["rows"][0]["interval_agrees"], false);
+}
+
 }  // namespace
 }  // namespace parlab::report

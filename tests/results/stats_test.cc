@@ -231,6 +231,7 @@ TEST(CompareTest, SameDistributionShowsNoDifference) {
   EXPECT_GE(c.ratio->ci->high, 1);
   EXPECT_THAT(c.warnings, IsEmpty());
   EXPECT_EQ(VerdictName(c.verdict), "no significant difference");
+  EXPECT_TRUE(c.interval_agrees);
 }
 
 TEST(CompareTest, ShiftedMediansWarnAndGiveTheDirection) {
@@ -241,6 +242,7 @@ TEST(CompareTest, ShiftedMediansWarnAndGiveTheDirection) {
   EXPECT_NEAR(slower.ratio->value, 1.2, 0.05);
   EXPECT_THAT(Codes(slower.warnings), ElementsAre(WarningCode::kMediansDiffer));
   EXPECT_THAT(slower.warnings[0].message, HasSubstr("medians differ"));
+  EXPECT_TRUE(slower.interval_agrees);
 
   Comparison faster = CompareSamples(Wave(100, 0, 1.7), Wave(80, 0.5, 2.3));
   EXPECT_EQ(faster.verdict, Verdict::kFaster);
@@ -253,8 +255,10 @@ TEST(CompareTest, TooFewSamplesCannotBeSignificant) {
   EXPECT_EQ(c.verdict, Verdict::kNoSignificantDifference);
   EXPECT_NEAR(c.u_test.p_value, 0.1, 1e-12);
   EXPECT_THAT(Codes(c.warnings), ::testing::Contains(WarningCode::kTooFewSamples));
-  // But the bootstrap interval of the ratio (20/12 .. 22/10) excludes 1, so it still warns.
+  // But the bootstrap interval of the ratio (20/12 .. 22/10) excludes 1, so it still warns,
+  // and the comparison says that the interval and the test disagree.
   EXPECT_THAT(Codes(c.warnings), ::testing::Contains(WarningCode::kMediansDiffer));
+  EXPECT_FALSE(c.interval_agrees);
 }
 
 TEST(ScalingTest, KarpFlattOfMadeUpSpeedups) {

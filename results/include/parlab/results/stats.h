@@ -147,6 +147,9 @@ struct Comparison {
   std::optional<Estimate> ratio;  // median(b) / median(a): below 1 means b is faster
   MannWhitney u_test;             // of b against a
   Verdict verdict = Verdict::kNoSignificantDifference;  // U test at alpha, direction of ratio
+  // False when the ratio's 95% interval and the U test disagree (an interval excluding 1 next to
+  // "no significant difference", or the reverse); the verdict always follows the U test.
+  bool interval_agrees = true;
   // kMediansDiffer when the U test rejects at alpha or the ratio's interval excludes 1;
   // kTooFewSamples when even the most extreme outcome could not reach alpha.
   std::vector<Warning> warnings;
