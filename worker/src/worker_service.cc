@@ -85,6 +85,14 @@ grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext*, const v1::Describ
   return grpc::Status::OK;
 }
 
+void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
+                                          std::vector<std::string> runner_limit_args,
+                                          std::string limits_description) {
+  scratch_root_ = std::move(scratch_root);
+  runner_limit_args_ = std::move(runner_limit_args);
+  limits_description_ = std::move(limits_description);
+}
+
 grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
                                        const v1::RunJobRequest* request,
                                        grpc::ServerWriter<v1::JobEvent>* writer) {
@@ -98,6 +106,9 @@ grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
   }
   if (!model.ok()) return ToGrpcStatus(model.status());
   target.runner_path = runner_path_;
+  target.scratch_root = scratch_root_;
+  target.runner_limit_args = runner_limit_args_;
+  target.limits_description = limits_description_;
   target.plugin_path = model->path();
 
   auto stop = [&] { return shutting_down_.load() || context->IsCancelled(); };
