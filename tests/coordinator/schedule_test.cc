@@ -102,8 +102,11 @@ TEST(PlanJobsTest, EveryJobCarriesThePlansTimeout) {
 }
 
 TEST(PlanJobsTest, WithoutATimeoutJobsGetOneANormalRunNeverReaches) {
-  v1::Plan plan = Plan({"thread_pool"}, {2});  // 1 warm-up + 3 repetitions
+  v1::Plan plan = Plan({"thread_pool"}, {2});
+  plan.set_warmup(0);
+  plan.set_repetitions(1);  // one run: the floor
   EXPECT_EQ(PlanJobs(plan, Worker(), "r/")[0].job.job_timeout_s(), kMinJobTimeoutSeconds);
+  plan.set_warmup(1);
   plan.set_repetitions(9);  // 10 runs of up to 300 s each
   EXPECT_EQ(PlanJobs(plan, Worker(), "r/")[0].job.job_timeout_s(), 10 * kJobSecondsPerRun);
 }
