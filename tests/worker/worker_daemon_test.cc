@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -406,6 +407,19 @@ TEST_F(WorkerDaemonTest, AStoppedRunnerFailsItsJobAtTheTimeoutAndTheWorkerKeepsS
   EXPECT_THAT(result.error(), HasSubstr("job timed out after 2 s (job_timeout_s)"));
   EXPECT_TRUE(WaitForGroupGone(runner, absl::Seconds(5))) << "runner group " << runner;
   ExpectSieveJobSucceeds();
+}
+
+TEST_F(WorkerDaemonTest, ANegativeOrNanTimeoutIsRejectedByName) {
+  for (double timeout : {-1.0, std::nan("")}) {
+    v1::Job job = SieveJob("thread_pool", 1);
+    job.set_job_timeout_s(timeout);
+    JobOutcome outcome = RunJob(worker_->stub(), job);
+    EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(outcome.status.error_message(),
+                AllOf(HasSubstr("job.job_timeout_s"), HasSubstr(">= 0"),
+                      HasSubstr(timeout < 0 ? "got -1" : "got nan")));
+    EXPECT_FALSE(outcome.has_result);
+  }
 }
 
 TEST_F(WorkerDaemonTest, JobsWithinTheirTimeoutSucceed) {

@@ -1,6 +1,7 @@
 #include "parlab/worker/worker_service.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -32,6 +33,13 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
   }
   if (job.workload().kind().empty()) {
     return absl::InvalidArgumentError("job.workload.kind: must be set");
+  }
+  // NaN or a negative deadline would silently mean "no limit": refuse it instead.
+  if (!std::isfinite(job.job_timeout_s()) || job.job_timeout_s() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.job_timeout_s: must be a finite number of seconds >= 0 (0: no limit), "
+                     "got ",
+                     job.job_timeout_s()));
   }
   if (worker.workloads_size() > 0) {
     std::vector<std::string> kinds;
