@@ -64,11 +64,18 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError(strerror(errno));
 
-  std::vector<std::string> args = {"--listen", "127.0.0.1:0"};
+  absl::StatusOr<Lifeline> lifeline = Lifeline::Create();
+  if (!lifeline.ok()) {
+    close(pipe_fds[0]), close(pipe_fds[1]);
+    return lifeline.status();
+  }
+  // fd 3 of the worker: a pipe only we can write to, at EOF once we are gone however we died.
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--lifeline", "3"};
   if (!plugins.empty()) args.insert(args.end(), {"--plugins", plugins});
-  absl::StatusOr<pid_t> spawned =
-      SpawnInOwnProcessGroup(worker_path, args, {{pipe_fds[1], STDOUT_FILENO}});
+  absl::StatusOr<pid_t> spawned = SpawnInOwnProcessGroup(
+      worker_path, args, {{pipe_fds[1], STDOUT_FILENO}, {lifeline->child_end(), 3}});
   close(pipe_fds[1]);
+  lifeline->CloseChildEnd();
   if (!spawned.ok()) {
     close(pipe_fds[0]);
     return absl::FailedPreconditionError(absl::StrCat(
@@ -78,6 +85,7 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
   const pid_t pid = *spawned;
 
   std::unique_ptr<LocalWorker> worker(new LocalWorker(pid, pipe_fds[0]));
+  worker->lifeline_ = std::move(*lifeline);
   std::string what = absl::StrCat("local worker ", worker_path, " (pid ", pid, ")");
   absl::StatusOr<std::string> line = ReadFirstLine(pipe_fds[0], absl::Now() + timeout, what);
   if (!line.ok()) {

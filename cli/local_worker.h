@@ -1,7 +1,8 @@
 // A parlab-worker started by the CLI for a run that names no worker: spawned next to the
 // `parlab` binary on 127.0.0.1:0, its address read from its "listening on" line, and stopped
 // (SIGTERM, then SIGKILL after a grace period) when the object goes away — on every path,
-// errors and Ctrl-C included.
+// errors and Ctrl-C included. When we die without running any of that (kill -9), the worker
+// sees its lifeline (parlab/common/lifeline.h) close and shuts down by itself.
 //
 //   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<LocalWorker> worker,
 //                           LocalWorker::Start(DefaultWorkerPath(), /*plugins=*/"",
@@ -14,11 +15,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "parlab/common/lifeline.h"
 
 namespace parlab::cli {
 
@@ -53,7 +56,8 @@ class LocalWorker {
   std::atomic<bool> stop_drain_{false};
   std::thread drain_;
   bool stopped_ = false;
-  int wait_status_ = 0;  // from waitpid, once stopped
+  int wait_status_ = 0;               // from waitpid, once stopped
+  std::optional<Lifeline> lifeline_;  // its write end lives exactly as long as we do
 };
 
 }  // namespace parlab::cli

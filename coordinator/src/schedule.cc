@@ -22,6 +22,11 @@ const v1::ModelInfo* FindModel(const v1::WorkerDescription& worker, const std::s
 
 }  // namespace
 
+double DefaultJobTimeoutSeconds(const v1::Plan& plan) {
+  const double runs = static_cast<double>(plan.warmup()) + static_cast<double>(plan.repetitions());
+  return std::max(kMinJobTimeoutSeconds, kJobSecondsPerRun * runs);
+}
+
 std::vector<PlannedJob> PlanJobs(const v1::Plan& plan, const v1::WorkerDescription& worker,
                                  const std::string& job_id_prefix) {
   std::vector<PlannedJob> jobs;
@@ -51,6 +56,8 @@ std::vector<PlannedJob> PlanJobs(const v1::Plan& plan, const v1::WorkerDescripti
       job.set_repetitions(plan.repetitions());
       job.set_warmup(plan.warmup());
       job.set_affinity(plan.affinity());
+      job.set_job_timeout_s(plan.job_timeout_s() > 0 ? plan.job_timeout_s()
+                                                     : DefaultJobTimeoutSeconds(plan));
       if (max_concurrency > 1 && level > max_concurrency) {
         planned.skip_reason =
             absl::StrCat("model ", model, " supports concurrency <= ", max_concurrency,

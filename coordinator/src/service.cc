@@ -138,12 +138,17 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
                                                           std::move(discovery));
   service->set_store(std::move(store));
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second coordinator on a busy port would start and take
+  // half of the connections. Refuse the port instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("--listen: cannot bind \"", listen, "\""));
+    return absl::UnavailableError(
+        absl::StrCat("--listen: cannot bind \"", listen,
+                     "\": the port is in use (by another daemon?) or the address is not local"));
   }
   std::string address = absl::StrCat(listen.substr(0, colon), ":", port);
   return std::make_unique<CoordinatorServer>(std::move(service), std::move(server),

@@ -93,6 +93,24 @@ TEST(PlanJobsTest, LevelsAboveABoundedModelAreSkippedWithAReason) {
   EXPECT_THAT(jobs[2].skip_reason, HasSubstr("4"));
 }
 
+TEST(PlanJobsTest, EveryJobCarriesThePlansTimeout) {
+  v1::Plan plan = Plan({"sequential", "thread_pool"}, {2});
+  plan.set_job_timeout_s(30);
+  for (const PlannedJob& planned : PlanJobs(plan, Worker(), "r/")) {
+    EXPECT_EQ(planned.job.job_timeout_s(), 30) << planned.job.job_id();
+  }
+}
+
+TEST(PlanJobsTest, WithoutATimeoutJobsGetOneANormalRunNeverReaches) {
+  v1::Plan plan = Plan({"thread_pool"}, {2});
+  plan.set_warmup(0);
+  plan.set_repetitions(1);  // one run: the floor
+  EXPECT_EQ(PlanJobs(plan, Worker(), "r/")[0].job.job_timeout_s(), kMinJobTimeoutSeconds);
+  plan.set_warmup(1);
+  plan.set_repetitions(9);  // 10 runs of up to 300 s each
+  EXPECT_EQ(PlanJobs(plan, Worker(), "r/")[0].job.job_timeout_s(), 10 * kJobSecondsPerRun);
+}
+
 TEST(CheckWorkerHasPlanTest, AcceptsAPlanItCanRun) {
   EXPECT_TRUE(CheckWorkerHasPlan(Plan({"sequential", "limited"}, {1}), Worker()).ok());
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "deploy/deploy_test_util.h"
@@ -109,8 +110,17 @@ void ExpectDaemonSettings(const Unit& unit) {
 TEST(SystemdUnitsTest, WorkerUnitStartsAWorkerThatCanForkRunners) {
   Unit unit = LoadUnit("parlab-worker.service", "parlab-worker.env");
   ExpectDaemonSettings(unit);
-  // Process models fork a child per unit of concurrency; the default cap would fail them.
-  EXPECT_EQ(Get(unit.service, "TasksMax"), "infinity");
+  // Process models fork a child per unit of concurrency; systemd's default cap (15% of the
+  // kernel's) would fail them, while no cap at all would let a fork loop take the machine.
+  int64_t tasks_max = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(Get(unit.service, "TasksMax"), &tasks_max))
+      << "TasksMax must be a number, got \"" << Get(unit.service, "TasksMax") << "\"";
+  EXPECT_GE(tasks_max, 1024);
+  EXPECT_LE(tasks_max, 65536);
+  // A job that allocates without bound is killed inside the unit, not across the host.
+  const std::string memory_max = Get(unit.service, "MemoryMax");
+  EXPECT_NE(memory_max, "");
+  EXPECT_NE(memory_max, "infinity");
   EXPECT_EQ(unit.service.count("SystemCallFilter"), 0u) << "runners fork, exec, set affinity";
   EXPECT_EQ(unit.service.count("MemoryDenyWriteExecute"), 0u) << "plugins are dlopen'd";
   ASSERT_FALSE(unit.argv.empty());

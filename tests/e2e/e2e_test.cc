@@ -261,6 +261,21 @@ TEST_F(E2eTest, WorkersCommandListsTheModels) {
   EXPECT_GT(std::count(long_text.out.begin(), long_text.out.end(), '\n'), 20) << long_text.out;
 }
 
+// gRPC's SO_REUSEPORT would let a second daemon share a busy port and take half of its
+// connections: both daemons refuse it, say why and exit 2.
+TEST_F(E2eTest, DaemonsRefuseABusyPort) {
+  for (const char* binary : {PARLAB_WORKER_BIN, PARLAB_COORDINATOR_BIN}) {
+    SCOPED_TRACE(binary);
+    Daemon first({binary, "--listen", "127.0.0.1:0"});
+    ASSERT_TRUE(first.ok()) << first.error();
+    Completed second = RunToCompletion({binary, "--listen", first.address()}, absl::Seconds(20));
+    EXPECT_EQ(second.exit_code, 2) << second.err;
+    EXPECT_THAT(second.err, HasSubstr(first.address()));
+    EXPECT_THAT(second.err, HasSubstr("in use"));
+    EXPECT_THAT(second.out, ::testing::Not(HasSubstr("listening on")));
+  }
+}
+
 TEST_F(E2eTest, HelpAndVersion) {
   Completed help = Parlab({"--help"});
   EXPECT_EQ(help.exit_code, 0);

@@ -216,3 +216,28 @@ TEST_F(InterruptTest, ASecondCtrlCQuitsAtOnceAndLeavesNoProcess) {
 
 }  // namespace
 }  // namespace parlab::cluster_test
+
+namespace parlab::cluster_test {
+namespace {
+
+// kill -9 of `parlab run` runs none of its clean-up, yet its auto-started worker must not stay
+// up and listening: the worker sees its lifeline close, shuts down and takes its runner and the
+// runner's children (sleeping 20 s, so alive at the check if orphaned) with it.
+TEST_F(InterruptTest, KillDashNineOfParlabRunLeavesNoWorkerAndNoRunner) {
+  const std::string plan = (dir_ / "long.json").string();
+  std::ofstream(plan) << SleepPlan(20000);
+  Child run({PARLAB_CLI_BIN, "run", plan, "--format", "json"});
+  ASSERT_TRUE(run.started()) << run.error();
+  ASSERT_TRUE(run.WaitForOutput(
+      [](const std::string&, const std::string& err) {
+        return err.find("measure 1/" + std::to_string(kRepetitions)) != std::string::npos;
+      },
+      absl::Seconds(60)))
+      << run.err();
+  ASSERT_NO_FATAL_FAILURE(ExpectSleepingChildren());
+  run.Kill();  // SIGKILL to parlab's group; the worker and the runner lead groups of their own
+  ExpectNothingLeft({}, absl::Seconds(5));
+}
+
+}  // namespace
+}  // namespace parlab::cluster_test

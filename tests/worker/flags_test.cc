@@ -42,5 +42,38 @@ TEST(WorkerFlagsTest, ErrorsNameTheFlagAndTheValue) {
   EXPECT_THAT(missing.status().message(), HasSubstr("--plugins"));
 }
 
+TEST(WorkerFlagsTest, JobLimitsAndScratch) {
+  auto options = ParseWorkerFlags(
+      {"--max-job-memory", "512", "--max-job-files", "1024", "--scratch", "/srv/scratch"}, "/bin");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_job_memory_mib, 512);
+  EXPECT_EQ(options->max_job_files, 1024);
+  EXPECT_EQ(options->scratch_root, "/srv/scratch");
+  auto none = ParseWorkerFlags({}, "/bin");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->max_job_memory_mib, 0);
+  EXPECT_EQ(none->max_job_files, 0);
+  EXPECT_EQ(none->lifeline_fd, -1);
+}
+
+TEST(WorkerFlagsTest, BadJobLimitsNameTheFlagTheValueAndTheLimit) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--max-job-memory", "8"},
+            "--max-job-memory: must be 0 (no limit) or >= 16 MiB, got 8"},
+           {{"--max-job-memory", "lots"}, "--max-job-memory: must be an integer in [0, 1048576]"},
+           {{"--max-job-files", "-1"}, "--max-job-files: must be an integer in [0, 1048576], got"},
+           {{"--max-job-files", "3"}, "--max-job-files: must be 0 (inherited) or >= 16, got 3"},
+           {{"--lifeline", "1"}, "--lifeline: must be a file descriptor >= 3, got \"1\""},
+           {{"--lifeline", "987654"}, "--lifeline: file descriptor 987654 is not open"}}) {
+    auto options = ParseWorkerFlags(c.args, "/bin");
+    ASSERT_FALSE(options.ok()) << c.args[0] << " " << c.args[1];
+    EXPECT_THAT(options.status().message(), HasSubstr(c.expected));
+  }
+}
+
 }  // namespace
 }  // namespace parlab

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cmath>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "support/proc.h"
 #include "worker_harness.h"
 
 namespace parlab::testing {
@@ -75,6 +78,50 @@ JobOutcome RunJob(v1::WorkerService::Stub& stub, const v1::Job& job) {
   outcome.status = reader->Finish();
   return outcome;
 }
+
+// Live (not zombie) processes of process group `pgid`: a killed worker's runner is re-parented
+// to init, which may leave it a zombie for a while, and a zombie runs nothing.
+std::vector<test_support::ProcInfo> LiveGroupMembers(pid_t pgid) {
+  std::vector<test_support::ProcInfo> live;
+  for (const test_support::ProcInfo& info : test_support::AllProcesses()) {
+    if (info.state != 'Z' && getpgid(info.pid) == pgid) live.push_back(info);
+  }
+  return live;
+}
+
+bool WaitForNoLiveGroupMembers(pid_t pgid, absl::Duration timeout) {
+  for (const absl::Time deadline = absl::Now() + timeout; absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(20))) {
+    if (LiveGroupMembers(pgid).empty()) return true;
+  }
+  return LiveGroupMembers(pgid).empty();
+}
+
+// A folder of its own under the system's temp folder, removed at the end.
+class TempDir {
+ public:
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("parlab-worker-test-" + std::to_string(getpid()) + "-" +
+               std::to_string(absl::ToUnixNanos(absl::Now())))) {
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::vector<std::string> Entries() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path_)) {
+      names.push_back(entry.path().string());
+    }
+    return names;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 class WorkerDaemonTest : public ::testing::Test {
  protected:
@@ -333,6 +380,164 @@ TEST_F(WorkerDaemonTest, SigtermStopsARunningJobAndExitsCleanly) {
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "wait status " << *status;
   EXPECT_TRUE(WaitForGroupGone(runner, absl::Seconds(5)));
+}
+
+TEST_F(WorkerDaemonTest, AStoppedRunnerFailsItsJobAtTheTimeoutAndTheWorkerKeepsServing) {
+  v1::Job job = SleepJob("sequential", 1, 1000, 100);  // 100 s if nothing stopped it
+  job.set_job_timeout_s(2);
+  grpc::ClientContext context;
+  v1::RunJobRequest request;
+  *request.mutable_job() = job;
+  auto reader = worker_->stub().RunJob(&context, request);
+  v1::JobEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  std::vector<pid_t> children = ChildrenOf(worker_->pid());
+  ASSERT_EQ(children.size(), 1u);
+  const pid_t runner = children[0];
+  const absl::Time started = absl::Now();
+  ASSERT_EQ(kill(-runner, SIGSTOP), 0);  // a stopped runner says nothing and never exits
+
+  v1::JobResult result;
+  while (reader->Read(&event)) {
+    if (event.has_result()) result = event.result();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_LT(absl::Now() - started, absl::Seconds(8));
+  EXPECT_EQ(result.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_THAT(result.error(), HasSubstr("job timed out after 2 s (job_timeout_s)"));
+  EXPECT_TRUE(WaitForGroupGone(runner, absl::Seconds(5))) << "runner group " << runner;
+  ExpectSieveJobSucceeds();
+}
+
+TEST_F(WorkerDaemonTest, ANegativeOrNanTimeoutIsRejectedByName) {
+  for (double timeout : {-1.0, std::nan("")}) {
+    v1::Job job = SieveJob("thread_pool", 1);
+    job.set_job_timeout_s(timeout);
+    JobOutcome outcome = RunJob(worker_->stub(), job);
+    EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(outcome.status.error_message(),
+                AllOf(HasSubstr("job.job_timeout_s"), HasSubstr(">= 0"),
+                      HasSubstr(timeout < 0 ? "got -1" : "got nan")));
+    EXPECT_FALSE(outcome.has_result);
+  }
+}
+
+TEST_F(WorkerDaemonTest, JobsWithinTheirTimeoutSucceed) {
+  v1::Job job = SieveJob("thread_pool", 2);
+  job.set_job_timeout_s(60);
+  JobOutcome outcome = RunJob(worker_->stub(), job);
+  ASSERT_TRUE(outcome.has_result);
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+}
+
+// kill -9 of the worker: the runner's lifeline closes and it takes its process group (here two
+// children forked by the processes model) down with it.
+TEST(WorkerDaemonDeathTest, KillingTheWorkerEndsItsRunnerAndEverythingItForked) {
+  auto started = WorkerDaemon::Start({"--plugins", PluginDirs()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  grpc::ClientContext context;
+  v1::RunJobRequest request;
+  *request.mutable_job() = SleepJob("processes", 2, 1000, 100);
+  auto reader = worker.stub().RunJob(&context, request);
+  v1::JobEvent event;
+  ASSERT_TRUE(reader->Read(&event));
+  std::vector<pid_t> children = ChildrenOf(worker.pid());
+  ASSERT_EQ(children.size(), 1u);
+  const pid_t runner = children[0];
+  std::vector<test_support::ProcInfo> members;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(5);
+       members.size() < 3 && absl::Now() < give_up; absl::SleepFor(absl::Milliseconds(20))) {
+    members = LiveGroupMembers(runner);
+  }
+  ASSERT_GE(members.size(), 3u) << "expected the runner and its 2 forked children";
+
+  absl::StatusOr<int> status = worker.StopWith(SIGKILL, absl::Seconds(10));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WaitForNoLiveGroupMembers(runner, absl::Seconds(5)))
+      << "still running 5 s after the worker died: " << LiveGroupMembers(runner).size();
+  context.TryCancel();
+}
+
+// file.write's files live in the job's scratch directory, which the worker removes after the
+// runner ends, also when the runner was SIGKILLed and could clean up nothing itself.
+TEST(WorkerDaemonScratchTest, AKilledRunnerLeavesNoScratchBehind) {
+  TempDir scratch;
+  auto started =
+      WorkerDaemon::Start({"--plugins", PluginDirs(), "--scratch", scratch.path().string()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  v1::Job job;
+  job.set_job_id("file-write");
+  job.mutable_workload()->set_kind("file.write");
+  (*job.mutable_workload()->mutable_params())["tasks"] = "100000";
+  (*job.mutable_workload()->mutable_params())["kib"] = "64";
+  job.set_model("sequential");
+  job.set_concurrency(1);
+  job.set_repetitions(1);
+  grpc::ClientContext context;
+  v1::RunJobRequest request;
+  *request.mutable_job() = job;
+  auto reader = worker.stub().RunJob(&context, request);
+
+  // The runner's own directory (parlab-file.write-*) inside the job's (parlab-job-*).
+  bool writing = false;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(20);
+       !writing && absl::Now() < give_up; absl::SleepFor(absl::Milliseconds(20))) {
+    for (const std::string& entry : scratch.Entries()) {
+      writing |= entry.find("parlab-job-") != std::string::npos &&
+                 entry.find("parlab-file.write-") != std::string::npos;
+    }
+  }
+  ASSERT_TRUE(writing) << "no file.write directory under " << scratch.path();
+  std::vector<pid_t> children = ChildrenOf(worker.pid());
+  ASSERT_EQ(children.size(), 1u);
+  ASSERT_EQ(kill(children[0], SIGKILL), 0);
+
+  v1::JobEvent event;
+  v1::JobResult result;
+  while (reader->Read(&event)) {
+    if (event.has_result()) result = event.result();
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(result.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_THAT(result.error(), HasSubstr("SIGKILL"));
+  EXPECT_THAT(scratch.Entries(), ::testing::IsEmpty());
+}
+
+// A job that allocates past --max-job-memory fails naming the limit; the next job runs.
+TEST(WorkerDaemonLimitsTest, AJobOverItsMemoryLimitFailsNamingItAndTheWorkerKeepsServing) {
+  auto started = WorkerDaemon::Start({"--plugins", PluginDirs(), "--max-job-memory", "64"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  v1::Job job = SleepJob("sequential", 1, 1, 1);
+  job.mutable_workload()->set_kind("primes.is_prime");
+  job.mutable_workload()->clear_params();
+  // Its reference sieve takes one byte per number: 100 MB.
+  (*job.mutable_workload()->mutable_params())["n"] = "100000000";
+  (*job.mutable_workload()->mutable_params())["chunk"] = "100000000";
+  JobOutcome outcome = RunJob(worker.stub(), job);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  ASSERT_TRUE(outcome.has_result);
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_THAT(outcome.result.error(), HasSubstr("memory limit 64 MiB (--max-job-memory)"));
+
+  outcome = RunJob(worker.stub(), SieveJob("thread_pool", 2));
+  ASSERT_TRUE(outcome.has_result);
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+}
+
+TEST(WorkerDaemonStartTest, ABusyPortIsRefusedWithExit2) {
+  auto first = WorkerDaemon::Start({"--plugins", PluginDirs()});
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<Completed> second =
+      RunWorkerToCompletion({"--listen", (*first)->address(), "--plugins", PluginDirs()});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(WIFEXITED(second->wait_status) && WEXITSTATUS(second->wait_status) == 2)
+      << "wait status " << second->wait_status << "\n"
+      << second->err;
+  EXPECT_THAT(second->err, AllOf(HasSubstr((*first)->address()), HasSubstr("in use")));
+  EXPECT_THAT(second->out, ::testing::Not(HasSubstr("listening on")));
 }
 
 TEST(WorkerDaemonStartTest, BrokenRunnerStillStartsAndSaysWhy) {

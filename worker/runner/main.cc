@@ -4,18 +4,23 @@
 //
 //   parlab-runner --describe --plugins DIR[:DIR...]
 //   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
+//                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N]
 //   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "parlab/common/framing.h"
+#include "parlab/common/lifeline.h"
 #include "parlab/runner/cancel.h"
 #include "parlab/runner/describe.h"
+#include "parlab/runner/job_limits.h"
 #include "parlab/runner/job_runner.h"
 #include "parlab/runner/plugin_loader.h"
 #include "parlab/runner/validate.h"
@@ -27,12 +32,22 @@ constexpr int kExitUsage = 64;  // EX_USAGE
 constexpr char kUsage[] =
     "usage: parlab-runner --describe --plugins DIR[:DIR...]\n"
     "       parlab-runner --job --plugin PATH.so   (reads one Job frame from stdin)\n"
+    "                     [--lifeline FD]   (the job's process group dies at EOF on FD)\n"
+    "                     [--max-memory-mib N] [--max-open-files N]\n"
     "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n";
 
 struct Args {
   bool describe = false, job = false, validate = false, help = false;
   std::string plugins, plugin;
+  int lifeline_fd = -1;
+  JobLimits limits;
 };
+
+bool ParseCount(const char* flag, const char* value, int64_t& out) {
+  if (absl::SimpleAtoi(value, &out) && out > 0) return true;
+  std::fprintf(stderr, "parlab-runner: %s: must be a positive integer, got \"%s\"\n", flag, value);
+  return false;
+}
 
 bool Parse(int argc, char** argv, Args& args) {
   for (int i = 1; i < argc; ++i) {
@@ -47,6 +62,19 @@ bool Parse(int argc, char** argv, Args& args) {
       args.help = true;
     } else if ((flag == "--plugins" || flag == "--plugin") && i + 1 < argc) {
       (flag == "--plugins" ? args.plugins : args.plugin) = argv[++i];
+    } else if (flag == "--lifeline" && i + 1 < argc) {
+      absl::StatusOr<int> fd = ParseLifelineFd(flag, argv[++i]);
+      if (!fd.ok()) {
+        std::fprintf(stderr, "parlab-runner: %s\n", std::string(fd.status().message()).c_str());
+        return false;
+      }
+      args.lifeline_fd = *fd;
+    } else if (flag == "--max-memory-mib" && i + 1 < argc) {
+      if (!ParseCount(argv[i], argv[i + 1], args.limits.max_memory_mib)) return false;
+      ++i;
+    } else if (flag == "--max-open-files" && i + 1 < argc) {
+      if (!ParseCount(argv[i], argv[i + 1], args.limits.max_open_files)) return false;
+      ++i;
     } else {
       std::fprintf(stderr, "parlab-runner: unexpected argument \"%s\"\n", argv[i]);
       return false;
@@ -85,8 +113,18 @@ int Describe(const std::string& plugin_dirs, const EventSink& sink) {
   return 0;
 }
 
-int RunOneJob(const std::string& plugin_path, const EventSink& sink) {
+int RunOneJob(const Args& args, int frame_fd, const EventSink& sink) {
   InstallCancelHandler();
+  if (args.lifeline_fd >= 0) {
+    // The worker holds the other end: when it dies (even by SIGKILL) this job's whole process
+    // group, the runner and everything a model forked, goes with it.
+    WatchLifeline(args.lifeline_fd, [] { ::kill(0, SIGKILL); });
+  }
+  // Before the plugin is loaded, so that nothing the plugin does escapes the limits.
+  if (absl::Status limited = ApplyJobLimits(args.limits); !limited.ok()) {
+    return static_cast<int>(ReportError(sink, limited.message()));
+  }
+  ReportOutOfMemoryAs(frame_fd, args.limits);
   v1::Job job;
   absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
   if (!got.ok() || !*got) {
@@ -94,7 +132,7 @@ int RunOneJob(const std::string& plugin_path, const EventSink& sink) {
         got.ok() ? "stdin ended before a Job frame" : std::string(got.status().message());
     return static_cast<int>(ReportError(sink, "runner: cannot read the job: " + why));
   }
-  absl::StatusOr<Plugin> plugin = LoadPlugin(plugin_path);
+  absl::StatusOr<Plugin> plugin = LoadPlugin(args.plugin);
   if (!plugin.ok()) return static_cast<int>(ReportError(sink, plugin.status().message()));
   return static_cast<int>(RunJob(job, *plugin, sink));
 }
@@ -113,7 +151,7 @@ int Main(int argc, char** argv) {
   if (frame_fd < 0) return 1;
   const EventSink sink = FrameSink(frame_fd);
   if (args.validate) return ValidatePlugin(args.plugin, frame_fd);
-  return args.describe ? Describe(args.plugins, sink) : RunOneJob(args.plugin, sink);
+  return args.describe ? Describe(args.plugins, sink) : RunOneJob(args, frame_fd, sink);
 }
 
 }  // namespace

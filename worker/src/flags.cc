@@ -8,9 +8,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "parlab/common/flags.h"
+#include "parlab/common/lifeline.h"
 #include "parlab/common/status_macros.h"
 
 namespace parlab {
@@ -29,7 +31,30 @@ const std::vector<flags::Flag> kWorkerFlags = {
      "bound --listen address)"},
     {"--label", "KEY=VALUE", "a label runs can select on (repeatable: --label rack=a)"},
     {"--heartbeat-interval", "SECONDS", "seconds between heartbeats", "1"},
+    {"--max-job-memory", "MIB",
+     "memory limit of each job's runner in MiB (RLIMIT_DATA; 0: none);\n"
+     "a job that reaches it fails, naming the limit",
+     "0"},
+    {"--max-job-files", "N", "open-file limit of each job's runner (RLIMIT_NOFILE; 0: inherited)",
+     "0"},
+    {"--scratch", "DIR",
+     "where each job gets its scratch directory ($TMPDIR of the runner),\n"
+     "removed when the job ends",
+     "$TMPDIR, else /tmp"},
+    {"--lifeline", "FD",
+     "exit when this inherited pipe reaches EOF (the process that\n"
+     "started the worker died; parlab run's local worker)"},
 };
+
+// A whole number in [0, max]: `--max-job-files: must be an integer in [0, 1048576], got "x"`.
+absl::StatusOr<int64_t> Count(const std::string& flag, const std::string& value, int64_t max) {
+  int64_t count = 0;
+  if (!absl::SimpleAtoi(value, &count) || count < 0 || count > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": must be an integer in [0, ", max, "], got \"", value, "\""));
+  }
+  return count;
+}
 
 absl::Status Apply(const std::string& flag, const std::string& value, WorkerOptions& options) {
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": must not be empty"));
@@ -53,6 +78,24 @@ absl::Status Apply(const std::string& flag, const std::string& value, WorkerOpti
     }
   } else if (flag == "--runner") {
     options.runner_path = value;
+  } else if (flag == "--max-job-memory") {
+    // 16 MiB: below that not even the runner's own start fits. 1 TiB: far above any machine.
+    PARLAB_ASSIGN_OR_RETURN(options.max_job_memory_mib, Count(flag, value, int64_t{1} << 20));
+    if (options.max_job_memory_mib > 0 && options.max_job_memory_mib < 16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": must be 0 (no limit) or >= 16 MiB, got ", value));
+    }
+  } else if (flag == "--max-job-files") {
+    // 16: the runner's pipes, stdio and a plugin need a few; 1048576: the kernel's nr_open.
+    PARLAB_ASSIGN_OR_RETURN(options.max_job_files, Count(flag, value, int64_t{1} << 20));
+    if (options.max_job_files > 0 && options.max_job_files < 16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": must be 0 (inherited) or >= 16, got ", value));
+    }
+  } else if (flag == "--scratch") {
+    options.scratch_root = value;
+  } else if (flag == "--lifeline") {
+    PARLAB_ASSIGN_OR_RETURN(options.lifeline_fd, ParseLifelineFd(flag, value));
   }
   return absl::OkStatus();
 }

@@ -1,10 +1,19 @@
 #include "parlab/worker/job_executor.h"
 
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "parlab/worker/runner_process.h"
 
 namespace parlab {
@@ -17,17 +26,20 @@ constexpr absl::Duration kExitGrace = absl::Seconds(10);
 // Time a cancelled runner gets to stop its model before SIGKILL.
 constexpr absl::Duration kCancelGrace = absl::Seconds(2);
 
+extern "C" char** environ;
+
 // What the runner told us over the pipe.
 struct RunnerReport {
   bool done = false;
   bool cancelled = false;
+  bool timed_out = false;    // still running at the job's deadline
   std::string error;         // from an error event
   std::string stream_error;  // the pipe broke or carried garbage
 };
 
 // Reads events until the runner closes its stdout, dies, or the job is cancelled.
 RunnerReport ReadEvents(RunnerProcess& runner, v1::JobResult& result, const JobEventSink& emit,
-                        const CancelCheck& cancelled) {
+                        const CancelCheck& cancelled, absl::Time deadline) {
   RunnerReport report;
   v1::RunnerEvent event;
   absl::Duration wait = kPollInterval;
@@ -37,7 +49,13 @@ RunnerReport ReadEvents(RunnerProcess& runner, v1::JobResult& result, const JobE
       report.cancelled = true;
       return report;
     }
-    absl::StatusOr<RunnerProcess::Read> got = runner.Next(&event, wait);
+    // A stopped or deadlocked runner writes nothing and never exits: only the clock ends it.
+    if (absl::Now() >= deadline) {
+      report.timed_out = true;
+      return report;
+    }
+    absl::StatusOr<RunnerProcess::Read> got =
+        runner.Next(&event, std::min(wait, std::max(deadline - absl::Now(), absl::ZeroDuration())));
     if (!got.ok()) {
       report.stream_error = std::string(got.status().message());
       return report;
@@ -77,6 +95,43 @@ RunnerReport ReadEvents(RunnerProcess& runner, v1::JobResult& result, const JobE
   }
 }
 
+// A fresh directory for one job's scratch files, under `root` (or $TMPDIR, or /tmp).
+absl::StatusOr<std::string> MakeScratchDir(const std::string& root) {
+  std::string base = root;
+  if (base.empty()) {
+    const char* tmpdir = getenv("TMPDIR");
+    base = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  }
+  std::string templ = absl::StrCat(base, "/parlab-job-XXXXXX");
+  if (mkdtemp(templ.data()) == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot create the job's scratch directory ",
+                                                      templ, ": ", std::strerror(errno)));
+  }
+  return templ;
+}
+
+// Our environment with TMPDIR pointing at the job's scratch directory.
+std::vector<std::string> RunnerEnvironment(const std::string& scratch) {
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (!absl::StartsWith(*entry, "TMPDIR=")) env.emplace_back(*entry);
+  }
+  env.push_back(absl::StrCat("TMPDIR=", scratch));
+  return env;
+}
+
+// Removes the scratch directory when the job ends, on every path out of ExecuteJob (the
+// runner has been reaped and its group killed by then: nothing writes there any more).
+struct ScratchDir {
+  std::string path;
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+};
+
+std::string FormatSeconds(double seconds) { return absl::StrCat(seconds); }
+
 }  // namespace
 
 v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobEventSink& emit,
@@ -89,8 +144,21 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
   result.set_worker_address(target.worker_address);
   const std::string who = absl::StrCat("runner for model ", job.model());
 
+  absl::StatusOr<std::string> scratch_path = MakeScratchDir(target.scratch_root);
+  if (!scratch_path.ok()) {
+    result.set_status(v1::JOB_STATUS_FAILED);
+    result.set_error(std::string(scratch_path.status().message()));
+    return result;
+  }
+  const ScratchDir scratch{*scratch_path};
+
+  std::vector<std::string> args = {"--job", "--plugin", target.plugin_path};
+  args.insert(args.end(), target.runner_limit_args.begin(), target.runner_limit_args.end());
+  RunnerProcess::Options options;
+  options.env = RunnerEnvironment(scratch.path);
+  options.lifeline = true;
   absl::StatusOr<std::unique_ptr<RunnerProcess>> spawned =
-      RunnerProcess::Spawn(target.runner_path, {"--job", "--plugin", target.plugin_path});
+      RunnerProcess::Spawn(target.runner_path, std::move(args), options);
   if (!spawned.ok()) {
     result.set_status(v1::JOB_STATUS_FAILED);
     result.set_error(std::string(spawned.status().message()));
@@ -101,19 +169,30 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
   absl::Status sent = runner.SendFrame(job);
   runner.CloseStdin();
 
-  RunnerReport report = ReadEvents(runner, result, emit, cancelled);
-  const RunnerExit exit = (report.cancelled || !report.stream_error.empty())
+  const absl::Time deadline = job.job_timeout_s() > 0
+                                  ? absl::Now() + absl::Seconds(job.job_timeout_s())
+                                  : absl::InfiniteFuture();
+  RunnerReport report = ReadEvents(runner, result, emit, cancelled, deadline);
+  // A runner past its deadline gets no grace: SIGKILL reaches a stopped process group too.
+  const RunnerExit exit = report.timed_out ? runner.Terminate(absl::ZeroDuration())
+                          : (report.cancelled || !report.stream_error.empty())
                               ? runner.Terminate(kCancelGrace)
                               : runner.Finish(kExitGrace);
 
   result.set_status(v1::JOB_STATUS_FAILED);
-  if (report.cancelled) {
+  if (report.timed_out) {
+    result.set_error(absl::StrCat("job timed out after ", FormatSeconds(job.job_timeout_s()),
+                                  " s (job_timeout_s); its runner was killed"));
+  } else if (report.cancelled) {
     result.set_status(v1::JOB_STATUS_CANCELLED);
     result.set_error(absl::StrCat("job ", job.job_id(), " (model ", job.model(),
                                   ") was cancelled; its runner was stopped"));
   } else if (!exit.exited) {
-    result.set_error(
-        WithRunnerStderr(absl::StrCat(who, " ", exit.ToString()), runner.stderr_tail()));
+    std::string why = absl::StrCat(who, " ", exit.ToString());
+    if (!target.limits_description.empty()) {
+      absl::StrAppend(&why, " (the job's limits: ", target.limits_description, ")");
+    }
+    result.set_error(WithRunnerStderr(why, runner.stderr_tail()));
   } else if (!report.error.empty()) {
     result.set_error(report.error);
   } else if (!report.stream_error.empty()) {

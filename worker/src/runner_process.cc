@@ -51,6 +51,19 @@ std::string RunnerExit::ToString() const {
 
 absl::StatusOr<std::unique_ptr<RunnerProcess>> RunnerProcess::Spawn(
     const std::string& path, const std::vector<std::string>& args) {
+  return Spawn(path, args, Options());
+}
+
+absl::StatusOr<std::unique_ptr<RunnerProcess>> RunnerProcess::Spawn(const std::string& path,
+                                                                    std::vector<std::string> args,
+                                                                    const Options& options) {
+  std::optional<Lifeline> lifeline;
+  if (options.lifeline) {
+    absl::StatusOr<Lifeline> created = Lifeline::Create();
+    if (!created.ok()) return created.status();
+    lifeline.emplace(std::move(*created));
+    args.insert(args.end(), {"--lifeline", "3"});
+  }
   // The daemon's ends are O_CLOEXEC so that a runner spawned for one job never holds the pipes
   // of another (a held pipe would hide the other runner's EOF).
   int in[2], out[2], err[2];
@@ -67,8 +80,13 @@ absl::StatusOr<std::unique_ptr<RunnerProcess>> RunnerProcess::Spawn(
     return absl::InternalError(absl::StrCat("pipe: ", strerror(e)));
   }
 
-  absl::StatusOr<pid_t> pid = SpawnInOwnProcessGroup(
-      path, args, {{in[0], STDIN_FILENO}, {out[1], STDOUT_FILENO}, {err[1], STDERR_FILENO}});
+  std::vector<std::pair<int, int>> redirects = {
+      {in[0], STDIN_FILENO}, {out[1], STDOUT_FILENO}, {err[1], STDERR_FILENO}};
+  if (lifeline) redirects.emplace_back(lifeline->child_end(), 3);
+  absl::StatusOr<pid_t> pid = options.env.empty()
+                                  ? SpawnInOwnProcessGroup(path, args, redirects)
+                                  : SpawnInOwnProcessGroup(path, args, redirects, options.env);
+  if (lifeline) lifeline->CloseChildEnd();
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -77,7 +95,9 @@ absl::StatusOr<std::unique_ptr<RunnerProcess>> RunnerProcess::Spawn(
     return absl::FailedPreconditionError(
         absl::StrCat("cannot start runner \"", path, "\": ", pid.status().message()));
   }
-  return std::unique_ptr<RunnerProcess>(new RunnerProcess(*pid, in[1], out[0], err[0]));
+  std::unique_ptr<RunnerProcess> runner(new RunnerProcess(*pid, in[1], out[0], err[0]));
+  runner->lifeline_ = std::move(lifeline);
+  return runner;
 }
 
 RunnerProcess::~RunnerProcess() {
@@ -199,6 +219,7 @@ RunnerExit RunnerProcess::Reap() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
+  lifeline_.reset();
   if (WIFEXITED(status)) {
     exit_.exited = true;
     exit_.code = WEXITSTATUS(status);

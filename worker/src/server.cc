@@ -5,13 +5,17 @@
 #include <grpcpp/server_builder.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "parlab/common/lifeline.h"
 #include "parlab/worker/announcer.h"
 #include "parlab/worker/runner_describe.h"
 
@@ -34,6 +38,22 @@ void LogDescription(const v1::WorkerDescription& description) {
   }
 }
 
+// The runner flags and their description in words for the job limits of `options`.
+std::pair<std::vector<std::string>, std::string> JobLimitFlags(const WorkerOptions& options) {
+  std::vector<std::string> args;
+  std::vector<std::string> words;
+  if (options.max_job_memory_mib > 0) {
+    args.insert(args.end(), {"--max-memory-mib", absl::StrCat(options.max_job_memory_mib)});
+    words.push_back(
+        absl::StrCat("memory limit ", options.max_job_memory_mib, " MiB (--max-job-memory)"));
+  }
+  if (options.max_job_files > 0) {
+    args.insert(args.end(), {"--max-open-files", absl::StrCat(options.max_job_files)});
+    words.push_back(absl::StrCat("open-file limit ", options.max_job_files, " (--max-job-files)"));
+  }
+  return {args, absl::StrJoin(words, ", ")};
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& options) {
@@ -46,6 +66,9 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   server->options_ = options;
   server->service_ =
       std::make_unique<WorkerServiceImpl>(options.runner_path, std::move(description));
+  auto [limit_args, limit_words] = JobLimitFlags(options);
+  server->service_->SetJobEnvironment(options.scratch_root, std::move(limit_args),
+                                      std::move(limit_words));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -54,13 +77,17 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 100);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // gRPC sets SO_REUSEPORT by default: a second daemon on a busy port would start and take
+  // half of the connections. Refuse the port instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || port == 0) {
     return absl::UnavailableError(
-        absl::StrCat("--listen: cannot listen on \"", options.listen, "\""));
+        absl::StrCat("--listen: cannot listen on \"", options.listen,
+                     "\": the port is in use (by another daemon?) or the address is not local"));
   }
   const std::string host = options.listen.substr(0, options.listen.rfind(':'));
   server->address_ = absl::StrCat(host, ":", port);
@@ -95,6 +122,14 @@ absl::Status RunServer(const WorkerOptions& options) {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (options.lifeline_fd >= 0) {
+    // The process that started us is gone (parlab run's local worker after a kill -9 of
+    // parlab): shut down as on SIGTERM. This thread blocks SIGTERM, so the sigwait below gets it.
+    WatchLifeline(options.lifeline_fd, [] {
+      std::cerr << "parlab-worker: the process that started this worker is gone\n";
+      ::kill(::getpid(), SIGTERM);
+    });
+  }
 
   absl::StatusOr<std::unique_ptr<WorkerServer>> server = WorkerServer::Start(options);
   if (!server.ok()) return server.status();

@@ -1,6 +1,7 @@
 #include "parlab/worker/worker_service.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -32,6 +33,13 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
   }
   if (job.workload().kind().empty()) {
     return absl::InvalidArgumentError("job.workload.kind: must be set");
+  }
+  // NaN or a negative deadline would silently mean "no limit": refuse it instead.
+  if (!std::isfinite(job.job_timeout_s()) || job.job_timeout_s() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.job_timeout_s: must be a finite number of seconds >= 0 (0: no limit), "
+                     "got ",
+                     job.job_timeout_s()));
   }
   if (worker.workloads_size() > 0) {
     std::vector<std::string> kinds;
@@ -85,6 +93,14 @@ grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext*, const v1::Describ
   return grpc::Status::OK;
 }
 
+void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
+                                          std::vector<std::string> runner_limit_args,
+                                          std::string limits_description) {
+  scratch_root_ = std::move(scratch_root);
+  runner_limit_args_ = std::move(runner_limit_args);
+  limits_description_ = std::move(limits_description);
+}
+
 grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
                                        const v1::RunJobRequest* request,
                                        grpc::ServerWriter<v1::JobEvent>* writer) {
@@ -98,6 +114,9 @@ grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
   }
   if (!model.ok()) return ToGrpcStatus(model.status());
   target.runner_path = runner_path_;
+  target.scratch_root = scratch_root_;
+  target.runner_limit_args = runner_limit_args_;
+  target.limits_description = limits_description_;
   target.plugin_path = model->path();
 
   auto stop = [&] { return shutting_down_.load() || context->IsCancelled(); };

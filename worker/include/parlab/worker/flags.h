@@ -7,6 +7,7 @@
 #ifndef PARLAB_WORKER_FLAGS_H_
 #define PARLAB_WORKER_FLAGS_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,6 +28,11 @@ struct WorkerOptions {
   std::string coordinator;                    // --coordinator: announce and heartbeat there
   std::string advertise;                      // --advertise: empty = the bound address
   absl::Duration heartbeat_interval = absl::Seconds(1);
+  // Limits of every job's runner (0: none). See parlab/runner/job_limits.h.
+  int64_t max_job_memory_mib = 0;  // --max-job-memory MiB (RLIMIT_DATA)
+  int64_t max_job_files = 0;       // --max-job-files N (RLIMIT_NOFILE)
+  std::string scratch_root;        // --scratch DIR: parent of each job's scratch directory
+  int lifeline_fd = -1;            // --lifeline FD: exit when FD reaches EOF (cli/local_worker)
 };
 
 // Parses the arguments after argv[0]; `--flag VALUE` and `--flag=VALUE` both work. Defaults

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "parlab/v1/parlab.pb.h"
 
@@ -21,6 +22,15 @@ struct JobTarget {
   std::string plugin_path;     // the model's .so, as the runner's --describe reported it
   std::string machine;         // copied into JobResult.machine
   std::string worker_address;  // copied into JobResult.worker_address
+  // Each job gets a fresh directory under here (parlab-job-XXXXXX) as the runner's $TMPDIR,
+  // removed once the runner has ended however it ended (file.write's files included).
+  // Empty: $TMPDIR, else /tmp.
+  std::string scratch_root;
+  // Extra runner flags: the job limits (--max-memory-mib N, --max-open-files N).
+  std::vector<std::string> runner_limit_args;
+  // The limits in words ("memory limit 512 MiB (--max-job-memory)"), added to the error of a
+  // runner that dies from a signal, since a limit is a likely reason. Empty: no limits.
+  std::string limits_description;
 };
 
 // Receives each progress and sample event as it arrives; returns false when nobody listens any
@@ -29,8 +39,10 @@ using JobEventSink = std::function<bool(const v1::JobEvent&)>;
 // Polled about every 100 ms; true stops the job (runner group: SIGTERM, then SIGKILL).
 using CancelCheck = std::function<bool()>;
 
-// Never throws and never leaves a runner process behind. Status: OK (runner said done and
-// exited 0), FAILED (error event, crash, bad exit; samples so far are kept) or CANCELLED.
+// Never throws and never leaves a runner process behind (nor its scratch directory). Status: OK
+// (runner said done and exited 0), FAILED (error event, crash, bad exit, or still running at
+// job.job_timeout_s: "job timed out after 30 s (job_timeout_s)"; samples so far are kept) or
+// CANCELLED. The runner gets a lifeline: if this process dies, the runner's group dies too.
 v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobEventSink& emit,
                          const CancelCheck& cancelled);
 

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message_lite.h"
+#include "parlab/common/lifeline.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab {
@@ -50,10 +52,21 @@ class RunnerProcess {
  public:
   enum class Read { kEvent, kEnd, kTimeout };
 
+  // How a runner is started beyond its arguments.
+  struct Options {
+    // The child's whole environment ("NAME=value" each); empty: ours.
+    std::vector<std::string> env;
+    // Hands the runner a lifeline (parlab/common/lifeline.h) as fd 3 and appends
+    // "--lifeline 3" to its arguments: if this process dies, the runner's group dies too.
+    bool lifeline = false;
+  };
+
   // Starts `path` with `args` (argv[0] is `path`) in a new process group, with fresh pipes on
   // its stdin, stdout and stderr, default signal dispositions and an empty signal mask.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<RunnerProcess>> Spawn(
       const std::string& path, const std::vector<std::string>& args);
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<RunnerProcess>> Spawn(
+      const std::string& path, std::vector<std::string> args, const Options& options);
 
   RunnerProcess(const RunnerProcess&) = delete;
   RunnerProcess& operator=(const RunnerProcess&) = delete;
@@ -102,6 +115,7 @@ class RunnerProcess {
   bool reaped_ = false;
   RunnerExit exit_;
   std::string stderr_tail_;
+  std::optional<Lifeline> lifeline_;  // held until the runner is reaped
 };
 
 }  // namespace parlab

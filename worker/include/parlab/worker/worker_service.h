@@ -12,6 +12,7 @@
 #include <atomic>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "parlab/v1/parlab.grpc.pb.h"
@@ -29,6 +30,11 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   // `description` is what the runner reported at start-up; its machine is filled in here.
   WorkerServiceImpl(std::string runner_path, v1::WorkerDescription description);
+
+  // What every job's runner gets besides its job: limits and the scratch root (the
+  // JobTarget fields of the same names). Set before the server starts.
+  void SetJobEnvironment(std::string scratch_root, std::vector<std::string> runner_limit_args,
+                         std::string limits_description);
 
   // The address clients reach this worker at; known only once the server has bound its port.
   void SetAddress(const std::string& address);
@@ -50,6 +56,9 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
  private:
   const std::string runner_path_;
+  std::string scratch_root_;
+  std::vector<std::string> runner_limit_args_;
+  std::string limits_description_;
   std::mutex description_mutex_;
   v1::WorkerDescription description_;  // guarded by description_mutex_
   // One job at a time: benchmarks running side by side would disturb each other's timings.

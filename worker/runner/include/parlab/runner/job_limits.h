@@ -1,0 +1,39 @@
+// Per-job resource limits, applied by the runner to itself before it loads a plugin, so that a
+// job that allocates without bound or leaks file descriptors fails alone, naming the limit,
+// while the worker keeps serving. The worker passes them as flags (parlab-worker
+// --max-job-memory / --max-job-files become parlab-runner --max-memory-mib / --max-open-files).
+//
+//   JobLimits limits{.max_memory_mib = 1024, .max_open_files = 4096};
+//   if (absl::Status s = ApplyJobLimits(limits); !s.ok()) return ReportError(sink, s.message());
+//   ReportOutOfMemoryAs(frame_fd, limits);  // a failed `new` becomes an error frame
+#ifndef PARLAB_RUNNER_JOB_LIMITS_H_
+#define PARLAB_RUNNER_JOB_LIMITS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace parlab::runner {
+
+struct JobLimits {
+  int64_t max_memory_mib = 0;  // RLIMIT_DATA (heap and private mappings); 0: unlimited
+  int64_t max_open_files = 0;  // RLIMIT_NOFILE; 0: unlimited (the inherited limit)
+};
+
+// "memory limit 512 MiB (--max-job-memory)", "open-file limit 64 (--max-job-files)", joined
+// with ", "; empty when there are none. Names the worker's flags, which is where an operator
+// changes them.
+std::string DescribeJobLimits(const JobLimits& limits);
+
+// setrlimit() for each limit that is set (soft and hard: the plugin cannot raise it back).
+[[nodiscard]] absl::Status ApplyJobLimits(const JobLimits& limits);
+
+// Makes a failed operator new write one RunnerEvent error frame to `frame_fd` ("runner: out of
+// memory: the job reached its memory limit 512 MiB (--max-job-memory)") and exit with status
+// 3, instead of an uncaught std::bad_alloc. The frame is encoded now, while memory is there.
+void ReportOutOfMemoryAs(int frame_fd, const JobLimits& limits);
+
+}  // namespace parlab::runner
+
+#endif  // PARLAB_RUNNER_JOB_LIMITS_H_
