@@ -24,9 +24,9 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr const char* kTopLevelKeys[] = {
-    "name",   "description", "workload", "models",    "concurrency",     "repetitions",
-    "warmup", "order",       "affinity", "target_cv", "max_repetitions", "time_budget_s",
-    "sweep",  "mode",        "select"};
+    "name",   "description", "workload", "models",       "concurrency",     "repetitions",
+    "warmup", "order",       "affinity", "target_cv",    "max_repetitions", "time_budget_s",
+    "sweep",  "mode",        "select",   "job_timeout_s"};
 constexpr const char* kWorkloadKeys[] = {"kind", "params"};
 constexpr const char* kSweepKeys[] = {"param", "values"};
 constexpr const char* kAffinities[] = {"none", "compact", "scatter"};
@@ -272,6 +272,10 @@ absl::Status ParseRunFields(const Json& root, v1::Plan* plan) {
     PARLAB_ASSIGN_OR_RETURN(double budget, GetNumber(root["time_budget_s"], "plan.time_budget_s"));
     plan->set_time_budget_s(budget);
   }
+  if (root.contains("job_timeout_s")) {
+    PARLAB_ASSIGN_OR_RETURN(double timeout, GetNumber(root["job_timeout_s"], "plan.job_timeout_s"));
+    plan->set_job_timeout_s(timeout);
+  }
   if (root.contains("sweep")) PARLAB_RETURN_IF_ERROR(ParseSweep(root["sweep"], plan));
   if (root.contains("mode")) {
     PARLAB_ASSIGN_OR_RETURN(std::string mode, GetString(root["mode"], "plan.mode"));
@@ -303,6 +307,11 @@ absl::Status ValidateRepetitionFields(const v1::Plan& plan) {
   if (std::isnan(target_cv) || target_cv < 0 || target_cv >= 1) {
     return Invalid("plan.target_cv",
                    absl::StrCat("must be > 0 and < 1 (0.02 = 2%), got ", target_cv));
+  }
+  if (!std::isfinite(plan.job_timeout_s()) || plan.job_timeout_s() < 0) {
+    return Invalid("plan.job_timeout_s",
+                   absl::StrCat("must be >= 0 seconds (0: derived from the plan), got ",
+                                plan.job_timeout_s()));
   }
   if (!std::isfinite(plan.time_budget_s()) || plan.time_budget_s() < 0) {
     return Invalid("plan.time_budget_s",

@@ -74,6 +74,10 @@ absl::Status CheckRunSizes(const v1::Plan& plan) {
       CheckAtMost("plan.max_repetitions", plan.max_repetitions(), kMaxRepetitions));
   PARLAB_RETURN_IF_ERROR(CheckAtMost("plan.warmup", plan.warmup(), kMaxWarmup));
   // NaN and negatives are ValidatePlan's to word; this only bounds the finite ones.
+  if (plan.job_timeout_s() > kMaxTimeBudgetS) {
+    return Invalid("plan.job_timeout_s", absl::StrCat("must be <= ", kMaxTimeBudgetS,
+                                                      " (a week), got ", plan.job_timeout_s()));
+  }
   if (plan.time_budget_s() > kMaxTimeBudgetS) {
     return Invalid("plan.time_budget_s", absl::StrCat("must be <= ", kMaxTimeBudgetS,
                                                       " (a week), got ", plan.time_budget_s()));

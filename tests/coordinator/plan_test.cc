@@ -259,6 +259,19 @@ TEST(PlanTest, TargetCv) {
           R"(plan.target_cv: automatic repetitions need broadcast mode, got "mode": "shard")"));
 }
 
+TEST(PlanTest, JobTimeout) {
+  absl::StatusOr<v1::Plan> plan = ParsePlanJson(PlanWith(R"("job_timeout_s": 30)"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_DOUBLE_EQ(plan->job_timeout_s(), 30);
+  EXPECT_THAT(
+      ErrorOf(PlanWith(R"("job_timeout_s": -1)")),
+      HasSubstr("plan.job_timeout_s: must be >= 0 seconds (0: derived from the plan), got -1"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("job_timeout_s": "soon")")),
+              HasSubstr(R"(plan.job_timeout_s: must be a number, got "soon")"));
+  EXPECT_THAT(ErrorOf(PlanWith(R"("job_timeout_s": 1e300)")),
+              HasSubstr("plan.job_timeout_s: must be <= "));
+}
+
 TEST(PlanTest, MaxRepetitionsAndTimeBudget) {
   EXPECT_THAT(ErrorOf(PlanWith(R"("target_cv": 0.02, "repetitions": 10, "max_repetitions": 5)")),
               HasSubstr("plan.max_repetitions: must be >= plan.repetitions (10), got 5"));
