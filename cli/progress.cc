@@ -13,6 +13,11 @@
 namespace parlab::cli {
 namespace {
 
+// "1 job", "2 jobs"; "1 runner launch", "3 runner launches".
+std::string Plural(int64_t n, absl::string_view noun, absl::string_view suffix = "s") {
+  return absl::StrCat(n, " ", noun, n == 1 ? "" : suffix);
+}
+
 // Erases the current terminal line: back to column 0, clear to its end.
 constexpr char kClearLine[] = "\r\033[K";
 
@@ -157,8 +162,10 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     case v1::RunEvent::kStarted: {
       const auto& s = event.started();
       if (mode_ != ProgressMode::kNone) {
-        Log(absl::StrCat("run ", s.run_id(), ": ", s.total_jobs(), " jobs, ", s.total_repetitions(),
-                         " repetitions"));
+        // total_jobs counts runner launches (an interleaved job launches once per round), not
+        // the rows the finished line counts.
+        Log(absl::StrCat("run ", s.run_id(), ": ", Plural(s.total_jobs(), "runner launch", "es"),
+                         ", ", Plural(s.total_repetitions(), "repetition"), " planned"));
       }
       break;
     }
@@ -199,8 +206,9 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     case v1::RunEvent::kFinished: {
       const auto& f = event.finished();
       Finish();
-      Log(absl::StrCat("run ", f.run_id(), " finished: ", f.jobs_ok(), " jobs OK, ",
-                       f.jobs_failed(), " failed"));
+      Log(absl::StrCat("run ", f.run_id(), " finished: ", f.jobs_ok(), " of ",
+                       Plural(f.jobs_ok() + f.jobs_failed(), "job"), " OK, ", f.jobs_failed(),
+                       " failed"));
       break;
     }
     default:

@@ -123,6 +123,18 @@ double TieCorrection(std::vector<double> values) {
   return sum;
 }
 
+// The value as a percentage with as many decimals as it takes to differ from the threshold it
+// exceeds (compared unrounded): "10.4%", never "10%" next to "is above 10%".
+std::string PercentAbove(double value, double threshold) {
+  const std::string limit = absl::StrFormat("%.0f%%", threshold * 100);
+  std::string text;
+  for (int decimals = 0; decimals <= 4; ++decimals) {
+    text = absl::StrFormat("%.*f%%", decimals, value * 100);
+    if (text != limit && (decimals > 0 || value * 100 >= threshold * 100 + 0.5)) break;
+  }
+  return text;
+}
+
 }  // namespace
 
 double Median(std::vector<double> values) {
@@ -293,8 +305,8 @@ std::vector<Warning> SampleWarnings(const std::vector<double>& measured_in_order
   if (summary.count >= 2 && summary.cv > kHighCv) {
     warnings.push_back(
         {WarningCode::kHighVariation,
-         absl::StrFormat("coefficient of variation %.0f%% is above %.0f%%: timings are noisy",
-                         summary.cv * 100, kHighCv * 100)});
+         absl::StrFormat("coefficient of variation %s is above %.0f%%: timings are noisy",
+                         PercentAbove(summary.cv, kHighCv), kHighCv * 100)});
   }
   return warnings;
 }

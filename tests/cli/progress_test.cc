@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -138,6 +139,24 @@ struct FakeClock {
   }
 };
 
+// Counts agree with their nouns: "1 of 1 job OK", "7 of 8 jobs OK".
+TEST(ProgressDisplayTest, TheFinishedLineCountsJobsWithTheRightPlural) {
+  for (const auto& [ok, failed, expected] : std::vector<std::tuple<int, int, std::string>>{
+           {1, 0, "finished: 1 of 1 job OK, 0 failed"},
+           {7, 1, "finished: 7 of 8 jobs OK, 1 failed"}}) {
+    FakeClock clock;
+    std::ostringstream out;
+    ProgressDisplay display(out, ProgressMode::kLines, clock.AsClock(), {});
+    display.OnEvent(Started(4));
+    v1::RunEvent finished;
+    finished.mutable_finished()->set_run_id("run-1");
+    finished.mutable_finished()->set_jobs_ok(ok);
+    finished.mutable_finished()->set_jobs_failed(failed);
+    display.OnEvent(finished);
+    EXPECT_THAT(out.str(), HasSubstr("run run-1 " + expected + "\n"));
+  }
+}
+
 TEST(ProgressDisplayTest, LinesModeLogsEveryEventAndAPeriodicSummary) {
   FakeClock clock;
   std::ostringstream out;
@@ -150,7 +169,8 @@ TEST(ProgressDisplayTest, LinesModeLogsEveryEventAndAPeriodicSummary) {
   clock.now += absl::Seconds(2);
   display.OnEvent(Progress("a", "measure", 1));
   display.Tick();
-  EXPECT_THAT(out.str(), HasSubstr("run run-1: 2 jobs, 4 repetitions\n"));
+  // Runner launches (an interleaved job launches once per round), not the jobs of the finish.
+  EXPECT_THAT(out.str(), HasSubstr("run run-1: 2 runner launches, 4 repetitions planned\n"));
   EXPECT_THAT(out.str(), HasSubstr("[a] threads x2: started\n"));
   EXPECT_THAT(out.str(), HasSubstr("[a] threads x2: measure 2/3\n"));
   EXPECT_THAT(out.str(), Not(HasSubstr("[parlab]")));  // not due yet: 2 s < 5 s

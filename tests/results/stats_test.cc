@@ -148,6 +148,21 @@ TEST(WarningTest, SlowFirstRepetitionOutliersAndNoise) {
   EXPECT_EQ(WarningCodeName(warnings[1].code), "slow-first-repetition");
 }
 
+// The threshold is compared unrounded, and the value printed with the decimals it takes to
+// differ from it: never "coefficient of variation 10% is above 10%".
+TEST(WarningTest, HighVariationJustAboveTheThresholdReadsAbove) {
+  std::vector<double> measured = {100, 100, 100, 100, 100, 100, 100, 100, 100, 133};
+  Summary summary = Summarize(measured);
+  ASSERT_GT(summary.cv, kHighCv);
+  ASSERT_LT(summary.cv, kHighCv + 0.005);
+  std::vector<Warning> warnings = SampleWarnings(measured, summary);
+  ASSERT_FALSE(warnings.empty());
+  const std::string& message = warnings.back().message;
+  EXPECT_THAT(message, HasSubstr("is above 10%"));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("variation 10% is above")));
+  EXPECT_THAT(message, ::testing::MatchesRegex("coefficient of variation 10\\.[0-9]+% is above.*"));
+}
+
 TEST(WarningTest, QuietSamplesGiveNoWarning) {
   std::vector<double> measured = {20, 20.1, 19.9, 20.05, 19.95};
   EXPECT_THAT(SampleWarnings(measured, Summarize(measured)), IsEmpty());
