@@ -220,6 +220,21 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       return Invalid(absl::StrCat("run: unexpected argument \"", positional[2], "\""));
     }
     options.plan_path = positional[1];
+    // Flags that would do nothing in this mode are errors, not silence.
+    if (!options.coordinator.empty() && options.no_store) {
+      return Invalid(
+          "run: --no-store does nothing with --coordinator (the daemon stores by its own "
+          "--store/--no-store)");
+    }
+    if (!options.coordinator.empty() && !options.store.empty()) {
+      return Invalid(
+          "run: --store does nothing with --coordinator (the daemon stores by its own --store)");
+    }
+    if (!options.plugins.empty() && (!options.coordinator.empty() || !options.workers.empty())) {
+      return Invalid(absl::StrCat("run: --plugins is for the auto-started local worker; with ",
+                                  options.coordinator.empty() ? "--workers" : "--coordinator",
+                                  " the workers load their own"));
+    }
   } else if (command == "workers") {
     options.command = CliCommand::kWorkers;
     if (positional.size() > 1) {
@@ -239,6 +254,10 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       return Invalid(absl::StrCat("models validate: unexpected argument \"", positional[3], "\""));
     }
     options.plugin_path = positional[2];
+    if (!options.plugins.empty()) {
+      return Invalid(
+          "models validate: --plugins does nothing (it validates the PATH.so it is given)");
+    }
   } else if (command == "models") {
     options.command = CliCommand::kModels;
     if (positional.size() > 1) {

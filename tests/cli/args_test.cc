@@ -16,16 +16,18 @@ std::string ErrorOf(const std::vector<std::string>& args) {
 }
 
 TEST(ParseCliArgsTest, RunWithEveryOption) {
-  absl::StatusOr<CliOptions> options =
-      ParseCliArgs({"run", "plan.json", "--workers", "a:1,b:2", "--format=json",
-                    "--connect-timeout", "0.5", "--plugins", "/x:/y"});
+  absl::StatusOr<CliOptions> options = ParseCliArgs(
+      {"run", "plan.json", "--workers", "a:1,b:2", "--format=json", "--connect-timeout", "0.5"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->command, CliCommand::kRun);
   EXPECT_EQ(options->plan_path, "plan.json");
   EXPECT_THAT(options->workers, ::testing::ElementsAre("a:1", "b:2"));
   EXPECT_EQ(options->format, "json");
   EXPECT_EQ(options->connect_timeout, absl::Milliseconds(500));
-  EXPECT_EQ(options->plugins, "/x:/y");
+  // --plugins is for the auto-started local worker (with --workers it is an error, below).
+  absl::StatusOr<CliOptions> local = ParseCliArgs({"run", "plan.json", "--plugins", "/x:/y"});
+  ASSERT_TRUE(local.ok()) << local.status();
+  EXPECT_EQ(local->plugins, "/x:/y");
 }
 
 TEST(ParseCliArgsTest, Defaults) {
@@ -67,6 +69,21 @@ TEST(ParseCliArgsTest, BadCommands) {
               HasSubstr(R"(unknown option "--formt" (did you mean --format?))"));
   EXPECT_THAT(ErrorOf({"workers", "--workers", "a:1", "--coordinator", "c:1"}),
               HasSubstr("not both"));
+}
+
+// A flag that would do nothing in the chosen mode is an error naming the conflict.
+TEST(ParseCliArgsTest, FlagsThatWouldDoNothingAreErrors) {
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--coordinator", "c:1", "--no-store"}),
+              HasSubstr("run: --no-store does nothing with --coordinator"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--coordinator", "c:1", "--store", "x.db"}),
+              HasSubstr("run: --store does nothing with --coordinator"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--coordinator", "c:1", "--plugins", "/p"}),
+              HasSubstr("run: --plugins is for the auto-started local worker; with --coordinator"));
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--workers", "w:1", "--plugins", "/p"}),
+              HasSubstr("with --workers the workers load their own"));
+  EXPECT_THAT(ErrorOf({"models", "validate", "m.so", "--plugins", "/p"}),
+              HasSubstr("models validate: --plugins does nothing"));
+  EXPECT_TRUE(ParseCliArgs({"run", "p.json", "--plugins", "/p", "--no-store"}).ok());
 }
 
 }  // namespace
