@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,36 +64,42 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
                                                                 absl::Duration timeout) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError(strerror(errno));
+  const int log_fd = memfd_create("parlab-local-worker-log", MFD_CLOEXEC);
+  if (log_fd < 0) {
+    close(pipe_fds[0]), close(pipe_fds[1]);
+    return absl::InternalError(absl::StrCat("memfd_create: ", strerror(errno)));
+  }
 
   absl::StatusOr<Lifeline> lifeline = Lifeline::Create();
   if (!lifeline.ok()) {
-    close(pipe_fds[0]), close(pipe_fds[1]);
+    close(pipe_fds[0]), close(pipe_fds[1]), close(log_fd);
     return lifeline.status();
   }
   // fd 3 of the worker: a pipe only we can write to, at EOF once we are gone however we died.
   std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--lifeline", "3"};
   if (!plugins.empty()) args.insert(args.end(), {"--plugins", plugins});
   absl::StatusOr<pid_t> spawned = SpawnInOwnProcessGroup(
-      worker_path, args, {{pipe_fds[1], STDOUT_FILENO}, {lifeline->child_end(), 3}});
+      worker_path, args,
+      {{pipe_fds[1], STDOUT_FILENO}, {log_fd, STDERR_FILENO}, {lifeline->child_end(), 3}});
   close(pipe_fds[1]);
   lifeline->CloseChildEnd();
   if (!spawned.ok()) {
-    close(pipe_fds[0]);
+    close(pipe_fds[0]), close(log_fd);
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot start the local worker ", worker_path, ": ", spawned.status().message(),
         " (start parlab-worker yourself and pass --workers)"));
   }
   const pid_t pid = *spawned;
 
-  std::unique_ptr<LocalWorker> worker(new LocalWorker(pid, pipe_fds[0]));
+  std::unique_ptr<LocalWorker> worker(new LocalWorker(pid, pipe_fds[0], log_fd));
   worker->lifeline_ = std::move(*lifeline);
   std::string what = absl::StrCat("local worker ", worker_path, " (pid ", pid, ")");
   absl::StatusOr<std::string> line = ReadFirstLine(pipe_fds[0], absl::Now() + timeout, what);
   if (!line.ok()) {
     worker->Stop();
-    return absl::Status(
-        line.status().code(),
-        absl::StrCat(line.status().message(), " (", DescribeWaitStatus(worker->wait_status_), ")"));
+    return absl::Status(line.status().code(), absl::StrCat(line.status().message(), " (",
+                                                           DescribeWaitStatus(worker->wait_status_),
+                                                           "); its log:\n", worker->LogTail(4096)));
   }
   size_t at = line->find(kListeningOn);
   if (at == std::string::npos) {
@@ -114,7 +121,7 @@ void LocalWorker::StartDrain() {
       if (poll(&pfd, 1, 100) <= 0) continue;
       ssize_t n = read(stdout_fd_, chunk, sizeof(chunk));
       if (n == 0) return;
-      if (n > 0) (void)!write(STDERR_FILENO, chunk, static_cast<size_t>(n));
+      if (n > 0) (void)!write(log_fd_, chunk, static_cast<size_t>(n));
     }
   });
 }
@@ -137,8 +144,29 @@ void LocalWorker::Stop() {
   stop_drain_.store(true);
   if (drain_.joinable()) drain_.join();
   close(stdout_fd_);
+  const bool clean = (WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+                     (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+  if (!clean && !address_.empty()) {
+    const std::string message =
+        absl::StrCat("parlab: the local worker (pid ", pid_,
+                     ") ended: ", DescribeWaitStatus(status), "; its log:\n", LogTail(8192));
+    (void)!write(STDERR_FILENO, message.data(), message.size());
+  }
 }
 
-LocalWorker::~LocalWorker() { Stop(); }
+std::string LocalWorker::LogTail(size_t bytes) const {
+  const off_t size = lseek(log_fd_, 0, SEEK_END);
+  if (size <= 0) return "(empty)\n";
+  const off_t from = size > static_cast<off_t>(bytes) ? size - static_cast<off_t>(bytes) : 0;
+  std::string text(static_cast<size_t>(size - from), '\0');
+  const ssize_t n = pread(log_fd_, text.data(), text.size(), from);
+  text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return text;
+}
+
+LocalWorker::~LocalWorker() {
+  Stop();
+  close(log_fd_);  // after Stop: a start that failed quotes the log after stopping the worker
+}
 
 }  // namespace parlab::cli

@@ -46,12 +46,18 @@ class LocalWorker {
   void Stop();
 
  private:
-  LocalWorker(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
-  // Copies the worker's later stdout to our stderr, so our stdout carries only results.
+  LocalWorker(pid_t pid, int stdout_fd, int log_fd)
+      : pid_(pid), stdout_fd_(stdout_fd), log_fd_(log_fd) {}
+  // Copies the worker's later stdout into its log, so our stdout carries only results.
   void StartDrain();
+  // The last `bytes` of what the worker wrote (its stderr and later stdout).
+  std::string LogTail(size_t bytes) const;
 
   pid_t pid_;
   int stdout_fd_;
+  // The worker is silent unless it fails: its output goes to an anonymous file (memfd) that is
+  // shown only when it could not start or ended other than by our SIGTERM.
+  int log_fd_;
   std::string address_;
   std::atomic<bool> stop_drain_{false};
   std::thread drain_;
