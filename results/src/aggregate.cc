@@ -4,6 +4,9 @@
 #include <map>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "parlab/results/cluster_rows.h"
 #include "parlab/results/samples.h"
 #include "parlab/results/variation.h"
@@ -181,7 +184,46 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
       row.aggregates->amdahl = stats::FitAmdahl(model_points->second);
     }
   }
+  AddMeasurementWarnings(workers, rows);
   return rows;
+}
+
+void AddMeasurementWarnings(const std::vector<v1::WorkerDescription>& workers,
+                            std::vector<ResultRow>& rows) {
+  std::map<std::string, std::vector<std::string>> by_host;  // hostname -> worker addresses
+  for (const v1::WorkerDescription& worker : workers) {
+    if (worker.address() == kClusterWorker || worker.machine().hostname().empty()) continue;
+    by_host[worker.machine().hostname()].push_back(worker.address());
+  }
+  std::map<std::string, std::string> shared;  // worker address -> its warning
+  for (const auto& [host, addresses] : by_host) {
+    if (addresses.size() < 2) continue;
+    for (const std::string& address : addresses) {
+      shared[address] = absl::StrCat(addresses.size(), " workers of this run share host ", host,
+                                     " (", absl::StrJoin(addresses, ", "),
+                                     "): they contended for its cores, so its timings and "
+                                     "efficiencies are not those of a machine of its own");
+    }
+  }
+  for (ResultRow& row : rows) {
+    if (!row.aggregates.has_value()) continue;
+    Aggregates& a = *row.aggregates;
+    if (auto it = shared.find(row.worker); it != shared.end()) {
+      a.warnings.push_back({stats::WarningCode::kSharedHost, it->second});
+    }
+    const double cpu_share = a.median_wall_ns > 0 ? a.median_cpu_ns / a.median_wall_ns : 0;
+    // A row busy on every unit (CPU time ~ wall x p) is CPU-bound; waits (sleep, I/O) overlap
+    // legitimately beyond the core count and are not flagged.
+    if (a.efficiency.has_value() && *a.efficiency > kMaxCredibleEfficiency &&
+        cpu_share >= kCpuBoundShare * ParallelUnits(row)) {
+      a.warnings.push_back(
+          {stats::WarningCode::kSuperlinear,
+           absl::StrFormat("efficiency %.0f%% on CPU-bound work is a measurement problem, not a "
+                           "result (the baseline was slowed, or units shared cores with "
+                           "something else)",
+                           *a.efficiency * 100)});
+    }
+  }
 }
 
 }  // namespace parlab::results

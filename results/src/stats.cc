@@ -274,6 +274,10 @@ std::string WarningCodeName(WarningCode code) {
       return "medians-differ";
     case WarningCode::kTooFewSamples:
       return "too-few-samples";
+    case WarningCode::kSharedHost:
+      return "shared-host";
+    case WarningCode::kSuperlinear:
+      return "superlinear";
   }
   return "unknown";
 }

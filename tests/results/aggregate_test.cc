@@ -1,10 +1,13 @@
 // Aggregation math against hand-computed values.
 #include "parlab/results/aggregate.h"
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace parlab::results {
 namespace {
+
+using ::testing::HasSubstr;
 
 v1::Sample MakeSample(int64_t wall_ns, int64_t user_ns = 0, int64_t system_ns = 0,
                       bool warmup = false) {
@@ -265,6 +268,43 @@ TEST(AggregateTargetCvTest, ReportsWhetherTheTargetWasMet) {
   plan.set_target_cv(0);
   rows = Aggregate(plan, {MakeWorker("a:1", "alpha", 2)}, results);
   EXPECT_FALSE(rows[1].aggregates->target_cv_met.has_value());
+}
+
+// Two workers on one host contend for its cores: every row of theirs says so. Efficiency far
+// above 100% on CPU-bound work is flagged as a measurement problem; on waits it is a result.
+TEST(AggregateWarningsTest, SharedHostsAndSuperlinearCpuBoundRows) {
+  v1::WorkerDescription a, b, c;
+  a.set_address("a:1");
+  b.set_address("b:1");
+  c.set_address("c:1");
+  a.mutable_machine()->set_hostname("vm");
+  b.mutable_machine()->set_hostname("vm");
+  c.mutable_machine()->set_hostname("other");
+  auto row = [](const std::string& worker, double efficiency, double cpu_share) {
+    ResultRow r;
+    r.worker = worker;
+    r.model = "threads";
+    r.concurrency = 2;
+    r.logical_cores = 2;
+    Aggregates agg;
+    agg.median_wall_ns = 1e9;
+    agg.median_cpu_ns = cpu_share * 1e9;
+    agg.efficiency = efficiency;
+    r.aggregates = agg;
+    return r;
+  };
+  std::vector<ResultRow> rows = {row("a:1", 0.9, 1.8), row("c:1", 2.94, 1.9),
+                                 row("c:1", 2.94, 0.01)};
+  AddMeasurementWarnings({a, b, c}, rows);
+  ASSERT_EQ(rows[0].aggregates->warnings.size(), 1u);
+  EXPECT_EQ(rows[0].aggregates->warnings[0].code, stats::WarningCode::kSharedHost);
+  EXPECT_THAT(rows[0].aggregates->warnings[0].message,
+              HasSubstr("2 workers of this run share host vm (a:1, b:1)"));
+  ASSERT_EQ(rows[1].aggregates->warnings.size(), 1u);  // CPU-bound at 294%: a problem
+  EXPECT_EQ(rows[1].aggregates->warnings[0].code, stats::WarningCode::kSuperlinear);
+  EXPECT_THAT(rows[1].aggregates->warnings[0].message,
+              HasSubstr("efficiency 294% on CPU-bound work is a measurement problem"));
+  EXPECT_TRUE(rows[2].aggregates->warnings.empty());  // waits overlap: a real result
 }
 
 }  // namespace

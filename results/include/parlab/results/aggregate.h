@@ -19,6 +19,11 @@
 
 namespace parlab::results {
 
+// Efficiency above this on CPU-bound work (the baseline busy at least kCpuBoundShare of its
+// wall time) is a measurement problem, not a result: the row gets a kSuperlinear warning.
+inline constexpr double kMaxCredibleEfficiency = 1.10;
+inline constexpr double kCpuBoundShare = 0.8;
+
 struct Aggregates {
   int measured_samples = 0;
   double median_wall_ns = 0;  // an even count takes the mean of the two middle values
@@ -83,6 +88,12 @@ double Median(std::vector<int64_t> values);
 
 // Statistics of one job's measured samples, without speedup (that needs the baseline row).
 std::optional<Aggregates> AggregateSamples(const std::vector<v1::Sample>& samples);
+
+// Adds to the rows: kSharedHost on every row of a worker whose hostname another worker of the
+// run shares (they contended for its cores), kSuperlinear on CPU-bound rows whose efficiency
+// exceeds kMaxCredibleEfficiency. Aggregate() calls it; exposed for tests.
+void AddMeasurementWarnings(const std::vector<v1::WorkerDescription>& workers,
+                            std::vector<ResultRow>& rows);
 
 // One row per result, ordered by worker (as in `workers`), then plan model order, then
 // concurrency, then sweep value (plan order); speedup, its interval, efficiency, Karp-Flatt and the

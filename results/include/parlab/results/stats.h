@@ -98,12 +98,15 @@ enum class WarningCode {
   kHighVariation,        // cv > kHighCv
   kMediansDiffer,        // CompareSamples: the medians differ beyond their uncertainty
   kTooFewSamples,        // CompareSamples: the U test cannot reach alpha with these sizes
+  kSharedHost,           // Aggregate: another worker of the run ran on the same host
+  kSuperlinear,          // Aggregate: efficiency > kMaxCredibleEfficiency on CPU-bound work
 };
 struct Warning {
   WarningCode code;
   std::string message;  // one sentence for people, without the row's name
 };
-// "outliers", "slow-first-repetition", "high-variation", "medians-differ", "too-few-samples".
+// "outliers", "slow-first-repetition", "high-variation", "medians-differ", "too-few-samples",
+// "shared-host", "superlinear".
 std::string WarningCodeName(WarningCode code);
 
 // Warnings about one row's samples, given in the order they were measured; repetitions are
