@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "parlab/common/log.h"
 #include "parlab/worker/announcer.h"
 #include "parlab/worker/runner_describe.h"
 
@@ -26,11 +27,11 @@ void LogDescription(const v1::WorkerDescription& description) {
     models.push_back(absl::StrCat(m.name(), " ", m.version()));
   std::vector<std::string> workloads;
   for (const auto& w : description.workloads()) workloads.push_back(w.kind());
-  std::cerr << "parlab-worker: models: " << (models.empty() ? "none" : absl::StrJoin(models, ", "))
-            << "; workloads: " << (workloads.empty() ? "none" : absl::StrJoin(workloads, ", "))
-            << "\n";
+  log::Event("plugins",
+             {{"models", models.empty() ? "none" : absl::StrJoin(models, ", ")},
+              {"workloads", workloads.empty() ? "none" : absl::StrJoin(workloads, ",")}});
   for (const auto& refused : description.refused()) {
-    std::cerr << "parlab-worker: refused " << refused.path() << ": " << refused.reason() << "\n";
+    log::Event("plugin_refused", {{"path", refused.path()}, {"reason", refused.reason()}});
   }
 }
 
@@ -73,7 +74,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
 }
 
 void WorkerServer::ReloadPlugins() {
-  std::cerr << "parlab-worker: SIGHUP, reloading plugins\n";
+  log::Event("reload", {{"signal", "SIGHUP"}});
   v1::WorkerDescription description =
       DescribePluginsOrRefusal(options_.runner_path, options_.plugin_dirs);
   LogDescription(description);
@@ -88,6 +89,7 @@ void WorkerServer::Shutdown(absl::Duration deadline) {
 }
 
 absl::Status RunServer(const WorkerOptions& options) {
+  log::SetProgram("parlab-worker");
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -99,6 +101,7 @@ absl::Status RunServer(const WorkerOptions& options) {
   absl::StatusOr<std::unique_ptr<WorkerServer>> server = WorkerServer::Start(options);
   if (!server.ok()) return server.status();
   std::cout << "parlab-worker listening on " << (*server)->address() << std::endl;
+  log::Event("start", {{"address", (*server)->address()}});
   std::unique_ptr<Announcer> announcer;
   if (!options.coordinator.empty()) {
     WorkerServer* worker = server->get();
@@ -117,10 +120,10 @@ absl::Status RunServer(const WorkerOptions& options) {
     if (signal_number == SIGHUP) (*server)->ReloadPlugins();
     signal_number = 0;
   }
-  std::cerr << "parlab-worker: " << strsignal(signal_number) << ", shutting down\n";
+  log::Event("shutdown", {{"signal", strsignal(signal_number)}});
   if (announcer != nullptr) announcer->Stop();
   (*server)->Shutdown(kShutdownDeadline);
-  std::cerr << "parlab-worker: stopped\n";
+  log::Event("stop", {});
   return absl::OkStatus();
 }
 
