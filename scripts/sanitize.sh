@@ -8,7 +8,8 @@
 #
 #   scripts/sanitize.sh            # both
 #   scripts/sanitize.sh asan       # one
-#   PARLAB_ASAN_TESTS='^(common|results)\.' scripts/sanitize.sh asan   # a subset (ctest -R)
+#   PARLAB_ASAN_TARGETS='common_test results_test' PARLAB_ASAN_TESTS='^(common|results)\.' \
+#     scripts/sanitize.sh asan      # a subset: those ninja targets, those tests (ctest -R)
 #
 # The sanitizer builds link parlab-runner against shared objects (PARLAB_STATIC_RUNNER=OFF).
 set -euo pipefail
@@ -33,7 +34,8 @@ configure() {  # DIR SANITIZERS
 
 run_asan() {
   configure build-asan "address,undefined"
-  ninja -C build-asan -j"$jobs"
+  # shellcheck disable=SC2086  # a list of targets
+  ninja -C build-asan -j"$jobs" ${PARLAB_ASAN_TARGETS:-}
   # detect_leaks: a leak fails the test like any other report. Suppressions: scripts/lsan.supp.
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_init_order=1"
   export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0"
