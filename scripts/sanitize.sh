@@ -2,7 +2,8 @@
 # The test suite under sanitizers, each in a build folder of its own (docs/robustness.md):
 #   asan  build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 #         report fails the test), every target; runs the CTest suite.
-#   tsan  build-tsan: ThreadSanitizer; runs the model, workload and runner tests (the code
+#   tsan  build-tsan: ThreadSanitizer (not clean yet: docs/robustness.md lists what fails);
+#         runs the model, workload and runner tests (the code
 #         that runs tasks concurrently; gRPC and protobuf are not instrumented, so the daemons'
 #         tests would report races inside them that TSan cannot see through).
 #
@@ -47,7 +48,7 @@ run_tsan() {
   configure build-tsan "thread"
   ninja -C build-tsan -j"$jobs" model_conformance_test child_table_test workloads_test \
     cpu_workloads_test sync_workloads_test sync_models_test http_get_test http_get_models_test \
-    runner_test affinity_test
+    runner_test
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp"
   (cd build-tsan && ctest --output-on-failure --timeout 600 -j1 \
     -R '^(model_conformance|models|workloads|runner)\.')
