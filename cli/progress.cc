@@ -254,9 +254,35 @@ void RunProgress::Finish() {
   display_.Finish();
 }
 
+namespace {
+
+// One job of a run across its rounds: a partial result and the final one share it.
+std::string JobKey(const v1::JobResult& result) {
+  return absl::StrCat(result.worker_address(), "|", result.model(), "|", result.concurrency(), "|",
+                      result.shard_index(), "|", result.rerun(), "|", result.sweep_value());
+}
+
+}  // namespace
+
+std::vector<v1::JobResult> RunProgress::ReceivedResults() const {
+  std::vector<v1::JobResult> received = results_;
+  for (const auto& [key, partial] : partials_) received.push_back(partial);
+  return received;
+}
+
 void RunProgress::OnEvent(const v1::RunEvent& event) {
   if (event.has_worker()) workers_.push_back(event.worker());
-  if (event.has_job_result()) results_.push_back(event.job_result());
+  if (event.has_job_result()) {
+    results_.push_back(event.job_result());
+    partials_.erase(JobKey(event.job_result()));
+  }
+  if (event.has_partial_result()) {
+    partials_[JobKey(event.partial_result())] = event.partial_result();
+  }
+  if (event.has_started()) {
+    started_ = true;
+    if (run_id_.empty()) run_id_ = event.started().run_id();
+  }
   if (event.has_finished()) {
     finished_ = true;
     run_id_ = event.finished().run_id();

@@ -121,7 +121,11 @@ class RunProgress {
 
   const std::vector<v1::WorkerDescription>& workers() const { return workers_; }
   const std::vector<v1::JobResult>& results() const { return results_; }
+  // results(), then, for each job with no final result yet, its latest partial_result (an
+  // interleaved run's samples so far): all that a run cut short had delivered.
+  std::vector<v1::JobResult> ReceivedResults() const;
   const std::string& run_id() const { return run_id_; }
+  bool started() const { return started_; }
   bool finished() const { return finished_; }
 
  private:
@@ -131,7 +135,10 @@ class RunProgress {
   std::thread ticker_;
   std::vector<v1::WorkerDescription> workers_;
   std::vector<v1::JobResult> results_;
+  // The latest partial_result per job (JobKey), dropped when the job's final result comes.
+  std::map<std::string, v1::JobResult> partials_;
   std::string run_id_;
+  bool started_ = false;
   bool finished_ = false;
 };
 

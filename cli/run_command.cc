@@ -48,6 +48,13 @@ absl::Status SubmitToCoordinator(const CliOptions& options, const v1::Plan& plan
     return absl::DataLossError(
         absl::StrCat("coordinator ", options.coordinator, ": the run ended without a result"));
   }
+  // The connection dropped after the run began (the daemon died or its host went away): name
+  // the daemon, since gRPC's own words ("Socket closed") name nothing.
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && progress.started() &&
+      !interrupt.canceller.cancelled()) {
+    return absl::UnavailableError(absl::StrCat("coordinator ", options.coordinator,
+                                               " went away mid-run: ", status.error_message()));
+  }
   return FromGrpcStatus(status);
 }
 
@@ -132,22 +139,28 @@ int RunCommand(const CliOptions& options, Interrupt& interrupt) {
   progress.Finish();
   if (store != nullptr) store->Report(std::cerr);
   const bool cancelled = interrupt.canceller.cancelled();
+  // A run cut short reports all it received, an interleaved job's samples so far included.
+  const std::vector<v1::JobResult> results =
+      status.ok() ? progress.results() : progress.ReceivedResults();
   if (!status.ok()) {
     std::cerr << "parlab: "
               << (cancelled ? "interrupted" : report::EscapeControlKeepLines(status.message()))
               << "\n";
-    // Errors before the first job print nothing; a run cut short still reports what it has.
-    if (progress.results().empty()) return cancelled ? kExitInterrupted : kExitUsage;
+    // Errors before the first job print nothing, except a coordinator daemon lost once the run
+    // had begun: that is a failed run (exit 1), not a usage error.
+    const bool coordinator_lost =
+        !options.coordinator.empty() && progress.started() && absl::IsUnavailable(status);
+    if (results.empty() && !coordinator_lost) return cancelled ? kExitInterrupted : kExitUsage;
   }
 
   (*reporter)->ReportContext(
       {.plan = *plan, .machines = progress.workers(), .run_id = progress.run_id()});
-  (*reporter)->ReportRows(results::Aggregate(*plan, progress.workers(), progress.results()));
+  (*reporter)->ReportRows(results::Aggregate(*plan, progress.workers(), results));
   (*reporter)->Finalize();
 
   if (cancelled) return kExitInterrupted;
   if (!status.ok()) return kExitJobFailed;
-  for (const v1::JobResult& result : progress.results()) {
+  for (const v1::JobResult& result : results) {
     if (result.status() != v1::JOB_STATUS_OK) return kExitJobFailed;
   }
   return kExitOk;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "parlab/common/flags.h"
+#include "parlab/common/log.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/coordinator/plan_limits.h"
@@ -90,6 +91,7 @@ absl::Status Apply(const std::string& flag, const std::string& value, DaemonOpti
 
 int main(int argc, char** argv) {
   using namespace parlab::coordinator;
+  parlab::log::SetProgram("parlab-coordinator");
   absl::StatusOr<parlab::flags::ParsedFlags> parsed =
       parlab::flags::ParseFlags(std::vector<std::string>(argv + 1, argv + argc), kFlags);
   if (!parsed.ok()) return Fail(std::string(parsed.status().message()));
@@ -142,7 +144,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::cout << "parlab-coordinator listening on " << (*server)->address() << std::endl;
+  parlab::log::Event("start", {{"address", (*server)->address()},
+                               {"version", parlab::kParlabVersion},
+                               {"store", store_path.empty() ? "none" : store_path}});
   (*server)->Wait();
   watcher.reset();  // joins the watcher before the server it may touch goes away
+  parlab::log::Event("stop", {});
   return 0;
 }

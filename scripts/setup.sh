@@ -16,6 +16,9 @@ if [ -z "${PARLAB_SETUP_SKIP_TEST_DEPS:-}" ]; then
   PACKAGES+=(slurmctld slurmd slurm-client munge libyaml-cpp-dev)
   # tests/cluster/netns_test: network namespaces, veth pairs and a bridge (`ip netns`).
   PACKAGES+=(iproute2)
+  # scripts/fuzz.sh: the libFuzzer targets build with clang; libFuzzer and the sanitizer
+  # runtimes for clang are in libclang-rt-14-dev (gcc's own runtimes cover scripts/sanitize.sh).
+  PACKAGES+=(clang libclang-rt-14-dev)
 fi
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -67,10 +68,18 @@ absl::StatusOr<bool> ReadFrame(int fd, google::protobuf::MessageLite* message) {
     return absl::DataLossError(
         absl::StrCat("frame of ", size, " bytes exceeds the limit of ", kMaxFrameBytes));
   }
-  std::string body(size, '\0');
-  got = ReadFull(fd, body.data(), size);
-  if (!got.ok()) return got.status();
-  if (*got < size) return absl::DataLossError("stream ended inside a frame body");
+  // Grown with what arrives, 64 KiB at a time: a torn frame whose header claims 64 MiB costs
+  // what was sent, not a 64 MiB allocation (fuzz/frame_fuzzer ran at 780 inputs/s before).
+  constexpr size_t kChunk = 64 << 10;
+  std::string body;
+  while (body.size() < size) {
+    const size_t old_size = body.size();
+    const size_t chunk = std::min<size_t>(size - old_size, kChunk);
+    body.resize(old_size + chunk);
+    got = ReadFull(fd, body.data() + old_size, chunk);
+    if (!got.ok()) return got.status();
+    if (*got < chunk) return absl::DataLossError("stream ended inside a frame body");
+  }
   if (!message->ParseFromString(body)) {
     return absl::DataLossError(absl::StrCat("frame does not parse as ", message->GetTypeName()));
   }

@@ -432,6 +432,12 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text, const PlanLimits&
     return absl::InvalidArgumentError(DescribeParseError(e));
   } catch (const GuardError& e) {
     return absl::InvalidArgumentError(e.message);
+  } catch (const Json::out_of_range& e) {
+    // A number beyond a double ("1e999") is out_of_range to nlohmann, not a parse_error
+    // (found by fuzz/plan_fuzzer: fuzz/regressions/plan/number-overflow-out-of-range).
+    std::string what = e.what();
+    return absl::InvalidArgumentError(
+        absl::StrCat("plan: malformed JSON: ", what.substr(what.find("] ") + 2)));
   }
   if (!root.is_object()) {
     return Invalid("plan", absl::StrCat("must be a JSON object, got ", root.type_name()));

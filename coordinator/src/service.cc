@@ -12,6 +12,7 @@
 #include "parlab/cluster/cancel.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/common/grpc_status.h"
+#include "parlab/common/log.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/run_plan.h"
 #include "parlab/store/store_recorder.h"
@@ -29,6 +30,37 @@ cluster::RegistryOptions WithListed(cluster::RegistryOptions options,
   return options;
 }
 
+// One log line per event a journal should keep (docs/robustness.md lists them); counts the
+// jobs for the run_end line.
+void LogRunEvent(const std::string& run_id, const v1::Plan& plan, size_t workers,
+                 const v1::RunEvent& event, int& jobs_ok, int& jobs_failed) {
+  if (event.has_started()) {
+    log::Event("run_start", {{"run", run_id},
+                             {"plan", plan.name()},
+                             {"workers", workers},
+                             {"jobs", event.started().total_jobs()},
+                             {"repetitions", event.started().total_repetitions()}});
+  } else if (event.has_worker_lost()) {
+    log::Event("worker_lost", {{"run", run_id},
+                               {"worker", event.worker_lost().worker()},
+                               {"reason", event.worker_lost().reason()}});
+  } else if (event.has_job_result()) {
+    const v1::JobResult& result = event.job_result();
+    if (result.status() == v1::JOB_STATUS_OK) {
+      ++jobs_ok;
+      return;
+    }
+    ++jobs_failed;
+    log::Event("job_failed", {{"run", run_id},
+                              {"worker", result.worker_address()},
+                              {"job", result.job_id()},
+                              {"model", result.model()},
+                              {"concurrency", result.concurrency()},
+                              {"status", v1::JobStatus_Name(result.status())},
+                              {"reason", result.error()}});
+  }
+}
+
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
@@ -42,7 +74,10 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                                const v1::SubmitRunRequest* request,
                                                grpc::ServerWriter<v1::RunEvent>* writer) {
   absl::Status valid = ValidatePlan(request->plan());
-  if (!valid.ok()) return ToGrpcStatus(valid);
+  if (!valid.ok()) {
+    log::Event("run_refused", {{"plan", request->plan().name()}, {"reason", valid.message()}});
+    return ToGrpcStatus(valid);
+  }
   std::vector<std::string> workers(request->workers().begin(), request->workers().end());
   if (workers.empty()) {
     // The registry's workers: every one not lost (a dead node must not stop the cluster).
@@ -51,6 +86,8 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
     if (!known.ok()) return ToGrpcStatus(known.status());
     workers = *std::move(known);
     if (workers.empty()) {
+      log::Event("run_refused", {{"plan", request->plan().name()},
+                                 {"reason", lost.empty() ? "no workers" : "every worker is lost"}});
       return grpc::Status(
           grpc::StatusCode::FAILED_PRECONDITION,
           lost.empty() ? "workers: the request names none and the coordinator has none "
@@ -84,13 +121,33 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                   if (shutting_down_) return "incomplete";
                                   return canceller.cancelled() ? "cancelled" : "finished";
                                 });
+  int jobs_ok = 0;
+  int jobs_failed = 0;
   absl::StatusOr<RunOutcome> outcome =
       RunPlan(request->plan(), workers, options, [&](const v1::RunEvent& event) {
         recorder.OnEvent(event);
+        LogRunEvent(options.run_id, request->plan(), workers.size(), event, jobs_ok, jobs_failed);
         if (!writer->Write(event)) canceller.Cancel();
       });
   done.Notify();
   watcher.join();
+  const std::string state = !outcome.ok()             ? "failed"
+                            : shutting_down_          ? "incomplete"
+                            : canceller.cancelled()   ? "cancelled"
+                            : !recorder.status().ok() ? "store_failed"
+                                                      : "finished";
+  if (outcome.ok()) {
+    log::Event("run_end", {{"run", options.run_id},
+                           {"state", state},
+                           {"jobs_ok", jobs_ok},
+                           {"jobs_failed", jobs_failed}});
+  } else {
+    log::Event("run_end", {{"run", options.run_id},
+                           {"state", state},
+                           {"jobs_ok", jobs_ok},
+                           {"jobs_failed", jobs_failed},
+                           {"error", outcome.status().message()}});
+  }
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   if (!recorder.status().ok()) return StoreFailed(recorder);
   return grpc::Status::OK;
@@ -112,7 +169,11 @@ grpc::Status CoordinatorServiceImpl::RegisterWorker(grpc::ServerContext* context
                                                     const v1::RegisterWorkerRequest* request,
                                                     v1::RegisterWorkerResponse* response) {
   absl::Status registered = registry_.Register(request->description());
-  if (!registered.ok()) return ToGrpcStatus(registered);
+  if (!registered.ok()) {
+    log::Event("worker_refused",
+               {{"worker", request->description().address()}, {"reason", registered.message()}});
+    return ToGrpcStatus(registered);
+  }
   response->set_heartbeat_interval_ms(
       absl::ToInt64Milliseconds(registry_.options().heartbeat_interval));
   return grpc::Status::OK;

@@ -11,9 +11,10 @@ namespace parlab::e2e {
 using test_support::ChildProcess;
 using test_support::Stdio;
 
-Daemon::Daemon(const std::vector<std::string>& argv) {
-  absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Start(argv, {.in = Stdio::kNull, .out = Stdio::kPipe, .err = Stdio::kInherit});
+Daemon::Daemon(const std::vector<std::string>& argv, const std::string& err_path) {
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(
+      argv,
+      {.in = Stdio::kNull, .out = Stdio::kPipe, .err = Stdio::kInherit, .err_path = err_path});
   if (!child.ok()) {
     error_ = std::string(child.status().message());
     return;

@@ -24,7 +24,9 @@ class Daemon {
  public:
   // Starts argv in its own process group (stdin /dev/null, stderr the test's) and waits up to
   // 20 s for its first line.
-  explicit Daemon(const std::vector<std::string>& argv);
+  explicit Daemon(const std::vector<std::string>& argv) : Daemon(argv, "") {}
+  // The same, its stderr written to the file `err_path` (created or truncated) when not empty.
+  Daemon(const std::vector<std::string>& argv, const std::string& err_path);
   ~Daemon();  // SIGTERM to its process group, then SIGKILL after 5 s
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

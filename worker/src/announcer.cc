@@ -6,12 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iostream>
 #include <memory>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "parlab/common/log.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
 namespace parlab {
@@ -83,8 +83,7 @@ void Announcer::Loop() {
         if (response.heartbeat_interval_ms() > 0) {
           interval = std::min(interval_, absl::Milliseconds(response.heartbeat_interval_ms()));
         }
-        std::cerr << "parlab-worker: registered as " << address << " with coordinator "
-                  << coordinator_ << "\n";
+        log::Event("registered", {{"worker", address}, {"coordinator", coordinator_}});
       }
     } else {
       v1::HeartbeatRequest request;
@@ -93,19 +92,19 @@ void Announcer::Loop() {
       v1::HeartbeatResponse response;
       status = stub->Heartbeat(&context, request, &response);
       if (status.ok() && !response.known()) {
-        std::cerr << "parlab-worker: coordinator " << coordinator_
-                  << " does not know this worker (restarted?), registering again\n";
+        log::Event("reregistering", {{"coordinator", coordinator_},
+                                     {"reason", "the coordinator does not know this worker"}});
         registered = false;
         continue;  // at once, not an interval later
       }
     }
     if (!status.ok() && !reported_down) {
-      std::cerr << "parlab-worker: coordinator " << coordinator_ << " unreachable ("
-                << status.error_message() << "), retrying every " << absl::FormatDuration(interval)
-                << "\n";
+      log::Event("coordinator_unreachable", {{"coordinator", coordinator_},
+                                             {"error", status.error_message()},
+                                             {"retry", absl::FormatDuration(interval)}});
     }
     if (status.ok() && reported_down) {
-      std::cerr << "parlab-worker: coordinator " << coordinator_ << " reachable again\n";
+      log::Event("coordinator_reachable", {{"coordinator", coordinator_}});
     }
     reported_down = !status.ok();
     stop_.WaitForNotificationWithTimeout(interval);

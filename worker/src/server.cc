@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "parlab/common/lifeline.h"
+#include "parlab/common/log.h"
 #include "parlab/worker/announcer.h"
 #include "parlab/worker/runner_describe.h"
 
@@ -30,11 +31,11 @@ void LogDescription(const v1::WorkerDescription& description) {
     models.push_back(absl::StrCat(m.name(), " ", m.version()));
   std::vector<std::string> workloads;
   for (const auto& w : description.workloads()) workloads.push_back(w.kind());
-  std::cerr << "parlab-worker: models: " << (models.empty() ? "none" : absl::StrJoin(models, ", "))
-            << "; workloads: " << (workloads.empty() ? "none" : absl::StrJoin(workloads, ", "))
-            << "\n";
+  log::Event("plugins",
+             {{"models", models.empty() ? "none" : absl::StrJoin(models, ", ")},
+              {"workloads", workloads.empty() ? "none" : absl::StrJoin(workloads, ",")}});
   for (const auto& refused : description.refused()) {
-    std::cerr << "parlab-worker: refused " << refused.path() << ": " << refused.reason() << "\n";
+    log::Event("plugin_refused", {{"path", refused.path()}, {"reason", refused.reason()}});
   }
 }
 
@@ -100,7 +101,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
 }
 
 void WorkerServer::ReloadPlugins() {
-  std::cerr << "parlab-worker: SIGHUP, reloading plugins\n";
+  log::Event("reload", {{"signal", "SIGHUP"}});
   v1::WorkerDescription description =
       DescribePluginsOrRefusal(options_.runner_path, options_.plugin_dirs);
   LogDescription(description);
@@ -115,6 +116,7 @@ void WorkerServer::Shutdown(absl::Duration deadline) {
 }
 
 absl::Status RunServer(const WorkerOptions& options) {
+  log::SetProgram("parlab-worker");
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -126,7 +128,7 @@ absl::Status RunServer(const WorkerOptions& options) {
     // The process that started us is gone (parlab run's local worker after a kill -9 of
     // parlab): shut down as on SIGTERM. This thread blocks SIGTERM, so the sigwait below gets it.
     WatchLifeline(options.lifeline_fd, [] {
-      std::cerr << "parlab-worker: the process that started this worker is gone\n";
+      log::Event("parent_gone", {{"action", "shutdown"}});
       ::kill(::getpid(), SIGTERM);
     });
   }
@@ -134,6 +136,7 @@ absl::Status RunServer(const WorkerOptions& options) {
   absl::StatusOr<std::unique_ptr<WorkerServer>> server = WorkerServer::Start(options);
   if (!server.ok()) return server.status();
   std::cout << "parlab-worker listening on " << (*server)->address() << std::endl;
+  log::Event("start", {{"address", (*server)->address()}});
   std::unique_ptr<Announcer> announcer;
   if (!options.coordinator.empty()) {
     WorkerServer* worker = server->get();
@@ -152,10 +155,10 @@ absl::Status RunServer(const WorkerOptions& options) {
     if (signal_number == SIGHUP) (*server)->ReloadPlugins();
     signal_number = 0;
   }
-  std::cerr << "parlab-worker: " << strsignal(signal_number) << ", shutting down\n";
+  log::Event("shutdown", {{"signal", strsignal(signal_number)}});
   if (announcer != nullptr) announcer->Stop();
   (*server)->Shutdown(kShutdownDeadline);
-  std::cerr << "parlab-worker: stopped\n";
+  log::Event("stop", {});
   return absl::OkStatus();
 }
 

@@ -9,6 +9,7 @@
 #include "parlab/cluster/discovery.h"
 #include "parlab/cluster/worker_client.h"
 #include "parlab/cluster/worker_lock.h"
+#include "parlab/common/log.h"
 #include "parlab/common/status_macros.h"
 
 namespace parlab::cluster {
@@ -26,10 +27,15 @@ absl::Status WorkerRegistry::Register(const v1::WorkerDescription& description) 
   }
   absl::MutexLock lock(&mutex_);
   Registered& entry = registered_[description.address()];
-  if (entry.description.address().empty()) entry.order = next_order_++;
+  const bool known = !entry.description.address().empty();
+  if (!known) entry.order = next_order_++;
   entry.description = description;
   entry.last_seen = absl::Now();
   entry.busy = false;
+  log::Event(known ? "worker_reregistered" : "worker_registered",
+             {{"worker", description.address()},
+              {"host", description.machine().hostname()},
+              {"models", description.models_size()}});
   return absl::OkStatus();
 }
 
