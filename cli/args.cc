@@ -1,7 +1,10 @@
 #include "args.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cluster_args.h"
 #include "parlab/common/flags.h"
@@ -77,6 +80,91 @@ const std::vector<flags::Flag> kCliFlags = {
     {"--progress", "MODE",
      "auto (a bar on a terminal, else a line every few seconds), bar, lines or none", "auto"},
 };
+
+// Each command's synopsis, job and the flags it reads: `parlab CMD --help` prints them, and a
+// flag the command does not read is an error naming the commands that do.
+struct CommandSpec {
+  std::string name;
+  std::string synopsis;
+  std::string job;
+  std::vector<std::string> flags;
+};
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec>* commands = new std::vector<CommandSpec>{
+      {"run",
+       "parlab run PLAN.json [flags]",
+       "Runs the plan under every model at every concurrency level and prints the results\n"
+       "(stdout); progress goes to stderr. Without --workers or --coordinator a local\n"
+       "parlab-worker is started next to this binary.",
+       {"--workers", "--coordinator", "--format", "--connect-timeout", "--plugins", "--hostfile",
+        "--workers-dns", "--select", "--mode", "--store", "--no-store", "--progress"}},
+      {"workers",
+       "parlab workers [flags]",
+       "Describes the workers (machine, state, models, workloads); --long for every detail.",
+       {"--workers", "--coordinator", "--format", "--connect-timeout", "--plugins", "--hostfile",
+        "--workers-dns", "--long"}},
+      {"models",
+       "parlab models [flags]",
+       "Lists the models the workers have loaded, with version and ABI version.",
+       {"--workers", "--coordinator", "--format", "--connect-timeout", "--plugins", "--hostfile",
+        "--workers-dns"}},
+      {"models validate",
+       "parlab models validate PATH.so",
+       "Runs the conformance checks on a plugin in a parlab-runner (exit 0 only if every\n"
+       "check passes; docs/plugin-authoring.md).",
+       {}},
+      {"results list",
+       "parlab results list [flags]",
+       "Lists the stored runs, newest first.",
+       {"--store", "--coordinator", "--format", "--connect-timeout", "--limit"}},
+      {"results show",
+       "parlab results show RUN [flags]",
+       "Prints a stored run (an id, a prefix or latest), re-aggregated, in any --format.",
+       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+      {"compare",
+       "parlab compare A [B] [flags]",
+       "B against A row by row: the ratio of medians with its 95% CI and a Mann-Whitney verdict.\n"
+       "A and B: a run id, a prefix or latest, each optionally RUN@HOST; `compare RUN` compares\n"
+       "the two machines of a run that had exactly two.",
+       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+      {"export",
+       "parlab export RUN [flags]",
+       "Prints a stored run in any --format (gbench-json: for Google Benchmark's compare.py).",
+       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+  };
+  return *commands;
+}
+
+const CommandSpec* FindCommand(const std::string& name) {
+  for (const CommandSpec& command : Commands()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+// The command words of the positional arguments: "results show" for results show RUN.
+std::string CommandName(const std::vector<std::string>& positional) {
+  if (positional.empty()) return "";
+  if (positional.size() > 1 && FindCommand(positional[0] + " " + positional[1]) != nullptr) {
+    return positional[0] + " " + positional[1];
+  }
+  return positional[0];
+}
+
+std::string CommandUsage(const std::string& name) {
+  const CommandSpec* command = FindCommand(name);
+  if (command == nullptr) return "";
+  std::vector<flags::Flag> own;
+  for (const flags::Flag& flag : kCliFlags) {
+    if (std::find(command->flags.begin(), command->flags.end(), flag.name) !=
+        command->flags.end()) {
+      own.push_back(flag);
+    }
+  }
+  return absl::StrCat("usage: ", command->synopsis, "\n\n", command->job, "\n",
+                      own.empty() ? "" : absl::StrCat("\n", flags::FlagHelp(own)), "\n", kExitText);
+}
 
 std::string Usage() {
   return absl::StrCat(kUsageHead, flags::FlagHelp(kCliFlags), "\n", kExitText);
@@ -164,6 +252,14 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
   std::vector<std::string>& positional = parsed.positional;
   if (parsed.help || (!positional.empty() && positional[0] == "help")) {
     options.command = CliCommand::kHelp;
+    std::vector<std::string> topic = positional;
+    if (!topic.empty() && topic[0] == "help") topic.erase(topic.begin());
+    options.help_topic = CommandName(topic);
+    if (!options.help_topic.empty() && FindCommand(options.help_topic) == nullptr) {
+      return Invalid(absl::StrCat("help: unknown command \"", options.help_topic,
+                                  "\" (known: run, workers, models, models validate, results "
+                                  "list, results show, compare, export)"));
+    }
     return options;
   }
   if (parsed.version) {
@@ -274,6 +370,20 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
         absl::StrCat("unknown command \"", command, "\"",
                      closest.empty() ? "" : absl::StrCat(" (did you mean \"", closest, "\"?)"),
                      " (known: run, workers, models, results, compare, export)"));
+  }
+  // A flag the command does not read would do nothing: say so, and where it belongs.
+  if (const CommandSpec* spec = FindCommand(CommandName(positional)); spec != nullptr) {
+    for (const auto& [arg, value] : parsed.values) {
+      if (std::find(spec->flags.begin(), spec->flags.end(), arg) != spec->flags.end()) continue;
+      std::vector<std::string> readers;
+      for (const CommandSpec& other : Commands()) {
+        if (std::find(other.flags.begin(), other.flags.end(), arg) != other.flags.end()) {
+          readers.push_back(other.name);
+        }
+      }
+      return Invalid(absl::StrCat(arg, ": not a flag of `", spec->name,
+                                  "` (it is for: ", absl::StrJoin(readers, ", "), ")"));
+    }
   }
   // Descriptions of workers and models are lists, not result rows: no CSV or gbench layout.
   if ((options.command == CliCommand::kWorkers || options.command == CliCommand::kModels) &&

@@ -32,6 +32,7 @@ enum class CliCommand {
 
 struct CliOptions {
   CliCommand command = CliCommand::kHelp;
+  std::string help_topic;            // kHelp: "" (global help), or a command ("results show")
   std::string plan_path;             // run
   std::string plugin_path;           // models validate PATH.so
   std::vector<std::string> workers;  // --workers a:1,b:2
@@ -55,6 +56,10 @@ struct CliOptions {
 // The global help: the commands, every flag (from the same table the parser reads) with its
 // default, and the exit statuses.
 std::string Usage();
+
+// The help of one command ("run", "results show", "models validate"): its synopsis, what it
+// does, and only the flags it reads, from the same table. "" for an unknown command.
+std::string CommandUsage(const std::string& command);
 
 [[nodiscard]] absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args);
 

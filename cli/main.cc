@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   }
   switch (options->command) {
     case CliCommand::kHelp:
-      std::cout << Usage();
+      std::cout << (options->help_topic.empty() ? Usage() : CommandUsage(options->help_topic));
       return kExitOk;
     case CliCommand::kVersion:
       std::cout << "parlab " << parlab::kParlabVersion << "\n";

@@ -1,6 +1,7 @@
 // The `parlab` CLI's argument parser.
 #include "args.h"
 
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -8,6 +9,7 @@ namespace parlab::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ErrorOf(const std::vector<std::string>& args) {
   absl::StatusOr<CliOptions> options = ParseCliArgs(args);
@@ -84,6 +86,42 @@ TEST(ParseCliArgsTest, FlagsThatWouldDoNothingAreErrors) {
   EXPECT_THAT(ErrorOf({"models", "validate", "m.so", "--plugins", "/p"}),
               HasSubstr("models validate: --plugins does nothing"));
   EXPECT_TRUE(ParseCliArgs({"run", "p.json", "--plugins", "/p", "--no-store"}).ok());
+}
+
+// `parlab CMD --help` and `parlab help CMD`: the command's own synopsis and only its flags.
+TEST(ParseCliArgsTest, EveryCommandHasItsOwnHelp) {
+  for (const char* command : {"run", "workers", "models", "models validate", "results list",
+                              "results show", "compare", "export"}) {
+    std::vector<std::string> args = absl::StrSplit(command, ' ');
+    args.push_back("--help");
+    absl::StatusOr<CliOptions> options = ParseCliArgs(args);
+    ASSERT_TRUE(options.ok()) << command << ": " << options.status();
+    EXPECT_EQ(options->command, CliCommand::kHelp);
+    EXPECT_EQ(options->help_topic, command);
+    const std::string help = CommandUsage(command);
+    EXPECT_THAT(help, HasSubstr(absl::StrCat("usage: parlab ", command))) << help;
+    EXPECT_NE(help, Usage());
+  }
+  EXPECT_EQ(ParseCliArgs({"help", "results", "show"})->help_topic, "results show");
+  EXPECT_EQ(ParseCliArgs({"-h"})->help_topic, "");
+  const std::string run = CommandUsage("run");
+  EXPECT_THAT(run, HasSubstr("--progress MODE"));
+  EXPECT_THAT(run, HasSubstr("--format FORMAT"));
+  EXPECT_THAT(run, HasSubstr("table, markdown, csv, json or gbench-json"));
+  EXPECT_THAT(run, Not(HasSubstr("--limit")));
+  EXPECT_THAT(CommandUsage("results list"), HasSubstr("--limit N"));
+  EXPECT_THAT(CommandUsage("results list"), Not(HasSubstr("--progress")));
+  EXPECT_THAT(ErrorOf({"help", "frobnicate"}), HasSubstr("help: unknown command \"frobnicate\""));
+}
+
+// A flag the command does not read is an error that names the commands that do.
+TEST(ParseCliArgsTest, AFlagOfAnotherCommandIsAnError) {
+  EXPECT_THAT(ErrorOf({"run", "p.json", "--limit", "3"}),
+              HasSubstr("--limit: not a flag of `run` (it is for: results list)"));
+  EXPECT_THAT(ErrorOf({"results", "list", "--progress", "none"}),
+              HasSubstr("--progress: not a flag of `results list` (it is for: run)"));
+  EXPECT_THAT(ErrorOf({"export", "latest", "--long"}),
+              HasSubstr("--long: not a flag of `export` (it is for: workers)"));
 }
 
 }  // namespace
