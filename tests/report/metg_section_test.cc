@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metg_fixture.h"
 
 namespace parlab::report {
 namespace {
@@ -16,36 +17,9 @@ using results::MetgCurve;
 using results::MetgNote;
 using results::MetgPoint;
 using results::ResultRow;
+using results::testing::Point;
+using results::testing::Row;
 using ::testing::HasSubstr;
-
-MetgPoint Point(double granularity_ns, double efficiency) {
-  MetgPoint point;
-  point.granularity_ns = granularity_ns;
-  point.efficiency = efficiency;
-  return point;
-}
-
-// A swept row: `tasks` tasks per repetition, measured walls `walls`.
-ResultRow Row(const std::string& model, int concurrency, const std::string& value, uint64_t tasks,
-              double median_wall_ns) {
-  ResultRow row;
-  row.worker = "w:1";
-  row.machine = "host";
-  row.logical_cores = 2;
-  row.model = model;
-  row.concurrency = concurrency;
-  row.sweep_value = value;
-  row.status = v1::JOB_STATUS_OK;
-  v1::Sample sample;
-  sample.set_wall_ns(static_cast<int64_t>(median_wall_ns));
-  sample.set_tasks(tasks);
-  row.samples.push_back(sample);
-  Aggregates a;
-  a.measured_samples = 1;
-  a.median_wall_ns = median_wall_ns;
-  row.aggregates = a;
-  return row;
-}
 
 TEST(MetgSectionTest, OneLinePerCurveWithItsPoints) {
   std::vector<ResultRow> rows = {

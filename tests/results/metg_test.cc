@@ -3,18 +3,14 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "metg_fixture.h"
 
 namespace parlab::results {
 namespace {
 
 using ::testing::HasSubstr;
-
-MetgPoint Point(double granularity_ns, double efficiency) {
-  MetgPoint point;
-  point.granularity_ns = granularity_ns;
-  point.efficiency = efficiency;
-  return point;
-}
+using testing::Point;
+using testing::Row;
 
 TEST(Metg50Test, InterpolatesLinearlyBetweenTheNeighboursAround50Percent) {
   MetgNote note;
@@ -56,28 +52,6 @@ TEST(Metg50Test, NoPoints) {
   MetgNote note;
   EXPECT_FALSE(Metg50({}, &note).has_value());
   EXPECT_EQ(note, MetgNote::kNoPoints);
-}
-
-// A swept row: `tasks` tasks per repetition, measured walls `walls`.
-ResultRow Row(const std::string& model, int concurrency, const std::string& value, uint64_t tasks,
-              double median_wall_ns) {
-  ResultRow row;
-  row.worker = "w:1";
-  row.machine = "host";
-  row.logical_cores = 2;
-  row.model = model;
-  row.concurrency = concurrency;
-  row.sweep_value = value;
-  row.status = v1::JOB_STATUS_OK;
-  v1::Sample sample;
-  sample.set_wall_ns(static_cast<int64_t>(median_wall_ns));
-  sample.set_tasks(tasks);
-  row.samples.push_back(sample);
-  Aggregates a;
-  a.measured_samples = 1;
-  a.median_wall_ns = median_wall_ns;
-  row.aggregates = a;
-  return row;
 }
 
 TEST(ComputeMetgTest, GranularityAndEfficiencyPerPoint) {
