@@ -14,6 +14,11 @@
 
 namespace parlab::cli {
 
+// The one run-reference syntax of `results show`, `export` and `compare` (cli/run_source.h).
+#define RUN_REFERENCE_HELP                                                                  \
+  "RUN, A, B: a run id, a unique prefix of one, or latest; RUN@MACHINE keeps one machine\n" \
+  "of a run (its hostname, its worker address, or HOST@ADDRESS when two share a name).\n"
+
 const char kUsageHead[] =
     "usage: parlab run PLAN.json [--workers HOST:PORT,...] [--coordinator HOST:PORT]\n"
     "                            [--format table|json] [--connect-timeout SECONDS]\n"
@@ -40,12 +45,11 @@ const char kUsageHead[] =
     "            `models validate PATH.so` runs the conformance checks on a plugin, in a\n"
     "            parlab-runner (exit 0 only if every check passes; see docs/plugin-authoring.md)\n"
     "  compare   B against A row by row: ratio of medians with its 95% CI and a Mann-Whitney\n"
-    "            verdict (faster / slower / no significant difference). A and B: a run id, a\n"
-    "            prefix, or latest, each optionally RUN@HOST to pick one machine of it;\n"
-    "            `compare RUN` compares the two machines of a run that had exactly two\n"
+    "            verdict (faster / slower / no significant difference); `compare RUN` compares\n"
+    "            the two machines of a run that had exactly two\n"
     "  export    prints a stored run in any --format (gbench-json: Google Benchmark's JSON,\n"
     "            for its tools/compare.py)\n"
-    "\n";
+    "\n" RUN_REFERENCE_HELP "\n";
 
 const char kExitText[] =
     "exit status: 0 every job OK; 1 some job failed (results are still printed);\n"
@@ -120,17 +124,18 @@ const std::vector<CommandSpec>& Commands() {
        {"--store", "--coordinator", "--format", "--connect-timeout", "--limit"}},
       {"results show",
        "parlab results show RUN [flags]",
-       "Prints a stored run (an id, a prefix or latest), re-aggregated, in any --format.",
+       "Prints a stored run, re-aggregated, in any --format.\n" RUN_REFERENCE_HELP,
        {"--store", "--coordinator", "--format", "--connect-timeout"}},
       {"compare",
        "parlab compare A [B] [flags]",
        "B against A row by row: the ratio of medians with its 95% CI and a Mann-Whitney verdict.\n"
-       "A and B: a run id, a prefix or latest, each optionally RUN@HOST; `compare RUN` compares\n"
-       "the two machines of a run that had exactly two.",
+       "`compare RUN` compares the two machines of a run that had exactly "
+       "two.\n" RUN_REFERENCE_HELP,
        {"--store", "--coordinator", "--format", "--connect-timeout"}},
       {"export",
        "parlab export RUN [flags]",
-       "Prints a stored run in any --format (gbench-json: for Google Benchmark's compare.py).",
+       "Prints a stored run in any --format (gbench-json: for Google Benchmark's "
+       "compare.py).\n" RUN_REFERENCE_HELP,
        {"--store", "--coordinator", "--format", "--connect-timeout"}},
   };
   return *commands;
@@ -190,7 +195,8 @@ absl::Status ParseStoredRunCommand(const std::vector<std::string>& positional,
   }
   if (command == "export") {
     options.command = CliCommand::kExport;
-    if (positional.size() < 2) return Invalid("export: missing RUN (an id, a prefix or latest)");
+    if (positional.size() < 2)
+      return Invalid("export: missing RUN (an id, a prefix or latest, optionally @MACHINE)");
     if (positional.size() > 2) {
       return Invalid(absl::StrCat("export: unexpected argument \"", positional[2], "\""));
     }
@@ -201,7 +207,7 @@ absl::Status ParseStoredRunCommand(const std::vector<std::string>& positional,
   if (positional.size() < 2) {
     return Invalid(
         "compare: missing A and B (run ids, prefixes or latest, each optionally "
-        "RUN@HOST), or one RUN that ran on two machines");
+        "@MACHINE), or one RUN that ran on two machines");
   }
   if (positional.size() > 3) {
     return Invalid(absl::StrCat("compare: unexpected argument \"", positional[3], "\""));
@@ -228,7 +234,7 @@ absl::Status ParseResultsCommand(const std::vector<std::string>& positional, Cli
   } else if (verb == "show") {
     options.command = CliCommand::kResultsShow;
     if (positional.size() < 3)
-      return Invalid("results show: missing RUN (an id, a prefix or latest)");
+      return Invalid("results show: missing RUN (an id, a prefix or latest, optionally @MACHINE)");
     options.run_id = positional[2];
     expected = 3;
   } else {

@@ -26,7 +26,7 @@ absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> LoadSides(
     results::RunSelector selector = results::ParseRunSelector(options.compare[0]);
     if (!selector.host.empty()) {
       return absl::InvalidArgumentError(
-          "compare: one RUN@HOST has nothing to compare with; give A and B");
+          "compare: one RUN@MACHINE has nothing to compare with; give A and B");
     }
     PARLAB_ASSIGN_OR_RETURN(v1::RunRecord run, LoadRunFrom(options, selector.run));
     return results::SidesOfOneRun(run);

@@ -22,7 +22,7 @@ int ReportStoredRun(const CliOptions& options, absl::string_view verb,
     std::cerr << "parlab: " << report::EscapeControl(reporter.status().message()) << "\n";
     return kExitUsage;
   }
-  absl::StatusOr<v1::RunRecord> run = LoadRunFrom(options, options.run_id);
+  absl::StatusOr<v1::RunRecord> run = LoadRunReference(options, options.run_id);
   if (!run.ok()) {
     std::cerr << "parlab: " << report::EscapeControl(run.status().message()) << "\n";
     return kExitUsage;

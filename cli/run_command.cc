@@ -69,7 +69,6 @@ absl::Status RunEmbedded(const CliOptions& options, const v1::Plan& plan, Interr
     if (!started.ok()) return started.status();
     local = *std::move(started);
     interrupt.local_worker_pgid = local->pid();
-    std::cerr << "started local worker " << local->address() << " (pid " << local->pid() << ")\n";
     workers = {local->address()};
   }
   coordinator::RunOptions run_options;

@@ -8,6 +8,7 @@
 #include "parlab/cluster/worker_client.h"
 #include "parlab/common/grpc_status.h"
 #include "parlab/common/status_macros.h"
+#include "parlab/results/compare.h"
 #include "parlab/store/store.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
@@ -59,6 +60,15 @@ absl::StatusOr<v1::RunRecord> LoadRunFrom(const CliOptions& options, const std::
   }
   PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<store::ResultStore> store, OpenExistingStore(options));
   return store->LoadRun(run_id);
+}
+
+absl::StatusOr<v1::RunRecord> LoadRunReference(const CliOptions& options,
+                                               const std::string& reference) {
+  results::RunSelector selector = results::ParseRunSelector(reference);
+  PARLAB_ASSIGN_OR_RETURN(v1::RunRecord run, LoadRunFrom(options, selector.run));
+  if (selector.host.empty()) return run;
+  PARLAB_ASSIGN_OR_RETURN(results::CompareSide side, results::SelectSide(run, selector.host));
+  return results::OnlyMachine(run, side.machine);
 }
 
 absl::StatusOr<std::vector<v1::RunSummary>> ListRunsFrom(const CliOptions& options, int limit) {

@@ -25,6 +25,12 @@ std::string StorePathFrom(const CliOptions& options);
 [[nodiscard]] absl::StatusOr<v1::RunRecord> LoadRunFrom(const CliOptions& options,
                                                         const std::string& run_id);
 
+// A run reference, the one syntax of `export`, `results show` and `compare`: RUN (a full id, a
+// unique prefix or `latest`), optionally @MACHINE (a hostname, a worker address, or
+// HOST@ADDRESS when two machines share a hostname) to keep just that machine of the run.
+[[nodiscard]] absl::StatusOr<v1::RunRecord> LoadRunReference(const CliOptions& options,
+                                                             const std::string& reference);
+
 // Newest first; limit 0: every run.
 [[nodiscard]] absl::StatusOr<std::vector<v1::RunSummary>> ListRunsFrom(const CliOptions& options,
                                                                        int limit);

@@ -1,8 +1,10 @@
 #include "parlab/coordinator/plan.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -490,13 +492,25 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text, const PlanLimits&
   return plan;
 }
 
+// "plan file x.json: cannot be read: No such file or directory" -- the OS's reason when it gave
+// one (std::ifstream leaves it in errno on Linux).
+namespace {
+absl::Status CannotRead(const std::string& path) {
+  const int error = errno;
+  return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read",
+                                          error != 0 ? ": " : "",
+                                          error != 0 ? std::strerror(error) : ""));
+}
+}  // namespace
+
 absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path) {
   return LoadPlanFile(path, PlanLimitsFromEnv().value_or(PlanLimits()));
 }
 
 absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path, const PlanLimits& limits) {
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read"));
+  if (!in) return CannotRead(path);
   // The size a regular file reports is refused before a byte is read; a pipe or a /proc file
   // reports none, so the read stops one byte past the limit either way.
   std::error_code error;
@@ -509,7 +523,7 @@ absl::StatusOr<v1::Plan> LoadPlanFile(const std::string& path, const PlanLimits&
   } else {
     std::string text(static_cast<size_t>(limits.max_plan_bytes) + 1, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) return absl::NotFoundError(absl::StrCat("plan file ", path, ": cannot be read"));
+    if (in.bad()) return CannotRead(path);
     text.resize(static_cast<size_t>(in.gcount()));
     if (text.size() > static_cast<size_t>(limits.max_plan_bytes)) {
       // Only a file that reports no size (a pipe) gets here; how much more it holds is unknown.

@@ -195,6 +195,17 @@ absl::StatusOr<CompareSide> SelectSide(const v1::RunRecord& run, const std::stri
   return CompareSide{run, *chosen, SideLabel(run, *chosen)};
 }
 
+v1::RunRecord OnlyMachine(const v1::RunRecord& run, const v1::WorkerDescription& machine) {
+  v1::RunRecord narrowed = run;
+  narrowed.clear_workers();
+  *narrowed.add_workers() = machine;
+  narrowed.clear_results();
+  for (const v1::JobResult& result : run.results()) {
+    if (result.worker_address() == machine.address()) *narrowed.add_results() = result;
+  }
+  return narrowed;
+}
+
 absl::StatusOr<std::pair<CompareSide, CompareSide>> SidesOfOneRun(const v1::RunRecord& run) {
   if (run.workers_size() != 2) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -18,6 +18,7 @@ namespace parlab::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Output {
   int exit_code = -1;
@@ -40,13 +41,14 @@ Output Parlab(const std::string& args) {
 }
 
 v1::JobResult Result(const std::string& job_id, const std::string& model, int concurrency,
-                     double ms) {
+                     double ms, const std::string& address = "127.0.0.1:4511",
+                     const std::string& machine = "alpha") {
   v1::JobResult result;
   result.set_job_id(job_id);
   result.set_model(model);
   result.set_concurrency(concurrency);
-  result.set_worker_address("127.0.0.1:4511");
-  result.set_machine("alpha");
+  result.set_worker_address(address);
+  result.set_machine(machine);
   result.set_status(v1::JOB_STATUS_OK);
   for (int i = 0; i < 6; ++i) {
     v1::Sample* sample = result.add_samples();
@@ -67,7 +69,7 @@ class StoredRunCliTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<store::ResultStore>> store =
         store::ResultStore::Open(store_path_);
     ASSERT_TRUE(store.ok()) << store.status();
-    v1::Plan plan;
+    v1::Plan& plan = plan_;
     plan.set_name("cpu-sieve");
     plan.mutable_workload()->set_kind("primes.sieve");
     plan.add_models("sequential");
@@ -93,6 +95,7 @@ class StoredRunCliTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string store_path_;
+  v1::Plan plan_;
 };
 
 TEST_F(StoredRunCliTest, CompareTwoRunsPrintsVerdicts) {
@@ -135,6 +138,53 @@ TEST_F(StoredRunCliTest, ExportWritesEveryFormat) {
   ASSERT_EQ(markdown.exit_code, 0);
   EXPECT_THAT(markdown.out, HasSubstr("### alpha (127.0.0.1:4511)"));
   EXPECT_THAT(markdown.out, HasSubstr("| thread_pool |"));
+}
+
+// One run reference for every command that reads a stored run: RUN@MACHINE picks one machine of a
+// two-machine run in `export` and `results show` as it does in `compare`.
+TEST_F(StoredRunCliTest, ExportShowAndCompareTakeTheSameRunReference) {
+  {
+    absl::StatusOr<std::unique_ptr<store::ResultStore>> store =
+        store::ResultStore::Open(store_path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->BeginRun("run-test-two", plan_).ok());
+    for (const auto& [host, address] :
+         {std::pair{"alpha", "127.0.0.1:4511"}, {"beta", "127.0.0.1:4512"}}) {
+      v1::WorkerDescription worker;
+      worker.set_address(address);
+      worker.mutable_machine()->set_hostname(host);
+      worker.mutable_machine()->set_logical_cores(2);
+      ASSERT_TRUE((*store)->AddWorker("run-test-two", worker).ok());
+      ASSERT_TRUE((*store)
+                      ->AddResult("run-test-two", Result(std::string("j1@") + host, "sequential", 1,
+                                                         40, address, host))
+                      .ok());
+    }
+    ASSERT_TRUE((*store)->FinishRun("run-test-two", "finished").ok());
+  }
+  Output both = Parlab("export run-test-two --format csv --store " + store_path_);
+  ASSERT_EQ(both.exit_code, 0) << both.out;
+  EXPECT_EQ(std::count(both.out.begin(), both.out.end(), '\n'), 3);  // header + a row per machine
+
+  for (const std::string reference : {"run-test-two@beta", "run-test-two@127.0.0.1:4512"}) {
+    Output beta = Parlab("export " + reference + " --format csv --store " + store_path_);
+    ASSERT_EQ(beta.exit_code, 0) << reference;
+    EXPECT_EQ(std::count(beta.out.begin(), beta.out.end(), '\n'), 2) << beta.out;
+    EXPECT_THAT(beta.out, HasSubstr("beta"));
+    EXPECT_THAT(beta.out, Not(HasSubstr("alpha")));
+  }
+  Output shown = Parlab("results show run-test-two@alpha --format markdown --store " + store_path_);
+  ASSERT_EQ(shown.exit_code, 0);
+  EXPECT_THAT(shown.out, HasSubstr("### alpha (127.0.0.1:4511)"));
+  EXPECT_THAT(shown.out, Not(HasSubstr("beta")));
+
+  Output compared = Parlab("compare run-test-two@alpha run-test-two@beta --store " + store_path_);
+  EXPECT_EQ(compared.exit_code, 0) << compared.out;
+
+  // A machine the run does not have is named as such, not "not in the store".
+  Output unknown = Parlab("export run-test-two@gamma --store " + store_path_ + " 2>&1");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.out, HasSubstr("no machine \"gamma\" (it ran on alpha"));
 }
 
 }  // namespace

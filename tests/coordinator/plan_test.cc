@@ -354,6 +354,8 @@ TEST(PlanTest, LoadPlanFileNamesAMissingFile) {
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(plan.status().message()), HasSubstr("/nonexistent/dir/plan.json"));
+  // The OS's reason, not just "cannot be read".
+  EXPECT_THAT(std::string(plan.status().message()), HasSubstr("No such file or directory"));
 }
 
 TEST(PlanTest, LoadPlanFileNamesThePlanAfterTheFile) {

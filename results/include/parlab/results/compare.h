@@ -46,6 +46,9 @@ struct CompareSide {
 // `run "run-1" ran on 2 machines (alpha, beta): pick one with run-1@HOST`.
 [[nodiscard]] absl::StatusOr<CompareSide> SelectSide(const v1::RunRecord& run,
                                                      const std::string& host);
+// The run as if only `machine` had run it: its description and its job results, nothing else
+// (what `export RUN@HOST` and `results show RUN@HOST` report).
+v1::RunRecord OnlyMachine(const v1::RunRecord& run, const v1::WorkerDescription& machine);
 // `parlab compare RUN`: A and B are the run's two machines, in the order they were given.
 [[nodiscard]] absl::StatusOr<std::pair<CompareSide, CompareSide>> SidesOfOneRun(
     const v1::RunRecord& run);
