@@ -196,11 +196,18 @@ absl::Status ParseModels(const Json& value, v1::Plan* plan) {
   return absl::OkStatus();
 }
 
+// An empty list, from a JSON plan that wrote `[]` (left out, the default [1] applies) or from a
+// Plan built in code without ApplyPlanDefaults.
+absl::Status NoConcurrencyLevels() {
+  return Invalid("plan.concurrency", "must list at least one level, got []");
+}
+
 absl::Status ParseConcurrency(const Json& value, v1::Plan* plan) {
   if (!value.is_array()) {
     return Invalid("plan.concurrency",
                    absl::StrCat("must be an array of integers, got ", Show(value)));
   }
+  if (value.empty()) return NoConcurrencyLevels();
   for (size_t i = 0; i < value.size(); ++i) {
     PARLAB_ASSIGN_OR_RETURN(int32_t level,
                             GetInt32(value[i], absl::StrCat("plan.concurrency[", i, "]")));
@@ -264,9 +271,11 @@ absl::Status ParseRunFields(const Json& root, v1::Plan* plan) {
     PARLAB_ASSIGN_OR_RETURN(int32_t max_repetitions,
                             GetInt32(root["max_repetitions"], "plan.max_repetitions"));
     if (max_repetitions < 1) {
-      return Invalid("plan.max_repetitions",
-                     absl::StrCat("must be >= plan.repetitions (", plan->repetitions(), "), got ",
-                                  max_repetitions));
+      return Invalid(
+          "plan.max_repetitions",
+          absl::StrCat("must be >= plan.repetitions (",
+                       plan->has_repetitions() ? plan->repetitions() : kDefaultRepetitions,
+                       "), got ", max_repetitions));
     }
     plan->set_max_repetitions(max_repetitions);
   }
@@ -419,6 +428,15 @@ bool IsModelName(absl::string_view name) {
 
 }  // namespace
 
+void ApplyPlanDefaults(v1::Plan* plan) {
+  if (!plan->has_repetitions()) plan->set_repetitions(kDefaultRepetitions);
+  if (!plan->has_warmup()) plan->set_warmup(kDefaultWarmup);
+  if (plan->concurrency().empty()) plan->add_concurrency(1);
+  if (plan->target_cv() > 0 && plan->max_repetitions() == 0) {
+    plan->set_max_repetitions(std::max(kDefaultMaxRepetitions, plan->repetitions()));
+  }
+}
+
 absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text) {
   return ParsePlanJson(text, PlanLimitsFromEnv().value_or(PlanLimits()));
 }
@@ -447,8 +465,6 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text, const PlanLimits&
   PARLAB_RETURN_IF_ERROR(CheckKnownKeys(root, "plan", kTopLevelKeys));
 
   v1::Plan plan;
-  plan.set_repetitions(kDefaultRepetitions);
-  plan.set_warmup(kDefaultWarmup);
   if (root.contains("name")) {
     PARLAB_ASSIGN_OR_RETURN(*plan.mutable_name(), GetString(root["name"], "plan.name"));
   }
@@ -462,8 +478,6 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text, const PlanLimits&
   PARLAB_RETURN_IF_ERROR(ParseModels(root["models"], &plan));
   if (root.contains("concurrency")) {
     PARLAB_RETURN_IF_ERROR(ParseConcurrency(root["concurrency"], &plan));
-  } else {
-    plan.add_concurrency(1);
   }
   if (root.contains("repetitions")) {
     PARLAB_ASSIGN_OR_RETURN(int32_t repetitions, GetInt32(root["repetitions"], "plan.repetitions"));
@@ -485,9 +499,7 @@ absl::StatusOr<v1::Plan> ParsePlanJson(absl::string_view text, const PlanLimits&
     }
   }
   PARLAB_RETURN_IF_ERROR(ParseRunFields(root, &plan));
-  if (plan.target_cv() > 0 && plan.max_repetitions() == 0) {
-    plan.set_max_repetitions(std::max(kDefaultMaxRepetitions, plan.repetitions()));
-  }
+  ApplyPlanDefaults(&plan);
   PARLAB_RETURN_IF_ERROR(ValidatePlan(plan, limits));
   return plan;
 }
@@ -562,9 +574,7 @@ absl::Status ValidatePlan(const v1::Plan& plan, const PlanLimits& limits) {
                                          it->second, "])"));
     }
   }
-  if (plan.concurrency().empty()) {
-    return Invalid("plan.concurrency", "must list at least one level, got []");
-  }
+  if (plan.concurrency().empty()) return NoConcurrencyLevels();
   std::map<int32_t, int> seen_levels;
   for (int i = 0; i < plan.concurrency_size(); ++i) {
     int32_t level = plan.concurrency(i);

@@ -73,9 +73,12 @@ CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
 grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                                const v1::SubmitRunRequest* request,
                                                grpc::ServerWriter<v1::RunEvent>* writer) {
-  absl::Status valid = ValidatePlan(request->plan());
+  // A client may leave fields out as a JSON plan may: the same defaults, from one place.
+  v1::Plan plan = request->plan();
+  ApplyPlanDefaults(&plan);
+  absl::Status valid = ValidatePlan(plan);
   if (!valid.ok()) {
-    log::Event("run_refused", {{"plan", request->plan().name()}, {"reason", valid.message()}});
+    log::Event("run_refused", {{"plan", plan.name()}, {"reason", valid.message()}});
     return ToGrpcStatus(valid);
   }
   std::vector<std::string> workers(request->workers().begin(), request->workers().end());
@@ -86,7 +89,7 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
     if (!known.ok()) return ToGrpcStatus(known.status());
     workers = *std::move(known);
     if (workers.empty()) {
-      log::Event("run_refused", {{"plan", request->plan().name()},
+      log::Event("run_refused", {{"plan", plan.name()},
                                  {"reason", lost.empty() ? "no workers" : "every worker is lost"}});
       return grpc::Status(
           grpc::StatusCode::FAILED_PRECONDITION,
@@ -116,17 +119,16 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   options.heartbeat_timeout = registry_.options().heartbeat_timeout;
   // The store sees every event first, so a run is "finished" there before the client hears it.
   options.run_id = store::NewRunId();
-  store::StoreRecorder recorder(store_.get(), options.run_id, request->plan(),
-                                [&]() -> std::string {
-                                  if (shutting_down_) return "incomplete";
-                                  return canceller.cancelled() ? "cancelled" : "finished";
-                                });
+  store::StoreRecorder recorder(store_.get(), options.run_id, plan, [&]() -> std::string {
+    if (shutting_down_) return "incomplete";
+    return canceller.cancelled() ? "cancelled" : "finished";
+  });
   int jobs_ok = 0;
   int jobs_failed = 0;
   absl::StatusOr<RunOutcome> outcome =
-      RunPlan(request->plan(), workers, options, [&](const v1::RunEvent& event) {
+      RunPlan(plan, workers, options, [&](const v1::RunEvent& event) {
         recorder.OnEvent(event);
-        LogRunEvent(options.run_id, request->plan(), workers.size(), event, jobs_ok, jobs_failed);
+        LogRunEvent(options.run_id, plan, workers.size(), event, jobs_ok, jobs_failed);
         if (!writer->Write(event)) canceller.Cancel();
       });
   done.Notify();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -347,6 +348,41 @@ TEST(PlanTest, ValidatePlanChecksProtoRunFields) {
   EXPECT_THAT(std::string(ValidatePlan(plan).message()), HasSubstr("plan.sweep.values"));
   plan.mutable_sweep()->add_values("1");
   EXPECT_TRUE(ValidatePlan(plan).ok()) << ValidatePlan(plan);
+}
+
+// One source of defaults: a JSON plan that leaves fields out and a Plan built in code (a
+// SubmitRun client) given ApplyPlanDefaults come out the same.
+TEST(PlanTest, JsonAndCodeGetTheSameDefaults) {
+  absl::StatusOr<v1::Plan> parsed = ParsePlanJson(
+      R"({"workload": {"kind": "primes.sieve"}, "models": ["sequential"], "target_cv": 0.05})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  v1::Plan built;
+  built.mutable_workload()->set_kind("primes.sieve");
+  built.add_models("sequential");
+  built.set_target_cv(0.05);
+  ApplyPlanDefaults(&built);
+  EXPECT_EQ(built.SerializeAsString(), parsed->SerializeAsString());
+  EXPECT_EQ(built.repetitions(), kDefaultRepetitions);
+  EXPECT_EQ(built.warmup(), kDefaultWarmup);
+  EXPECT_EQ(std::vector<int>(built.concurrency().begin(), built.concurrency().end()),
+            std::vector<int>{1});
+  EXPECT_EQ(built.max_repetitions(), kDefaultMaxRepetitions);
+}
+
+// A field that is set is kept, even when it is the value a default would not give: warmup 0
+// means none, repetitions 0 is left for ValidatePlan to refuse.
+TEST(PlanTest, DefaultsNeverOverrideASetField) {
+  v1::Plan plan;
+  plan.set_warmup(0);
+  plan.set_repetitions(0);
+  ApplyPlanDefaults(&plan);
+  EXPECT_EQ(plan.warmup(), 0);
+  EXPECT_EQ(plan.repetitions(), 0);
+  absl::StatusOr<v1::Plan> parsed = ParsePlanJson(
+      R"({"workload": {"kind": "primes.sieve"}, "models": ["sequential"], "repetitions": 0})");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(std::string(parsed.status().message()),
+              HasSubstr("plan.repetitions: must be >= 1, got 0"));
 }
 
 TEST(PlanTest, LoadPlanFileNamesAMissingFile) {

@@ -91,6 +91,20 @@ TEST_F(ServiceTest, RejectsAPlanOverTheLimits) {
   EXPECT_EQ(events, 0);
 }
 
+// A client that leaves out concurrency, repetitions and warmup gets the defaults a JSON plan
+// gets (ApplyPlanDefaults), not "concurrency: must not be empty": validation passes and the run
+// gets as far as the (unreachable) worker.
+TEST_F(ServiceTest, AppliesTheSameDefaultsAsAPlanFile) {
+  v1::SubmitRunRequest request;
+  request.mutable_plan()->mutable_workload()->set_kind("primes.sieve");
+  request.mutable_plan()->add_models("sequential");
+  request.add_workers(kUnreachable);
+  int events = 0;
+  grpc::Status status = Submit(request, &events);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("worker 127.0.0.1:1: unreachable"));
+}
+
 TEST_F(ServiceTest, NoWorkersAnywhere) {
   v1::SubmitRunRequest request;
   *request.mutable_plan() = GoodPlan();

@@ -32,6 +32,12 @@ inline constexpr int kDefaultRepetitions = 5;
 inline constexpr int kDefaultWarmup = 1;
 inline constexpr int kDefaultMaxRepetitions = 30;  // with target_cv and no max_repetitions
 
+// The defaults of every field a plan may leave out, in ONE place for the CLI's JSON plans and
+// the coordinator's SubmitRun: repetitions kDefaultRepetitions, warmup kDefaultWarmup,
+// concurrency [1], and with target_cv > 0, max_repetitions max(kDefaultMaxRepetitions,
+// repetitions). A field that is set, even to an invalid value, is left for ValidatePlan.
+void ApplyPlanDefaults(v1::Plan* plan);
+
 // Every function below has two forms: with the limits given, or with PlanLimitsFromEnv()
 // (the defaults where $PARLAB_MAX_PLAN_BYTES is unset or bad; programs report a bad value at
 // start-up), so the CLI, the coordinator daemon and RunPlan apply the same limits.
