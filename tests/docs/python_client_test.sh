@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs.PythonClientRunsAPlan: the Python client of docs/api.md against a real parlab-worker and
 # parlab-coordinator on ephemeral 127.0.0.1 ports. It must print an OK median for each job and
-# exit 0; a plan the coordinator refuses must come back as INVALID_ARGUMENT and exit 2.
+# exit 0; a plan the coordinator refuses must come back as INVALID_ARGUMENT and exit 2; both
+# daemons answer the health check for their own service name.
 #   python_client_test.sh PARLAB_WORKER PARLAB_COORDINATOR parlab_client.py
 set -euo pipefail
 worker_bin=$1
@@ -85,4 +86,21 @@ if [ "$status" -ne 2 ] ||
   echo "FAIL: a plan with concurrency 0 was not refused with INVALID_ARGUMENT (exit $status)" >&2
   exit 1
 fi
+# Health checks (docs/api.md): each daemon answers SERVING for "" and its own service name.
+# The health protos are not packaged: HealthCheckRequest{service} is 0a LEN NAME, SERVING 08 01.
+"$python" - "$coordinator" parlab.v1.CoordinatorService "$worker" parlab.v1.WorkerService <<'PY'
+import sys
+import grpc
+
+args = sys.argv[1:]
+for address, service in zip(args[0::2], args[1::2]):
+    check = grpc.insecure_channel(address).unary_unary(
+        "/grpc.health.v1.Health/Check", request_serializer=bytes, response_deserializer=bytes)
+    for name in ("", service):
+        request = bytes([0x0A, len(name)]) + name.encode() if name else b""
+        answer = check(request, timeout=10)
+        if answer != b"\x08\x01":
+            sys.exit("FAIL: %s health of %r: %r, not SERVING" % (address, name, answer))
+        print("health %s %r: SERVING" % (address, name))
+PY
 echo "OK"
