@@ -19,6 +19,8 @@ if [ -z "${PARLAB_SETUP_SKIP_TEST_DEPS:-}" ]; then
   # scripts/fuzz.sh: the libFuzzer targets build with clang; libFuzzer and the sanitizer
   # runtimes for clang are in libclang-rt-14-dev (gcc's own runtimes cover scripts/sanitize.sh).
   PACKAGES+=(clang libclang-rt-14-dev)
+  # docs.PythonClientRunsAPlan: examples/python-client/parlab_client.py (docs/api.md).
+  PACKAGES+=(python3-grpcio python3-grpc-tools)
 fi
 
 missing=()

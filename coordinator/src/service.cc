@@ -213,6 +213,13 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
         absl::StrCat("--listen: cannot bind \"", listen,
                      "\": the port is in use (by another daemon?) or the address is not local"));
   }
+  // grpc.health.v1: "" (the server) and the service's own name, as the worker does, so a
+  // probe that names the service (Kubernetes' grpc probe with `service:`) gets SERVING, not
+  // NOT_FOUND. CoordinatorServer::Shutdown turns both to NOT_SERVING.
+  if (grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+    health->SetServingStatus(v1::CoordinatorService::service_full_name(), true);
+  }
   std::string address = absl::StrCat(listen.substr(0, colon), ":", port);
   return std::make_unique<CoordinatorServer>(std::move(service), std::move(server),
                                              std::move(address));

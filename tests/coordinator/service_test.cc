@@ -2,6 +2,10 @@
 // ephemeral loopback port, real gRPC calls.
 #include "parlab/coordinator/service.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -137,15 +141,20 @@ TEST_F(ServiceTest, ListWorkersWithNoneConfigured) {
   EXPECT_EQ(response.workers_size(), 0);
 }
 
-// The health protos are not packaged on Debian, so speak the wire format: an empty
-// HealthCheckRequest, and HealthCheckResponse{status: SERVING} is the bytes 08 01.
-TEST_F(ServiceTest, HealthServiceAnswersServing) {
-  grpc::GenericStub stub(
-      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+// The health protos are not packaged on Debian, so speak the wire format: HealthCheckRequest
+// {service = 1} is 0a LEN NAME (empty for the server as a whole), and HealthCheckResponse
+// {status: SERVING} is the bytes 08 01. Returns the status and the response's bytes.
+std::pair<grpc::Status, std::string> HealthCheck(const std::string& address,
+                                                 const std::string& service) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);
+  std::string encoded;
+  if (!service.empty()) {
+    encoded = std::string("\x0a", 1) + static_cast<char>(service.size()) + service;
+  }
+  grpc::Slice slice(encoded);
+  grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
   grpc::Status status;
   absl::Notification done;
@@ -155,14 +164,32 @@ TEST_F(ServiceTest, HealthServiceAnswersServing) {
                    done.Notify();
                  });
   done.WaitForNotification();
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && response.Dump(&slices).ok()) {
+    for (const grpc::Slice& part : slices) {
+      bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+    }
   }
+  return {status, bytes};
+}
+
+TEST_F(ServiceTest, HealthServiceAnswersServing) {
+  auto [status, bytes] = HealthCheck(server_->address(), "");
+  ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+// A probe that names the service (a Kubernetes grpc probe with `service:`, grpc_health_probe
+// -service) gets SERVING too, not NOT_FOUND; a name the server does not have stays NOT_FOUND.
+TEST_F(ServiceTest, HealthServiceKnowsItsOwnName) {
+  const std::string name = v1::CoordinatorService::service_full_name();
+  ASSERT_EQ(name, "parlab.v1.CoordinatorService");
+  auto [status, bytes] = HealthCheck(server_->address(), name);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  auto [unknown, ignored] = HealthCheck(server_->address(), "parlab.v1.NoSuchService");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST(RunPlanTest, UnreachableWorkerIsAnErrorNamingIt) {

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "parlab/cluster/registry.h"
 #include "parlab/store/store.h"
@@ -73,6 +74,10 @@ class CoordinatorServer {
   void Wait() { server_->Wait(); }
   // [thread-safe] Ends in-flight calls (their runs are cancelled) and stops serving.
   void Shutdown() {
+    // Probes see NOT_SERVING while the runs drain (idempotent, so the destructor may call it).
+    if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+      health->Shutdown();
+    }
     service_->OnShutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
   }
