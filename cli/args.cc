@@ -82,7 +82,9 @@ const std::vector<flags::Flag> kCliFlags = {
     {"--limit", "N", "results list: the newest N runs only"},
     {"--long", "", "workers: every model and workload with version, description, parameters"},
     {"--progress", "MODE",
-     "auto (a bar on a terminal, else a line every few seconds), bar, lines or none", "auto"},
+     "auto (a bar on a terminal, else a line every few seconds), bar, lines or none\n(only failed "
+     "jobs and lost workers)",
+     "auto"},
 };
 
 // Each command's synopsis, job and the flags it reads: `parlab CMD --help` prints them, and a

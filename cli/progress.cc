@@ -171,6 +171,7 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     }
     case v1::RunEvent::kWorker: {
       const v1::WorkerDescription& w = event.worker();
+      if (mode_ == ProgressMode::kNone) break;
       Log(absl::StrCat("[", w.address(), "] worker ", w.machine().hostname(), ": ",
                        w.machine().logical_cores(), " logical cores, ", w.models_size(),
                        " models"));
@@ -193,6 +194,8 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     }
     case v1::RunEvent::kJobResult: {
       const v1::JobResult& r = event.job_result();
+      // --progress none: only what went wrong (the table shows the rest).
+      if (mode_ == ProgressMode::kNone && r.status() == v1::JOB_STATUS_OK) break;
       std::string line = absl::StrCat("[", r.worker_address(), "] ", r.model(), " x",
                                       r.concurrency(), ": ", results::JobStatusName(r.status()));
       if (!r.error().empty()) absl::StrAppend(&line, ": ", r.error());
@@ -206,6 +209,7 @@ void ProgressDisplay::OnEvent(const v1::RunEvent& event) {
     case v1::RunEvent::kFinished: {
       const auto& f = event.finished();
       Finish();
+      if (mode_ == ProgressMode::kNone) break;
       Log(absl::StrCat("run ", f.run_id(), " finished: ", f.jobs_ok(), " of ",
                        Plural(f.jobs_ok() + f.jobs_failed(), "job"), " OK, ", f.jobs_failed(),
                        " failed"));

@@ -227,7 +227,8 @@ TEST(ProgressDisplayTest, BarModeRedrawsInPlaceAtMostTenTimesASecond) {
   EXPECT_EQ(out.str().back(), '\n');  // the shell prompt starts on a fresh line
 }
 
-TEST(ProgressDisplayTest, NoneModeKeepsOnlyResults) {
+// --progress none: silence, except what went wrong (a failed job, a lost worker).
+TEST(ProgressDisplayTest, NoneModeKeepsOnlyFailures) {
   FakeClock clock;
   std::ostringstream out;
   ProgressDisplay display(out, ProgressMode::kNone, clock.AsClock());
@@ -237,8 +238,13 @@ TEST(ProgressDisplayTest, NoneModeKeepsOnlyResults) {
   clock.now += absl::Seconds(60);
   display.Tick();
   display.OnEvent(Result("a"));
+  EXPECT_EQ(out.str(), "");
+  v1::RunEvent failed = Result("b");
+  failed.mutable_job_result()->set_status(v1::JOB_STATUS_FAILED);
+  failed.mutable_job_result()->set_error("task 3: wrong count");
+  display.OnEvent(failed);
   display.Finish();
-  EXPECT_EQ(out.str(), "[a] threads x2: OK\n");
+  EXPECT_EQ(out.str(), "[b] threads x2: FAILED: task 3: wrong count\n");
 }
 
 v1::WorkerDescription Worker(int32_t max_concurrency_of_threads) {
