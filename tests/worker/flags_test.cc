@@ -101,7 +101,12 @@ TEST(WorkerValidateJobTest, RefusesAUrlTheWorkerDoesNotAllow) {
   job.set_repetitions(10);
   job.set_warmup(1);
   EXPECT_THAT(ValidateJob(worker, job).status().message(),
-              HasSubstr("must be <= 100000 per job, got 110000"));
+              HasSubstr("must be <= 100000 per job, got 10000 x 11"));
+  // A number no plan could carry does not wrap around the check.
+  (*job.mutable_workload()->mutable_params())["requests"] = "9223372036854775808";
+  job.set_repetitions(2);
+  job.set_warmup(0);
+  EXPECT_THAT(ValidateJob(worker, job).status().message(), HasSubstr("per job, got"));
 }
 
 TEST(WorkerFlagsTest, BadJobLimitsNameTheFlagTheValueAndTheLimit) {

@@ -70,11 +70,13 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
   const uint64_t outbound = workloads::OutboundRequestsPerRepetition(job.workload());
   const uint64_t runs =
       static_cast<uint64_t>(job.warmup()) + static_cast<uint64_t>(job.repetitions());
-  if (outbound > 0 && outbound * runs > workloads::kMaxOutboundRequestsPerPlan) {
+  // Unvalidated numbers from a client: bound each factor before multiplying.
+  constexpr uint64_t kMax = workloads::kMaxOutboundRequestsPerPlan;
+  if (outbound > 0 && (outbound > kMax || runs > kMax || outbound * runs > kMax)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("job.workload.requests: ", outbound, " requests x ", runs,
-                     " warm-ups and repetitions to a URL outside the runner must be <= ",
-                     workloads::kMaxOutboundRequestsPerPlan, " per job, got ", outbound * runs));
+        absl::StrCat("job.workload.requests: requests x (warm-ups + repetitions) to a URL outside "
+                     "the runner must be <= ",
+                     kMax, " per job, got ", outbound, " x ", runs));
   }
   return *model;
 }
