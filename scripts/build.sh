@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing (scripts/setup.sh), then configures and builds parlab into build/.
 # Binaries: build/bin/{parlab,parlab-worker,parlab-coordinator,parlab-runner};
-# model plugins: build/lib/parlab/plugins/*.so.
+# model plugins: build/lib/parlab/plugins/*.so. Arguments go to ninja: `build.sh programs` builds
+# only what a run needs (scripts/run.sh), no arguments build everything, tests included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

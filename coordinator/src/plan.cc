@@ -18,6 +18,7 @@
 #include "nlohmann/json.hpp"
 #include "parlab/common/status_macros.h"
 #include "parlab/coordinator/plan_limits.h"
+#include "parlab/workloads/http_url.h"
 #include "parlab/workloads/workload.h"
 
 namespace parlab::coordinator {
@@ -360,6 +361,36 @@ absl::Status ValidateRepetitionFields(const v1::Plan& plan) {
 
 // Every sweep value must make a valid workload: the param must exist and each value must be
 // one the workload accepts (primes.sieve rejects "to" <= "from").
+// Requests to a URL outside the runner (http.get with `url`: someone else's server) are capped
+// per plan and worker, counting every job, warm-up and repetition a worker may run (auto-repeat
+// up to max_repetitions): a plan must not turn a worker into a load generator against a host.
+absl::Status ValidateOutboundRequests(const v1::Plan& plan) {
+  std::vector<v1::WorkloadSpec> specs;
+  if (plan.sweep().values().empty()) specs.push_back(plan.workload());
+  for (const std::string& value : plan.sweep().values()) {
+    v1::WorkloadSpec spec = plan.workload();
+    (*spec.mutable_params())[plan.sweep().param()] = value;
+    specs.push_back(std::move(spec));
+  }
+  const uint64_t runs = static_cast<uint64_t>(std::max(0, plan.warmup())) +
+                        static_cast<uint64_t>(std::max(plan.repetitions(), plan.max_repetitions()));
+  const uint64_t jobs =
+      static_cast<uint64_t>(plan.models_size()) * static_cast<uint64_t>(plan.concurrency_size());
+  uint64_t total = 0;
+  for (const v1::WorkloadSpec& spec : specs) {
+    // Each factor is bounded by the plan limits and the workload's own checks (10,000 requests,
+    // 11,000 runs, 4,096 jobs, 1,000 values): the product fits in 64 bits.
+    total += workloads::OutboundRequestsPerRepetition(spec) * runs * jobs;
+  }
+  if (total <= workloads::kMaxOutboundRequestsPerPlan) return absl::OkStatus();
+  return Invalid("plan.workload.requests",
+                 absl::StrCat("a plan may send at most ", workloads::kMaxOutboundRequestsPerPlan,
+                              " requests to a url outside the runner per worker, got up to ", total,
+                              " (requests x (warmup + repetitions or max_repetitions) x ", jobs,
+                              " models x levels", specs.size() > 1 ? " x sweep values" : "",
+                              "); docs/plans-limits.md"));
+}
+
 absl::Status ValidateSweep(const v1::Plan& plan) {
   if (!plan.has_sweep()) return absl::OkStatus();
   const v1::GranularitySweep& sweep = plan.sweep();
@@ -599,6 +630,7 @@ absl::Status ValidatePlan(const v1::Plan& plan, const PlanLimits& limits) {
   PARLAB_RETURN_IF_ERROR(ValidateAffinity(plan));
   PARLAB_RETURN_IF_ERROR(ValidateRepetitionFields(plan));
   PARLAB_RETURN_IF_ERROR(ValidateSweep(plan));
+  PARLAB_RETURN_IF_ERROR(ValidateOutboundRequests(plan));
   return ValidateSelect(plan);
 }
 

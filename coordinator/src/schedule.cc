@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "parlab/common/status_macros.h"
+#include "parlab/workloads/http_url.h"
 #include "parlab/workloads/workload.h"
 
 namespace parlab::coordinator {
@@ -91,6 +92,25 @@ absl::Status CheckWorkerHasPlan(const v1::Plan& plan, const v1::WorkerDescriptio
           "plan.workload.kind: unknown workload \"", plan.workload().kind(), "\" on worker ",
           worker.address(), " (it has: ", absl::StrJoin(kinds, ", "), ")"));
     }
+  }
+  // Where the workload would send requests, against what this worker's operator allows: refused
+  // here, before any job, rather than by the worker job after job.
+  workloads::HttpAllowList allow;
+  if (worker.allow_http_size() > 0) {
+    absl::StatusOr<workloads::HttpAllowList> parsed =
+        workloads::HttpAllowList::Parse(absl::StrJoin(worker.allow_http(), ","));
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "worker ", worker.address(), " describes a bad allow_http: ", parsed.status().message()));
+    }
+    allow = *std::move(parsed);
+  }
+  PARLAB_RETURN_IF_ERROR(
+      workloads::CheckWorkloadDestinations(plan.workload(), allow, worker.address()));
+  for (const std::string& value : plan.sweep().values()) {
+    v1::WorkloadSpec spec = plan.workload();
+    (*spec.mutable_params())[plan.sweep().param()] = value;
+    PARLAB_RETURN_IF_ERROR(workloads::CheckWorkloadDestinations(spec, allow, worker.address()));
   }
   // A model x workload combination that cannot work (a queue under `sequential` would
   // deadlock) is refused here, before any job runs, with the workload's own reason.

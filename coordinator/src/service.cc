@@ -82,9 +82,11 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
     return ToGrpcStatus(valid);
   }
   std::vector<std::string> workers(request->workers().begin(), request->workers().end());
+  // Registered workers this run leaves out because they are lost: "ADDRESS (why)". The run says
+  // so (a WorkerLost event each, right after RunStarted) instead of skipping them without a word.
+  std::vector<std::string> lost;
   if (workers.empty()) {
     // The registry's workers: every one not lost (a dead node must not stop the cluster).
-    std::vector<std::string> lost;
     absl::StatusOr<std::vector<std::string>> known = registry_.RunnableAddresses(&lost);
     if (!known.ok()) return ToGrpcStatus(known.status());
     workers = *std::move(known);
@@ -127,9 +129,23 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   int jobs_failed = 0;
   absl::StatusOr<RunOutcome> outcome =
       RunPlan(plan, workers, options, [&](const v1::RunEvent& event) {
-        recorder.OnEvent(event);
-        LogRunEvent(options.run_id, plan, workers.size(), event, jobs_ok, jobs_failed);
-        if (!writer->Write(event)) canceller.Cancel();
+        auto pass = [&](const v1::RunEvent& e) {
+          recorder.OnEvent(e);
+          LogRunEvent(options.run_id, plan, workers.size(), e, jobs_ok, jobs_failed);
+          if (!writer->Write(e)) canceller.Cancel();
+        };
+        pass(event);
+        if (!event.has_started()) return;
+        for (const std::string& skipped : lost) {
+          // `skipped` is "ADDRESS (reason)", as RunnableAddresses words it.
+          const size_t space = skipped.find(' ');
+          v1::RunEvent lost_event;
+          lost_event.mutable_worker_lost()->set_worker(skipped.substr(0, space));
+          lost_event.mutable_worker_lost()->set_reason(
+              absl::StrCat("skipped by this run: lost before it started",
+                           space == std::string::npos ? "" : skipped.substr(space)));
+          pass(lost_event);
+        }
       });
   done.Notify();
   watcher.join();

@@ -164,6 +164,32 @@ TEST(PlanLimitsTest, ProtoPlansFromClientsMeetTheSameLimits) {
               HasSubstr("plan.repetitions: must be <= 10000, got 1000000"));
 }
 
+// Requests to a url outside the runner (someone else's server) are capped per plan and worker,
+// counting every job, warm-up and repetition; the runner's own server is not.
+TEST(PlanLimitsTest, RequestsToAUrlAreCappedPerPlan) {
+  const std::string url =
+      R"("workload": {"kind": "http.get", "params": {"url": "http://10.0.0.5/", )";
+  // 10,000 requests x (1 warm-up + 4 repetitions) x 2 models x 1 level = 100,000: at the cap.
+  EXPECT_TRUE(
+      ParsePlanJson(R"({)" + url + R"("requests": 10000}}, "models": ["sequential", "threads"],
+      "concurrency": [1], "warmup": 1, "repetitions": 4})",
+                    PlanLimits())
+          .ok());
+  EXPECT_THAT(ErrorOf(R"({)" + url + R"("requests": 10000}}, "models": ["sequential", "threads"],
+      "concurrency": [1, 2], "warmup": 1, "repetitions": 4})"),
+              HasSubstr("plan.workload.requests: a plan may send at most 100000 requests to a url "
+                        "outside the runner per worker, got up to 200000"));
+  // Auto-repeat counts at its ceiling, max_repetitions.
+  EXPECT_THAT(ErrorOf(R"({)" + url + R"("requests": 100}}, "models": ["threads"],
+      "concurrency": [1], "repetitions": 5, "max_repetitions": 2000, "target_cv": 0.05})"),
+              HasSubstr("got up to 200100"));  // 100 x (1 default warm-up + 2000)
+  // Without url, the runner's own loopback server: not capped by this.
+  EXPECT_TRUE(ParsePlanJson(R"({"workload": {"kind": "http.get", "params": {"requests": 100000,
+      "delay_ms": 0}}, "models": ["sequential"], "concurrency": [1], "repetitions": 10})",
+                            PlanLimits())
+                  .ok());
+}
+
 TEST(PlanLimitsTest, ConcurrencyMustFitEachWorker) {
   v1::WorkerDescription small;
   small.set_address("10.0.0.5:4511");

@@ -162,5 +162,27 @@ TEST(CheckWorkerHasPlanTest, RefusesACombinationThatCannotWorkBeforeAnyJob) {
   EXPECT_TRUE(CheckWorkerHasPlan(plan, Worker()).ok());
 }
 
+TEST(CheckWorkerHasPlanTest, RefusesAUrlTheWorkerDoesNotAllowBeforeAnyJob) {
+  v1::WorkerDescription worker = Worker();
+  worker.add_workloads()->set_kind("http.get");
+  v1::Plan plan = Plan({"thread_pool"}, {1});
+  plan.mutable_workload()->set_kind("http.get");
+  plan.mutable_workload()->clear_params();
+  (*plan.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/";
+  // A worker that describes no allowance (older than the field) allows loopback only.
+  EXPECT_THAT(std::string(CheckWorkerHasPlan(plan, worker).message()),
+              HasSubstr("plan.workload.url: host 10.0.0.5:8080 is not allowed by the worker "
+                        "127.0.0.1:4511 (allowed: loopback;"));
+  worker.add_allow_http("10.0.0.5");
+  EXPECT_TRUE(CheckWorkerHasPlan(plan, worker).ok());
+  // A sweep over the url is checked value by value.
+  plan.mutable_sweep()->set_param("url");
+  plan.mutable_sweep()->add_values("http://10.0.0.5:1/");
+  plan.mutable_sweep()->add_values("http://10.0.0.6/");
+  EXPECT_THAT(std::string(CheckWorkerHasPlan(plan, worker).message()),
+              HasSubstr("host 10.0.0.6:80 is not allowed by the worker 127.0.0.1:4511 "
+                        "(allowed: 10.0.0.5;"));
+}
+
 }  // namespace
 }  // namespace parlab::coordinator

@@ -60,6 +60,49 @@ TEST(RegistryTest, RegisteredWorkerIsIdleThenLostSoonAfterSigkill) {
               HasSubstr("no heartbeat for"));
 }
 
+// A run of the registry's workers leaves a lost one out, and says so: a WorkerLost event naming
+// it and why, right after RunStarted, instead of skipping it without a word.
+TEST(RegistryTest, ARunNamesTheLostWorkersItSkips) {
+  auto coordinator = StartCoordinator({"--heartbeat-timeout", "1"});
+  ASSERT_TRUE(coordinator->ok()) << coordinator->error();
+  auto alive =
+      StartWorker({"--coordinator", coordinator->address(), "--heartbeat-interval", "0.2"});
+  auto dead = StartWorker({"--coordinator", coordinator->address(), "--heartbeat-interval", "0.2"});
+  ASSERT_TRUE(alive->ok() && dead->ok());
+  const std::string dead_address = dead->address();
+  ASSERT_TRUE(
+      WaitUntil([&] { return Statuses(coordinator->address()).size() == 2; }, absl::Seconds(10)));
+  dead->Kill();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto status = FindIn(coordinator->address(), dead_address);
+        return status.has_value() && status->state() == "lost";
+      },
+      absl::Seconds(10)));
+
+  v1::SubmitRunRequest request;
+  *request.mutable_plan() =
+      MakePlan("primes.sieve", {{"from", "100"}, {"to", "200"}}, {"sequential"}, {1}, 1);
+  Submitted run = Submit(coordinator->address(), request);
+  ASSERT_TRUE(run.status.ok()) << run.status.error_message();
+  ASSERT_EQ(run.results.size(), 1u);
+  EXPECT_EQ(run.results[0].worker_address(), alive->address());
+  std::vector<std::string> order;
+  const v1::RunEvent* skipped = nullptr;
+  for (const ReceivedEvent& received : run.events) {
+    if (received.event.has_started()) order.push_back("started");
+    if (received.event.has_worker_lost()) {
+      order.push_back("lost");
+      skipped = &received.event;
+    }
+  }
+  ASSERT_NE(skipped, nullptr) << "the run skipped " << dead_address << " without a word";
+  EXPECT_EQ(order, (std::vector<std::string>{"started", "lost"}));
+  EXPECT_EQ(skipped->worker_lost().worker(), dead_address);
+  EXPECT_THAT(skipped->worker_lost().reason(),
+              HasSubstr("skipped by this run: lost before it started (no heartbeat for"));
+}
+
 TEST(RegistryTest, AWorkerWaitsForItsCoordinatorAndRegistersWhenItComes) {
   // Nothing listens yet: the worker must keep trying, not exit.
   auto first = StartCoordinator({});

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "parlab/worker/worker_service.h"
+
 namespace parlab {
 namespace {
 
@@ -54,6 +56,57 @@ TEST(WorkerFlagsTest, JobLimitsAndScratch) {
   EXPECT_EQ(none->max_job_memory_mib, 0);
   EXPECT_EQ(none->max_job_files, 0);
   EXPECT_EQ(none->lifeline_fd, -1);
+}
+
+TEST(WorkerFlagsTest, AllowHttpIsLoopbackUnlessTheOperatorSaysOtherwise) {
+  auto defaults = ParseWorkerFlags({}, "/bin");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_THAT(defaults->allow_http.entries(), ElementsAre("loopback"));
+  auto listed = ParseWorkerFlags({"--allow-http", "10.0.0.5:8080,loopback"}, "/bin");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_THAT(listed->allow_http.entries(), ElementsAre("10.0.0.5:8080", "loopback"));
+  auto bad = ParseWorkerFlags({"--allow-http", "intranet.lab"}, "/bin");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("--allow-http: not an IPv4 address"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("\"intranet.lab\""));
+}
+
+// A job sent straight to a worker (RunJob without a coordinator or a plan) is checked against
+// the worker's allowance before any runner starts.
+TEST(WorkerValidateJobTest, RefusesAUrlTheWorkerDoesNotAllow) {
+  v1::WorkerDescription worker;
+  v1::ModelInfo* model = worker.add_models();
+  model->set_name("sequential");
+  model->set_max_concurrency(1);
+  v1::Job job;
+  job.set_model("sequential");
+  job.set_concurrency(1);
+  job.set_repetitions(1);
+  job.mutable_workload()->set_kind("http.get");
+  (*job.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/x";
+  // A worker of the default allowance (an empty list: loopback only).
+  absl::StatusOr<v1::ModelInfo> refused = ValidateJob(worker, job);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              HasSubstr("plan.workload.url: host 10.0.0.5:8080 is not allowed by the worker "
+                        "(allowed: loopback;"));
+  worker.add_allow_http("10.0.0.5:8080");
+  EXPECT_TRUE(ValidateJob(worker, job).ok());
+  (*job.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/x\r\nX: y";
+  EXPECT_THAT(ValidateJob(worker, job).status().message(),
+              HasSubstr("plan.workload.url: must not contain a control character"));
+  // The per-job request cap: 10,000 requests x 11 runs.
+  (*job.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/x";
+  (*job.mutable_workload()->mutable_params())["requests"] = "10000";
+  job.set_repetitions(10);
+  job.set_warmup(1);
+  EXPECT_THAT(ValidateJob(worker, job).status().message(),
+              HasSubstr("must be <= 100000 per job, got 10000 x 11"));
+  // A number no plan could carry does not wrap around the check.
+  (*job.mutable_workload()->mutable_params())["requests"] = "9223372036854775808";
+  job.set_repetitions(2);
+  job.set_warmup(0);
+  EXPECT_THAT(ValidateJob(worker, job).status().message(), HasSubstr("per job, got"));
 }
 
 TEST(WorkerFlagsTest, BadJobLimitsNameTheFlagTheValueAndTheLimit) {

@@ -5,6 +5,7 @@
 //   parlab-runner --describe --plugins DIR[:DIR...]
 //   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
 //                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N]
+//                 [--allow-http loopback,IPV4[:PORT],...]
 //   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include "parlab/runner/job_runner.h"
 #include "parlab/runner/plugin_loader.h"
 #include "parlab/runner/validate.h"
+#include "parlab/workloads/http_url.h"
 
 namespace parlab::runner {
 namespace {
@@ -34,6 +36,7 @@ constexpr char kUsage[] =
     "       parlab-runner --job --plugin PATH.so   (reads one Job frame from stdin)\n"
     "                     [--lifeline FD]   (the job's process group dies at EOF on FD)\n"
     "                     [--max-memory-mib N] [--max-open-files N]\n"
+    "                     [--allow-http LIST]   (where http.get may go; default loopback)\n"
     "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n";
 
 struct Args {
@@ -41,6 +44,7 @@ struct Args {
   std::string plugins, plugin;
   int lifeline_fd = -1;
   JobLimits limits;
+  workloads::HttpAllowList allow_http;  // --allow-http: the worker's; loopback when absent
 };
 
 bool ParseCount(const char* flag, const char* value, int64_t& out) {
@@ -72,6 +76,14 @@ bool Parse(int argc, char** argv, Args& args) {
     } else if (flag == "--max-memory-mib" && i + 1 < argc) {
       if (!ParseCount(argv[i], argv[i + 1], args.limits.max_memory_mib)) return false;
       ++i;
+    } else if (flag == "--allow-http" && i + 1 < argc) {
+      absl::StatusOr<workloads::HttpAllowList> allow = workloads::HttpAllowList::Parse(argv[++i]);
+      if (!allow.ok()) {
+        std::fprintf(stderr, "parlab-runner: --allow-http: %s\n",
+                     std::string(allow.status().message()).c_str());
+        return false;
+      }
+      args.allow_http = *std::move(allow);
     } else if (flag == "--max-open-files" && i + 1 < argc) {
       if (!ParseCount(argv[i], argv[i + 1], args.limits.max_open_files)) return false;
       ++i;
@@ -131,6 +143,12 @@ int RunOneJob(const Args& args, int frame_fd, const EventSink& sink) {
     const std::string why =
         got.ok() ? "stdin ended before a Job frame" : std::string(got.status().message());
     return static_cast<int>(ReportError(sink, "runner: cannot read the job: " + why));
+  }
+  // The worker checked this before spawning us; checked again where the requests would start,
+  // in case this runner was started some other way.
+  if (absl::Status allowed = workloads::CheckWorkloadDestinations(job.workload(), args.allow_http);
+      !allowed.ok()) {
+    return static_cast<int>(ReportError(sink, allowed.message()));
   }
   absl::StatusOr<Plugin> plugin = LoadPlugin(args.plugin);
   if (!plugin.ok()) return static_cast<int>(ReportError(sink, plugin.status().message()));

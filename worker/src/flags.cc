@@ -41,6 +41,11 @@ const std::vector<flags::Flag> kWorkerFlags = {
      "where each job gets its scratch directory ($TMPDIR of the runner),\n"
      "removed when the job ends",
      "$TMPDIR, else /tmp"},
+    {"--allow-http", "HOST[:PORT],...",
+     "where workloads may send HTTP requests (http.get's url): IPv4\n"
+     "addresses, with a port or any port, and `loopback` (127.0.0.0/8);\n"
+     "replaces the default, which no plan can widen",
+     "loopback"},
     {"--lifeline", "FD",
      "exit when this inherited pipe reaches EOF (the process that\n"
      "started the worker died; parlab run's local worker)"},
@@ -94,6 +99,12 @@ absl::Status Apply(const std::string& flag, const std::string& value, WorkerOpti
     }
   } else if (flag == "--scratch") {
     options.scratch_root = value;
+  } else if (flag == "--allow-http") {
+    absl::StatusOr<workloads::HttpAllowList> allow = workloads::HttpAllowList::Parse(value);
+    if (!allow.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": ", allow.status().message()));
+    }
+    options.allow_http = *std::move(allow);
   } else if (flag == "--lifeline") {
     PARLAB_ASSIGN_OR_RETURN(options.lifeline_fd, ParseLifelineFd(flag, value));
   }

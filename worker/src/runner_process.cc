@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ void CloseFd(int& fd) {
 
 int PollMillis(absl::Duration d) {
   if (d <= absl::ZeroDuration()) return 0;
+  if (d >= absl::Milliseconds(1 << 30)) return 1 << 30;  // an infinite wait, without overflow
   return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d) + 1, 1 << 30));
 }
 
@@ -97,6 +99,10 @@ absl::StatusOr<std::unique_ptr<RunnerProcess>> RunnerProcess::Spawn(const std::s
   }
   std::unique_ptr<RunnerProcess> runner(new RunnerProcess(*pid, in[1], out[0], err[0]));
   runner->lifeline_ = std::move(lifeline);
+#ifdef SYS_pidfd_open
+  // Not reaped yet, so the pid is still the runner's. The fd is close-on-exec.
+  runner->pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, *pid, 0));
+#endif
   return runner;
 }
 
@@ -105,6 +111,7 @@ RunnerProcess::~RunnerProcess() {
   CloseFd(stdin_fd_);
   CloseFd(stdout_fd_);
   CloseFd(stderr_fd_);
+  CloseFd(pidfd_);
 }
 
 absl::Status RunnerProcess::SendFrame(const google::protobuf::MessageLite& message) {
@@ -191,14 +198,17 @@ bool RunnerProcess::WaitForExit(absl::Time deadline) {
     if (HasExited()) return true;
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) return false;
-    pollfd fds[2];
+    pollfd fds[3];
     int nfds = 0;
     if (stdout_fd_ >= 0) fds[nfds++] = {stdout_fd_, POLLIN, 0};
     if (stderr_fd_ >= 0) fds[nfds++] = {stderr_fd_, POLLIN, 0};
-    int rc = ::poll(fds, nfds, PollMillis(std::min(left, absl::Milliseconds(10))));
+    if (pidfd_ >= 0) fds[nfds++] = {pidfd_, POLLIN, 0};
+    // With a pidfd the exit itself wakes us; without, re-check every 10 ms.
+    int rc =
+        ::poll(fds, nfds, PollMillis(pidfd_ >= 0 ? left : std::min(left, absl::Milliseconds(10))));
     if (rc <= 0) continue;
     for (int i = 0; i < nfds; ++i) {
-      if (fds[i].revents == 0) continue;
+      if (fds[i].revents == 0 || fds[i].fd == pidfd_) continue;
       if (fds[i].fd == stderr_fd_) {
         DrainStderr();
       } else {
@@ -219,6 +229,7 @@ RunnerExit RunnerProcess::Reap() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   reaped_ = true;
+  CloseFd(pidfd_);
   lifeline_.reset();
   if (WIFEXITED(status)) {
     exit_.exited = true;

@@ -52,6 +52,8 @@ std::pair<std::vector<std::string>, std::string> JobLimitFlags(const WorkerOptio
     args.insert(args.end(), {"--max-open-files", absl::StrCat(options.max_job_files)});
     words.push_back(absl::StrCat("open-file limit ", options.max_job_files, " (--max-job-files)"));
   }
+  // Not a limit in words: the description publishes it (allow_http).
+  args.insert(args.end(), {"--allow-http", options.allow_http.ToString()});
   return {args, absl::StrJoin(words, ", ")};
 }
 
@@ -62,6 +64,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
       DescribePluginsOrRefusal(options.runner_path, options.plugin_dirs);
   LogDescription(description);
   description.mutable_labels()->insert(options.labels.begin(), options.labels.end());
+  for (const std::string& entry : options.allow_http.entries()) description.add_allow_http(entry);
 
   std::unique_ptr<WorkerServer> server(new WorkerServer());
   server->options_ = options;

@@ -15,6 +15,7 @@
 #include "parlab/common/status_macros.h"
 #include "parlab/runner/job_check.h"
 #include "parlab/worker/job_executor.h"
+#include "parlab/workloads/http_url.h"
 
 namespace parlab {
 
@@ -58,6 +59,25 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
   const uint32_t max_concurrency =
       model->max_concurrency() > 0 ? static_cast<uint32_t>(model->max_concurrency()) : 0;
   PARLAB_RETURN_IF_ERROR(runner::CheckJobFitsModel(job, model->name(), max_concurrency));
+  // Where the job would send requests, before a runner exists: a client that calls RunJob
+  // directly (no coordinator, no plan validation) cannot point this worker at its network.
+  workloads::HttpAllowList allow;
+  if (worker.allow_http_size() > 0) {
+    PARLAB_ASSIGN_OR_RETURN(
+        allow, workloads::HttpAllowList::Parse(absl::StrJoin(worker.allow_http(), ",")));
+  }
+  PARLAB_RETURN_IF_ERROR(workloads::CheckWorkloadDestinations(job.workload(), allow));
+  const uint64_t outbound = workloads::OutboundRequestsPerRepetition(job.workload());
+  const uint64_t runs =
+      static_cast<uint64_t>(job.warmup()) + static_cast<uint64_t>(job.repetitions());
+  // Unvalidated numbers from a client: bound each factor before multiplying.
+  constexpr uint64_t kMax = workloads::kMaxOutboundRequestsPerPlan;
+  if (outbound > 0 && (outbound > kMax || runs > kMax || outbound * runs > kMax)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job.workload.requests: requests x (warm-ups + repetitions) to a URL outside "
+                     "the runner must be <= ",
+                     kMax, " per job, got ", outbound, " x ", runs));
+  }
   return *model;
 }
 

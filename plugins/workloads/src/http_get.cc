@@ -20,7 +20,10 @@ constexpr char kKind[] = "http.get";
 constexpr uint64_t kNsPerMs = 1'000'000;
 // On top of the server's delay: a request that takes this long is lost, not slow.
 constexpr uint64_t kTimeoutMs = 10'000;
-constexpr int64_t kMaxRequests = 1'000'000;
+constexpr int64_t kMaxRequests = 1'000'000;  // to the runner's own loopback server
+// To someone else's server (`url`): per repetition; the plan as a whole is capped too
+// (kMaxOutboundRequestsPerPlan, http_url.h).
+constexpr int64_t kMaxUrlRequests = 10'000;
 constexpr int64_t kMaxDelayMs = 60'000;
 constexpr int64_t kMaxBodyBytes = 16 * 1024 * 1024;
 constexpr int64_t kMaxTotalDelayMs = 3'600'000;
@@ -144,6 +147,11 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
                          "given"));
       }
     }
+    if (requests > kMaxUrlRequests) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          FieldName("requests"), ": must be <= ", kMaxUrlRequests,
+          " per repetition when url is given (someone else's server), got ", requests));
+    }
     absl::StatusOr<HttpUrl> parsed = ParseHttpUrl(url->second);
     if (!parsed.ok()) {
       return absl::InvalidArgumentError(
@@ -164,8 +172,10 @@ WorkloadKind HttpGetKind() {
       "(fd waits when stepped)",
       "requests (integer, default 100, 1..1000000): number of GETs; delay_ms (integer, default "
       "50, 0..60000): the server's delay per response; body_bytes (integer, default 64, "
-      "0..16777216): response body size; url (optional, http://IPV4[:PORT]/PATH): GET this URL "
-      "instead (no server started; checks status 200 and a non-empty body)",
+      "0..16777216): response body size; url (optional, http://IPV4|localhost[:PORT][/PATH], "
+      "printable ASCII, no userinfo; requests then 1..10000): GET this URL instead (no server "
+      "started; checks status 200 and a non-empty body); only to hosts the worker allows "
+      "(loopback unless parlab-worker --allow-http)",
       &Create);
 }
 

@@ -89,9 +89,10 @@ TEST(HttpGetParams, UrlMustBePlainHttpToAnAddress) {
   EXPECT_TRUE(ValidateWorkloadSpec(Spec({{"url", "http://127.0.0.1:8080/x"}})).ok());
   EXPECT_TRUE(ValidateWorkloadSpec(Spec({{"url", "http://localhost"}})).ok());
   EXPECT_THAT(ErrorOf({{"url", "https://127.0.0.1/"}}),
-              HasSubstr("plan.workload.url: must be a plain http:// URL"));
-  EXPECT_THAT(ErrorOf({{"url", "http://example.com/"}}),
-              HasSubstr("plan.workload.url: host must be an IPv4 address or localhost"));
+              HasSubstr("plan.workload.url: must use the http scheme"));
+  EXPECT_THAT(
+      ErrorOf({{"url", "http://example.com/"}}),
+      HasSubstr("plan.workload.url: host must be an IPv4 address in dotted decimal or localhost"));
   EXPECT_THAT(ErrorOf({{"url", "http://127.0.0.1:0/"}}),
               HasSubstr("plan.workload.url: port must be 1..65535"));
   EXPECT_THAT(ErrorOf({{"url", "http://127.0.0.1/"}, {"delay_ms", "5"}}),

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "parlab/workloads/http_url.h"
 
 namespace parlab {
 
@@ -33,6 +34,9 @@ struct WorkerOptions {
   int64_t max_job_files = 0;       // --max-job-files N (RLIMIT_NOFILE)
   std::string scratch_root;        // --scratch DIR: parent of each job's scratch directory
   int lifeline_fd = -1;            // --lifeline FD: exit when FD reaches EOF (cli/local_worker)
+  // --allow-http HOST[:PORT],...: where workloads (http.get's url) may send requests; loopback
+  // only by default. Published in the description and handed to every runner; no plan widens it.
+  workloads::HttpAllowList allow_http;
 };
 
 // Parses the arguments after argv[0]; `--flag VALUE` and `--flag=VALUE` both work. Defaults

@@ -112,6 +112,11 @@ class RunnerProcess {
   int stdin_fd_;
   int stdout_fd_;
   int stderr_fd_;
+  // pidfd_open(2) of the runner: readable once it exits, so WaitForExit sleeps in poll() until
+  // the exit itself instead of re-checking every 10 ms (a runner that closed its pipes just
+  // before it became a zombie cost its job up to 10 ms of idle time). -1 where the kernel has no
+  // pidfd_open (before Linux 5.3): the 10 ms re-check then.
+  int pidfd_ = -1;
   bool reaped_ = false;
   RunnerExit exit_;
   std::string stderr_tail_;

@@ -2,7 +2,8 @@
 // as a state machine (connect -> send -> receive) so that the same code runs blocking (Run():
 // poll() on the fd) and stepped (Advance(): the caller waits on the fd it names — a coroutine
 // model suspends instead of blocking its thread). No DNS: hosts are IPv4 literals or
-// "localhost", so no step ever blocks on a resolver.
+// "localhost", so no step ever blocks on a resolver. URLs come from ParseHttpUrl (http_url.h),
+// which refuses every byte that could break the request line.
 //
 //   PARLAB_ASSIGN_OR_RETURN(HttpUrl url, ParseHttpUrl("http://127.0.0.1:8080/task/3"));
 //   HttpGet get(url, /*timeout_ns=*/10'000'000'000);
@@ -22,22 +23,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "parlab/model_abi.h"
+#include "parlab/workloads/http_url.h"
 
 namespace parlab::workloads {
 
-struct HttpUrl {
-  std::string host;  // IPv4 literal, e.g. "127.0.0.1"
-  uint16_t port = 80;
-  std::string path;  // starts with '/'
-  std::string text;  // the whole URL, for messages
-};
-
-// Accepts "http://HOST[:PORT][/PATH]" with HOST an IPv4 literal or "localhost". The error says
-// what is wrong without naming a field (the caller knows which field it parsed).
-[[nodiscard]] absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view text);
-
-// Builds "http://host:port/path".
-std::string FormatHttpUrl(absl::string_view host, uint16_t port, absl::string_view path);
+// HttpUrl, ParseHttpUrl and FormatHttpUrl live in http_url.h (the worker checks URLs too).
 
 struct HttpResponse {
   int status = 0;
