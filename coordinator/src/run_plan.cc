@@ -121,6 +121,7 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
     result.set_shard_count(job.shard_count());
     if (result.machine().empty()) result.set_machine(shell.machine());
     result.set_worker_address(worker.address);
+    result.set_worker_identity(shell.worker_identity());
   }
   // Samples streamed before a failure stay valid even when no result arrived.
   if (result.samples().empty()) {

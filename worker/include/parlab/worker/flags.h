@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "parlab/security/net_security.h"
 
 namespace parlab {
 
@@ -33,6 +34,8 @@ struct WorkerOptions {
   int64_t max_job_files = 0;       // --max-job-files N (RLIMIT_NOFILE)
   std::string scratch_root;        // --scratch DIR: parent of each job's scratch directory
   int lifeline_fd = -1;            // --lifeline FD: exit when FD reaches EOF (cli/local_worker)
+  // --tls-cert, --tls-key, --tls-ca, --tls-client-auth, --tokens, --token-file, --insecure.
+  security::DaemonSecurityFlags security;
 };
 
 // Parses the arguments after argv[0]; `--flag VALUE` and `--flag=VALUE` both work. Defaults
