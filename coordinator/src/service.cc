@@ -202,6 +202,9 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   options.connect_timeout = connect_timeout_;
   options.canceller = &canceller;
   options.heartbeat_timeout = registry_.options().heartbeat_timeout;
+  options.registered_identity = [this](const std::string& address) {
+    return registry_.IdentityOf(address);
+  };
   // The store sees every event first, so a run is "finished" there before the client hears it.
   options.run_id = store::NewRunId();
   store::StoreRecorder recorder(store_.get(), options.run_id, request->plan(),

@@ -196,6 +196,29 @@ TEST_F(SecurityE2eTest, ASubmitClientRunsAPlanThroughATlsCoordinatorOnTlsWorkers
   EXPECT_THAT(anonymous.err, HasSubstr("Describe needs a bearer token of role submit"));
 }
 
+TEST_F(SecurityE2eTest, WithoutTlsTheResultsNameWhoRegisteredTheWorker) {
+  // Tokens on loopback, no certificates: the coordinator records the registration's identity.
+  Daemon coordinator({PARLAB_COORDINATOR_BIN, "--listen", "127.0.0.1:0", "--store", store_,
+                      "--tokens", tokens_, "--token-file", coord_});
+  ASSERT_TRUE(coordinator.ok()) << coordinator.error();
+  Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0", "--coordinator",
+                 coordinator.address(), "--tokens", tokens_, "--token-file", node_,
+                 "--heartbeat-interval", "0.2"});
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  Completed run;
+  do {
+    absl::SleepFor(absl::Milliseconds(200));
+    run = Parlab({"run", plan_, "--coordinator", coordinator.address(), "--token-file", alice_,
+                  "--format", "json"});
+  } while (run.exit_code != 0 && absl::Now() < deadline);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  Json doc = Json::parse(run.out);
+  ASSERT_EQ(doc["machines"].size(), 1u);
+  EXPECT_EQ(doc["machines"][0]["identity"], "registered by token:node1");
+  EXPECT_EQ(doc["results"][0]["worker_identity"], "registered by token:node1");
+}
+
 TEST_F(SecurityE2eTest, EachWrongCredentialIsRefusedWithItsReasonAndNothingRuns) {
   std::unique_ptr<Daemon> coordinator = StartCoordinator();
   ASSERT_TRUE(coordinator->ok()) << coordinator->error();
