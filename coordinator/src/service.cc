@@ -76,6 +76,10 @@ absl::Status AddressIsPeer(const std::string& address, const std::string& peer) 
   }
   peer_ip = peer_ip.substr(0, peer_ip.rfind(':'));
   if (absl::StartsWith(peer_ip, "[")) peer_ip = peer_ip.substr(1, peer_ip.size() - 2);
+  // A dual-stack listener ([::]) sees IPv4 callers as ::ffff:10.0.0.5.
+  if (absl::StartsWith(peer_ip, "::ffff:") && peer_ip.find('.') != std::string::npos) {
+    peer_ip = peer_ip.substr(7);
+  }
   std::string host = address.substr(0, address.rfind(':'));
   if (absl::StartsWith(host, "[")) host = host.substr(1, host.size() - 2);
   if (host.empty() || address.rfind(':') == std::string::npos) {
