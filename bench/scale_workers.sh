@@ -4,6 +4,11 @@
 # Figures are recorded in docs/performance.md ("Scale").
 #
 #   bench/scale_workers.sh [BUILD_DIR (default build)] [N (default 256)]
+#   PARLAB_SCALE_TLS=1 bench/scale_workers.sh build 256   # the same over TLS with tokens
+#
+# With PARLAB_SCALE_TLS=1 every daemon serves TLS (certificates from scripts/make-lab-certs.sh)
+# and checks bearer tokens, the coordinator presents its token to the workers and the CLI an
+# admin token (docs/security.md): compare the two runs' wall and CPU times.
 #
 # The plan: `sequential` at concurrency 1, one `sleep` task of 1 ms, 1 repetition, no warm-up,
 # so each worker runs one job (one runner launch) and the run measures the coordinator's own
@@ -31,6 +36,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+worker_tls=()
+coordinator_tls=()
+cli_tls=()
+if [ "${PARLAB_SCALE_TLS:-0}" = 1 ]; then
+  bash "$(dirname "$0")/../scripts/make-lab-certs.sh" "$tmp/tls" 127.0.0.1 >/dev/null
+  coord=$(openssl rand -hex 24)
+  admin=$(openssl rand -hex 24)
+  printf 'coord submit %s\nbench admin %s\n' "$coord" "$admin" >"$tmp/tls/tokens"
+  echo "$coord" >"$tmp/tls/coord.token"
+  echo "$admin" >"$tmp/tls/admin.token"
+  worker_tls=(--tls-cert "$tmp/tls/127.0.0.1.crt" --tls-key "$tmp/tls/127.0.0.1.key"
+              --tls-ca "$tmp/tls/ca.crt" --tokens "$tmp/tls/tokens")
+  coordinator_tls=("${worker_tls[@]}" --token-file "$tmp/tls/coord.token")
+  cli_tls=(--tls-ca "$tmp/tls/ca.crt" --token-file "$tmp/tls/admin.token")
+fi
+
 listening_address() {  # FILE -> the address from "... listening on HOST:PORT", or nothing
   sed -n 's/.*listening on \(.*\)$/\1/p' "$1" 2>/dev/null | head -n1
 }
@@ -53,7 +74,7 @@ addresses=()
 for ((i = 1; i <= N; i += batch)); do
   batch_pids=()
   for ((j = i; j < i + batch && j <= N; ++j)); do
-    "$BIN/parlab-worker" --listen 127.0.0.1:0 >"$tmp/w$j.out" 2>"$tmp/w$j.err" &
+    "$BIN/parlab-worker" --listen 127.0.0.1:0 "${worker_tls[@]}" >"$tmp/w$j.out" 2>"$tmp/w$j.err" &
     pids+=($!)
     batch_pids+=("$j:$!")
   done
@@ -65,7 +86,8 @@ done
 workers_started=$(date +%s.%N)
 worker_list=$(IFS=,; echo "${addresses[*]}")
 
-"$BIN/parlab-coordinator" --listen 127.0.0.1:0 >"$tmp/c.out" 2>"$tmp/c.err" &
+"$BIN/parlab-coordinator" --listen 127.0.0.1:0 "${coordinator_tls[@]}" >"$tmp/c.out" \
+  2>"$tmp/c.err" &
 cpid=$!
 pids+=("$cpid")
 wait_listening "$tmp/c.out" "$cpid"
@@ -89,7 +111,7 @@ rss_before=$(status_kib "$cpid" VmRSS)
 run_start=$(date +%s.%N)
 set +e
 "$BIN/parlab" run "$tmp/plan.json" --coordinator "$coordinator" --workers "$worker_list" \
-  --format json --progress none >"$tmp/result.json" 2>"$tmp/run.err"
+  --format json --progress none "${cli_tls[@]}" >"$tmp/result.json" 2>"$tmp/run.err"
 code=$?
 set -e
 run_end=$(date +%s.%N)
@@ -103,9 +125,10 @@ ok=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(r["s
 awk -v n="$N" -v code="$code" -v ok="$ok" \
     -v ws="$start" -v we="$workers_started" -v rs="$run_start" -v re="$run_end" \
     -v c0="$cpu_before" -v c1="$cpu_after" -v r0="$rss_before" -v r1="$rss_after" -v hwm="$hwm" \
-    -v fds="$fds" -v cores="$(nproc)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+    -v fds="$fds" -v tls="$([ "${PARLAB_SCALE_TLS:-0}" = 1 ] && echo ', TLS + tokens')" \
+    -v cores="$(nproc)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
   split(ok, o, " ")
-  printf "workers:                 %d (started in %.1f s)\n", n, we - ws
+  printf "workers:                 %d (started in %.1f s)%s\n", n, we - ws, tls
   printf "parlab run exit status:  %d, %s of %s results OK\n", code, o[1], o[2]
   printf "run wall time:           %.2f s\n", re - rs
   printf "coordinator CPU time:    %.2f s (user + system, during the run)\n", c1 - c0

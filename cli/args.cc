@@ -85,7 +85,18 @@ const std::vector<flags::Flag> kCliFlags = {
      "auto (a bar on a terminal, else a line every few seconds), bar, lines or none\n(only failed "
      "jobs and lost workers)",
      "auto"},
+    {"--tls-ca", "FILE",
+     "the lab CA (PEM): talk to the daemons over TLS, verifying them against it\n"
+     "(docs/security.md)"},
+    {"--tls-cert", "FILE", "a client certificate (PEM) for daemons that require one (mutual TLS)"},
+    {"--tls-key", "FILE", "the private key of --tls-cert (PEM)"},
+    {"--token-file", "FILE",
+     "a file holding the bearer token to present (else $PARLAB_TOKEN, else the\n"
+     "file named by $PARLAB_TOKEN_FILE); never a secret on the command line"},
 };
+
+// The flags of every command that may talk to a daemon.
+#define PARLAB_CLI_SECURITY_FLAGS "--tls-ca", "--tls-cert", "--tls-key", "--token-file"
 
 // Each command's synopsis, job and the flags it reads: `parlab CMD --help` prints them, and a
 // flag the command does not read is an error naming the commands that do.
@@ -104,17 +115,18 @@ const std::vector<CommandSpec>& Commands() {
        "(stdout); progress goes to stderr. Without --workers or --coordinator a local\n"
        "parlab-worker is started next to this binary.",
        {"--workers", "--coordinator", "--format", "--connect-timeout", "--plugins", "--hostfile",
-        "--workers-dns", "--select", "--mode", "--store", "--no-store", "--progress"}},
+        "--workers-dns", "--select", "--mode", "--store", "--no-store", "--progress",
+        PARLAB_CLI_SECURITY_FLAGS}},
       {"workers",
        "parlab workers [flags]",
        "Describes the workers (machine, state, models, workloads); --long for every detail.",
        {"--workers", "--coordinator", "--format", "--connect-timeout", "--plugins", "--hostfile",
-        "--workers-dns", "--long"}},
+        "--workers-dns", "--long", PARLAB_CLI_SECURITY_FLAGS}},
       {"models",
        "parlab models [flags]",
        "Lists the models the workers have loaded, with version and ABI version.",
        {"--workers", "--coordinator", "--format", "--connect-timeout", "--plugins", "--hostfile",
-        "--workers-dns"}},
+        "--workers-dns", PARLAB_CLI_SECURITY_FLAGS}},
       {"models validate",
        "parlab models validate PATH.so",
        "Runs the conformance checks on a plugin in a parlab-runner (exit 0 only if every\n"
@@ -123,22 +135,23 @@ const std::vector<CommandSpec>& Commands() {
       {"results list",
        "parlab results list [flags]",
        "Lists the stored runs, newest first.",
-       {"--store", "--coordinator", "--format", "--connect-timeout", "--limit"}},
+       {"--store", "--coordinator", "--format", "--connect-timeout", "--limit",
+        PARLAB_CLI_SECURITY_FLAGS}},
       {"results show",
        "parlab results show RUN [flags]",
        "Prints a stored run, re-aggregated, in any --format.\n" RUN_REFERENCE_HELP,
-       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+       {"--store", "--coordinator", "--format", "--connect-timeout", PARLAB_CLI_SECURITY_FLAGS}},
       {"compare",
        "parlab compare A [B] [flags]",
        "B against A row by row: the ratio of medians with its 95% CI and a Mann-Whitney verdict.\n"
        "`compare RUN` compares the two machines of a run that had exactly "
        "two.\n" RUN_REFERENCE_HELP,
-       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+       {"--store", "--coordinator", "--format", "--connect-timeout", PARLAB_CLI_SECURITY_FLAGS}},
       {"export",
        "parlab export RUN [flags]",
        "Prints a stored run in any --format (gbench-json: for Google Benchmark's "
        "compare.py).\n" RUN_REFERENCE_HELP,
-       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+       {"--store", "--coordinator", "--format", "--connect-timeout", PARLAB_CLI_SECURITY_FLAGS}},
   };
   return *commands;
 }
@@ -307,6 +320,13 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       if (!absl::SimpleAtoi(value, &options.limit) || options.limit < 0) {
         return Invalid(absl::StrCat("--limit: must be a whole number >= 0, got \"", value, "\""));
       }
+    } else if (arg == "--tls-ca" || arg == "--tls-cert" || arg == "--tls-key" ||
+               arg == "--token-file") {
+      if (value.empty()) return Invalid(absl::StrCat(arg, ": must name a file, got \"\""));
+      (arg == "--tls-ca"     ? options.tls_ca
+       : arg == "--tls-cert" ? options.tls_cert
+       : arg == "--tls-key"  ? options.tls_key
+                             : options.token_file) = value;
     } else if (arg == "--progress") {
       if (absl::StatusOr<ProgressMode> mode = ParseProgressMode(value); !mode.ok()) {
         return mode.status();
@@ -393,6 +413,17 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
                                   "` (it is for: ", absl::StrJoin(readers, ", "), ")"));
     }
   }
+  // Credentials for daemons would do nothing for the local worker or a store file.
+  if (!TalksToDaemons(options)) {
+    for (const auto& [arg, value] : parsed.values) {
+      if (arg == "--tls-ca" || arg == "--tls-cert" || arg == "--tls-key" || arg == "--token-file") {
+        return Invalid(absl::StrCat(arg,
+                                    ": does nothing without --coordinator, --workers, --hostfile "
+                                    "or --workers-dns (the local worker and --store need no "
+                                    "credentials)"));
+      }
+    }
+  }
   // Descriptions of workers and models are lists, not result rows: no CSV or gbench layout.
   if ((options.command == CliCommand::kWorkers || options.command == CliCommand::kModels) &&
       options.format != "table" && options.format != "json") {
@@ -400,6 +431,21 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
         absl::StrCat("--format: ", command, " prints table or json, got \"", options.format, "\""));
   }
   return options;
+}
+
+bool TalksToDaemons(const CliOptions& options) {
+  return !options.coordinator.empty() || !options.workers.empty() || !options.hostfile.empty() ||
+         !options.workers_dns.empty();
+}
+
+absl::StatusOr<security::ClientSecurity> ClientSecurityOf(const CliOptions& options) {
+  security::ClientSecurityFiles files;
+  files.tls_ca = options.tls_ca;
+  files.tls_cert = options.tls_cert;
+  files.tls_key = options.tls_key;
+  files.token_file = options.token_file;
+  security::ApplyTokenEnvironment(files);
+  return security::LoadClientSecurity(files);
 }
 
 }  // namespace parlab::cli

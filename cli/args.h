@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "parlab/security/net_security.h"
 
 namespace parlab::cli {
 
@@ -51,7 +52,21 @@ struct CliOptions {
   std::string mode;                           // --mode broadcast|shard (run): plan.mode
   std::string hostfile;                       // --hostfile FILE: more workers
   std::string workers_dns;                    // --workers-dns NAME:PORT: more workers
+  // Talking to daemons over TLS with a token (docs/security.md). Never a secret itself: the
+  // token comes from --token-file, PARLAB_TOKEN or PARLAB_TOKEN_FILE.
+  std::string tls_ca;      // --tls-ca FILE: the lab CA; TLS on every channel
+  std::string tls_cert;    // --tls-cert FILE: client certificate (mutual TLS)
+  std::string tls_key;     // --tls-key FILE
+  std::string token_file;  // --token-file FILE
 };
+
+// Whether the command talks to daemons (--coordinator, --workers, --hostfile, --workers-dns)
+// rather than to the auto-started local worker or a store file.
+bool TalksToDaemons(const CliOptions& options);
+
+// What this process presents to daemons: --tls-ca/--tls-cert/--tls-key and the token of
+// --token-file, else $PARLAB_TOKEN, else the file $PARLAB_TOKEN_FILE. Errors name the flag.
+[[nodiscard]] absl::StatusOr<security::ClientSecurity> ClientSecurityOf(const CliOptions& options);
 
 // The global help: the commands, every flag (from the same table the parser reads) with its
 // default, and the exit statuses.

@@ -37,6 +37,16 @@ int main(int argc, char** argv) {
     default:
       break;
   }
+  // One client identity for every channel to a daemon (TLS, token); the local worker and a store
+  // file need none.
+  if (TalksToDaemons(*options)) {
+    absl::StatusOr<parlab::security::ClientSecurity> security = ClientSecurityOf(*options);
+    if (!security.ok()) {
+      std::cerr << "parlab: " << parlab::report::EscapeControl(security.status().message()) << "\n";
+      return kExitUsage;
+    }
+    parlab::security::SetProcessClientSecurity(*std::move(security));
+  }
   // A closed stdout (`parlab run p.json | head`) must be an error we survive, not a signal that
   // kills us before the local worker is stopped.
   signal(SIGPIPE, SIG_IGN);

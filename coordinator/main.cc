@@ -16,13 +16,14 @@
 #include "parlab/coordinator/plan_limits.h"
 #include "parlab/coordinator/service.h"
 #include "parlab/coordinator/signal_watcher.h"
+#include "parlab/security/net_security.h"
 #include "parlab/store/store.h"
 
 namespace {
 
 using parlab::flags::Flag;
 
-const std::vector<Flag> kFlags = {
+const std::vector<Flag> kOwnFlags = {
     {"--listen", "HOST:PORT", "address to serve on (127.0.0.1:0: a free port)", "127.0.0.1:0"},
     {"--workers", "HOST:PORT,...", "the workers runs go to when a request names none"},
     {"--connect-timeout", "SECONDS", "how long to wait for a worker before calling it unreachable",
@@ -42,6 +43,14 @@ const std::vector<Flag> kFlags = {
      "5"},
 };
 
+// The coordinator's own flags, then the security flags both daemons share (docs/security.md).
+const std::vector<Flag> kFlags = [] {
+  std::vector<Flag> table = kOwnFlags;
+  const std::vector<Flag>& security = parlab::security::DaemonFlagTable();
+  table.insert(table.end(), security.begin(), security.end());
+  return table;
+}();
+
 std::string Usage() {
   return "usage: parlab-coordinator [flags]\n" + parlab::flags::FlagHelp(kFlags);
 }
@@ -57,10 +66,14 @@ struct DaemonOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   parlab::cluster::RegistryOptions discovery;
   std::string store_path = parlab::store::DefaultStorePath();
+  parlab::security::DaemonSecurityFlags security;
 };
 
 absl::Status Apply(const std::string& flag, const std::string& value, DaemonOptions& options) {
   namespace flags = parlab::flags;
+  if (parlab::security::IsDaemonFlag(flag)) {
+    return parlab::security::ApplyDaemonFlag(flag, value, options.security);
+  }
   if (flag == "--listen") {
     options.listen = value;
   } else if (flag == "--workers") {
@@ -120,6 +133,17 @@ int main(int argc, char** argv) {
   const std::vector<std::string>& workers = options.workers;
   const parlab::cluster::RegistryOptions& discovery = options.discovery;
   const std::string& store_path = options.store_path;
+  // Before anything starts: a network address without TLS and tokens is refused here (exit 2).
+  absl::StatusOr<std::unique_ptr<parlab::security::ServerSecurity>> security =
+      parlab::security::ServerSecurity::Create(options.security, listen, "parlab-coordinator");
+  if (!security.ok()) return Fail(std::string(security.status().message()));
+  // What this process presents to workers (TLS with --tls-ca, the --token-file token).
+  absl::StatusOr<parlab::security::ClientSecurity> client =
+      parlab::security::DaemonClientSecurity(options.security);
+  if (!client.ok()) return Fail(std::string(client.status().message()));
+  parlab::security::SetProcessClientSecurity(*std::move(client));
+  const std::string warning = (*security)->warning();
+  const std::string summary = (*security)->Summary();
 
   // Before any gRPC thread exists, so that they all inherit the blocked signals.
   std::atomic<CoordinatorServer*> running{nullptr};
@@ -136,15 +160,18 @@ int main(int argc, char** argv) {
     if (!opened.ok()) return Fail(std::string(opened.status().message()));
     store = *std::move(opened);
   }
-  auto server = StartCoordinatorServer(listen, workers, options.connect_timeout, discovery, store);
+  auto server = StartCoordinatorServer(listen, workers, options.connect_timeout, discovery, store,
+                                       *std::move(security));
   if (!server.ok()) return Fail(std::string(server.status().message()));
   running = server->get();
   if (stop) {  // a signal came while the server was starting
     watcher.reset();
     return 0;
   }
+  if (!warning.empty()) std::cerr << warning << std::endl;  // at every start
   std::cout << "parlab-coordinator listening on " << (*server)->address() << std::endl;
   parlab::log::Event("start", {{"address", (*server)->address()},
+                               {"security", summary},
                                {"version", parlab::kParlabVersion},
                                {"store", store_path.empty() ? "none" : store_path}});
   (*server)->Wait();

@@ -121,6 +121,7 @@ v1::JobResult RunOneJob(const cluster::ConnectedWorker& worker, const v1::Job& j
     result.set_shard_count(job.shard_count());
     if (result.machine().empty()) result.set_machine(shell.machine());
     result.set_worker_address(worker.address);
+    result.set_worker_identity(shell.worker_identity());
   }
   // Samples streamed before a failure stay valid even when no result arrived.
   if (result.samples().empty()) {
@@ -235,8 +236,16 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
       cluster::ConnectWorkers(worker_addresses, options.connect_timeout, options.canceller));
   // Cluster: plan.select keeps the labelled workers; shard mode splits the tasks over them.
   PARLAB_RETURN_IF_ERROR(cluster::KeepSelected(plan.select(), workers));
-  for (cluster::ConnectedWorker& worker : workers)
+  for (cluster::ConnectedWorker& worker : workers) {
     worker.health->timeout = options.heartbeat_timeout;
+    // A certificate (TLS) names the worker best; else, who registered its address.
+    if (worker.description.identity().empty() && options.registered_identity) {
+      const std::string registrant = options.registered_identity(worker.address);
+      if (!registrant.empty()) {
+        worker.description.set_identity(absl::StrCat("registered by ", registrant));
+      }
+    }
+  }
   for (const cluster::ConnectedWorker& worker : workers) {
     PARLAB_RETURN_IF_ERROR(CheckWorkerHasPlan(plan, worker.description));
     PARLAB_RETURN_IF_ERROR(CheckConcurrencyFitsWorker(plan, worker.description));

@@ -1,7 +1,12 @@
 #include "parlab/coordinator/service.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <string.h>
+
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
@@ -13,6 +18,7 @@
 #include "parlab/cluster/worker_client.h"
 #include "parlab/common/grpc_status.h"
 #include "parlab/common/log.h"
+#include "parlab/common/status_macros.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/coordinator/run_plan.h"
 #include "parlab/store/store_recorder.h"
@@ -61,6 +67,56 @@ void LogRunEvent(const std::string& run_id, const v1::Plan& plan, size_t workers
   }
 }
 
+// OK when the host of `address` (an IP, or a name resolving to some IPs) is the IP of `peer`
+// (gRPC's "ipv4:10.0.0.5:41234" / "ipv6:[::1]:41234").
+absl::Status AddressIsPeer(const std::string& address, const std::string& peer) {
+  std::string peer_ip = peer;
+  for (const char* scheme : {"ipv4:", "ipv6:"}) {
+    if (absl::StartsWith(peer_ip, scheme)) peer_ip = peer_ip.substr(strlen(scheme));
+  }
+  peer_ip = peer_ip.substr(0, peer_ip.rfind(':'));
+  if (absl::StartsWith(peer_ip, "[")) peer_ip = peer_ip.substr(1, peer_ip.size() - 2);
+  // A dual-stack listener ([::]) sees IPv4 callers as ::ffff:10.0.0.5.
+  if (absl::StartsWith(peer_ip, "::ffff:") && peer_ip.find('.') != std::string::npos) {
+    peer_ip = peer_ip.substr(7);
+  }
+  std::string host = address.substr(0, address.rfind(':'));
+  if (absl::StartsWith(host, "[")) host = host.substr(1, host.size() - 2);
+  if (host.empty() || address.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("description.address: must be HOST:PORT, got \"", address, "\""));
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  std::vector<std::string> resolved;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) == 0) {
+    for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+      char text[INET6_ADDRSTRLEN] = {};
+      const void* raw =
+          a->ai_family == AF_INET
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+      if (inet_ntop(a->ai_family, raw, text, sizeof(text)) != nullptr) {
+        if (text == peer_ip) {
+          freeaddrinfo(found);
+          return absl::OkStatus();
+        }
+        resolved.push_back(text);
+      }
+    }
+    freeaddrinfo(found);
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "description.address ", address,
+      ": a worker registers its own address, but this call "
+      "came from ",
+      peer_ip, " and ", host, " is ",
+      resolved.empty() ? "not resolvable" : absl::StrCat("at ", absl::StrJoin(resolved, ", ")),
+      " (an admin token may register any address)"));
+}
+
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
@@ -70,9 +126,45 @@ CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
       connect_timeout_(connect_timeout),
       registry_(WithListed(std::move(discovery), workers_)) {}
 
+grpc::Status CoordinatorServiceImpl::Allow(const grpc::ServerContext& context, security::Role need,
+                                           absl::string_view method,
+                                           security::Caller* caller) const {
+  grpc::Status allowed = security_->Authorize(context, need, method, caller);
+  if (!allowed.ok()) {
+    log::Event("call_refused", {{"method", method},
+                                {"peer", context.peer()},
+                                {"code", allowed.error_code() == grpc::StatusCode::UNAUTHENTICATED
+                                             ? "UNAUTHENTICATED"
+                                             : "PERMISSION_DENIED"},
+                                {"reason", allowed.error_message()}});
+  }
+  return allowed;
+}
+
 grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
                                                const v1::SubmitRunRequest* request,
                                                grpc::ServerWriter<v1::RunEvent>* writer) {
+  security::Caller caller;
+  if (grpc::Status allowed = Allow(*context, security::Role::kSubmit, "SubmitRun", &caller);
+      !allowed.ok()) {
+    return allowed;
+  }
+  // Only an admin makes the coordinator open connections to addresses of its choosing.
+  if (caller.role != security::Role::kAdmin) {
+    for (int i = 0; i < request->workers_size(); ++i) {
+      if (registry_.IsKnown(request->workers(i))) continue;
+      grpc::Status refused(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("workers[", i, "] \"", request->workers(i),
+                       "\": not a worker this coordinator knows (registered, --workers, "
+                       "--hostfile or --workers-dns); naming other addresses needs role admin, ",
+                       caller.identity, " has role ", security::RoleName(caller.role)));
+      log::Event("run_refused", {{"plan", request->plan().name()},
+                                 {"identity", caller.identity},
+                                 {"reason", refused.error_message()}});
+      return refused;
+    }
+  }
   // A client may leave fields out as a JSON plan may: the same defaults, from one place.
   v1::Plan plan = request->plan();
   ApplyPlanDefaults(&plan);
@@ -119,6 +211,9 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
   options.connect_timeout = connect_timeout_;
   options.canceller = &canceller;
   options.heartbeat_timeout = registry_.options().heartbeat_timeout;
+  options.registered_identity = [this](const std::string& address) {
+    return registry_.IdentityOf(address);
+  };
   // The store sees every event first, so a run is "finished" there before the client hears it.
   options.run_id = store::NewRunId();
   store::StoreRecorder recorder(store_.get(), options.run_id, plan, [&]() -> std::string {
@@ -174,6 +269,10 @@ grpc::Status CoordinatorServiceImpl::SubmitRun(grpc::ServerContext* context,
 grpc::Status CoordinatorServiceImpl::ListWorkers(grpc::ServerContext* context,
                                                  const v1::ListWorkersRequest* request,
                                                  v1::ListWorkersResponse* response) {
+  if (grpc::Status allowed = Allow(*context, security::Role::kSubmit, "ListWorkers", nullptr);
+      !allowed.ok()) {
+    return allowed;
+  }
   absl::StatusOr<std::vector<v1::WorkerStatus>> statuses = registry_.Statuses();
   if (!statuses.ok()) return ToGrpcStatus(statuses.status());
   for (v1::WorkerStatus& status : *statuses) {
@@ -186,27 +285,63 @@ grpc::Status CoordinatorServiceImpl::ListWorkers(grpc::ServerContext* context,
 grpc::Status CoordinatorServiceImpl::RegisterWorker(grpc::ServerContext* context,
                                                     const v1::RegisterWorkerRequest* request,
                                                     v1::RegisterWorkerResponse* response) {
-  absl::Status registered = registry_.Register(request->description());
-  if (!registered.ok()) {
-    log::Event("worker_refused",
-               {{"worker", request->description().address()}, {"reason", registered.message()}});
-    return ToGrpcStatus(registered);
+  security::Caller caller;
+  if (grpc::Status allowed = Allow(*context, security::Role::kWorker, "RegisterWorker", &caller);
+      !allowed.ok()) {
+    return allowed;
+  }
+  // The coordinator will dial the registered address: a worker (not an admin) registers only
+  // an address of the machine it calls from, so a worker token cannot aim the coordinator at
+  // another host.
+  if (caller.role != security::Role::kAdmin) {
+    if (absl::Status own = AddressIsPeer(request->description().address(), context->peer());
+        !own.ok()) {
+      log::Event("worker_refused",
+                 {{"worker", request->description().address()}, {"reason", own.message()}});
+      return ToGrpcStatus(own);
+    }
+  }
+  absl::StatusOr<std::string> secret = registry_.Register(request->description(), caller.identity);
+  if (!secret.ok()) {
+    log::Event("worker_refused", {{"worker", request->description().address()},
+                                  {"reason", secret.status().message()}});
+    return ToGrpcStatus(secret.status());
   }
   response->set_heartbeat_interval_ms(
       absl::ToInt64Milliseconds(registry_.options().heartbeat_interval));
+  response->set_heartbeat_secret(*secret);
   return grpc::Status::OK;
 }
 
 grpc::Status CoordinatorServiceImpl::Heartbeat(grpc::ServerContext* context,
                                                const v1::HeartbeatRequest* request,
                                                v1::HeartbeatResponse* response) {
-  response->set_known(registry_.Heartbeat(request->address(), request->busy()));
-  return grpc::Status::OK;
+  if (grpc::Status allowed = Allow(*context, security::Role::kWorker, "Heartbeat", nullptr);
+      !allowed.ok()) {
+    return allowed;
+  }
+  switch (registry_.Heartbeat(request->address(), request->secret(), request->busy())) {
+    case cluster::HeartbeatResult::kOk:
+      response->set_known(true);
+      return grpc::Status::OK;
+    case cluster::HeartbeatResult::kUnknown:
+      response->set_known(false);
+      return grpc::Status::OK;
+    case cluster::HeartbeatResult::kWrongSecret:
+      break;
+  }
+  log::Event("heartbeat_refused", {{"worker", request->address()}, {"peer", context->peer()}});
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrCat("Heartbeat for ", request->address(),
+                   ": wrong registration secret (a heartbeat carries the heartbeat_secret its "
+                   "RegisterWorker returned)"));
 }
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
     const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout,
-    cluster::RegistryOptions discovery, std::shared_ptr<store::ResultStore> store) {
+    cluster::RegistryOptions discovery, std::shared_ptr<store::ResultStore> store,
+    std::unique_ptr<security::ServerSecurity> security) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return absl::InvalidArgumentError(
@@ -216,12 +351,18 @@ absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
   auto service = std::make_unique<CoordinatorServiceImpl>(std::move(workers), connect_timeout,
                                                           std::move(discovery));
   service->set_store(std::move(store));
+  if (security == nullptr) {
+    PARLAB_ASSIGN_OR_RETURN(security,
+                            security::ServerSecurity::Create({}, listen, "parlab-coordinator"));
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials = security->credentials();
+  service->set_security(std::move(security));
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second coordinator on a busy port would start and take
   // half of the connections. Refuse the port instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, credentials, &port);
   builder.RegisterService(service.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

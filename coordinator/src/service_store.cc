@@ -31,6 +31,10 @@ grpc::Status StoreFailed(const store::StoreRecorder& recorder) {
 grpc::Status CoordinatorServiceImpl::ListRuns(grpc::ServerContext* context,
                                               const v1::ListRunsRequest* request,
                                               v1::ListRunsResponse* response) {
+  if (grpc::Status allowed = Allow(*context, security::Role::kSubmit, "ListRuns", nullptr);
+      !allowed.ok()) {
+    return allowed;
+  }
   if (store_ == nullptr) return NoStore();
   if (request->limit() < 0) {
     return ToGrpcStatus(
@@ -45,6 +49,10 @@ grpc::Status CoordinatorServiceImpl::ListRuns(grpc::ServerContext* context,
 grpc::Status CoordinatorServiceImpl::GetRun(grpc::ServerContext* context,
                                             const v1::GetRunRequest* request,
                                             v1::RunRecord* response) {
+  if (grpc::Status allowed = Allow(*context, security::Role::kSubmit, "GetRun", nullptr);
+      !allowed.ok()) {
+    return allowed;
+  }
   if (store_ == nullptr) return NoStore();
   absl::StatusOr<v1::RunRecord> run = store_->LoadRun(request->run_id());
   if (!run.ok()) return ToGrpcStatus(run.status());

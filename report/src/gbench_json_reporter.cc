@@ -68,6 +68,12 @@ Json ContextJson(const RunContext& context) {
   json["parlab_plan"] = context.plan.name();
   json["parlab_workload"] =
       absl::StrCat(context.plan.workload().kind(), " {", Params(context.plan.workload()), "}");
+  // Who produced the numbers, as the coordinator authenticated each worker (docs/security.md).
+  std::vector<std::string> identities;
+  for (const v1::WorkerDescription& m : context.machines) {
+    if (!m.identity().empty()) identities.push_back(absl::StrCat(m.address(), "=", m.identity()));
+  }
+  json["parlab_worker_identities"] = absl::StrJoin(identities, ", ");
   return json;
 }
 

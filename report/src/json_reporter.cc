@@ -43,10 +43,15 @@ Json MachineJson(const v1::WorkerDescription& worker) {
                       {"version", model.version()},
                       {"max_concurrency", model.max_concurrency()}});
   }
-  Json json{{"worker", worker.address()},           {"hostname", m.hostname()},
-            {"cpu_model", m.cpu_model()},           {"logical_cores", m.logical_cores()},
-            {"memory_bytes", m.memory_bytes()},     {"kernel", m.kernel()},
-            {"parlab_version", m.parlab_version()}, {"models", models}};
+  Json json{{"worker", worker.address()},
+            {"identity", worker.identity()},
+            {"hostname", m.hostname()},
+            {"cpu_model", m.cpu_model()},
+            {"logical_cores", m.logical_cores()},
+            {"memory_bytes", m.memory_bytes()},
+            {"kernel", m.kernel()},
+            {"parlab_version", m.parlab_version()},
+            {"models", models}};
   // Topology and state (hwloc, cpufreq, loadavg): added fields, so older readers still work.
   Json caches = Json::array();
   for (const v1::CacheInfo& cache : m.caches()) {
@@ -153,6 +158,7 @@ Json RowJson(const ResultRow& row) {
   }
   Json json{{"machine", row.machine},
             {"worker", row.worker},
+            {"worker_identity", row.worker_identity},
             {"model", row.model},
             {"concurrency", row.concurrency},
             {"status", JobStatusName(row.status)},

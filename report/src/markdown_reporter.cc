@@ -77,6 +77,9 @@ void MarkdownReporter::Finalize() {
                                              : rows.front()->machine;
     out_ << "\n### " << MarkdownCell(label) << " (" << worker << ")\n\n";
     if (it != described.end()) out_ << MarkdownCell(MachineSummary(it->second->machine())) << ". ";
+    if (it != described.end() && !it->second->identity().empty()) {
+      out_ << "Authenticated as " << MarkdownCell(it->second->identity()) << ". ";
+    }
     out_ << EscapeControl(JobsLine(rows)) << ".\n";
     if (it != described.end()) {
       for (const std::string& warning : it->second->machine().warnings()) {

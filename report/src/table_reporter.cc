@@ -77,6 +77,7 @@ void TableReporter::Finalize() {
   std::vector<std::string> warnings;
   for (const v1::WorkerDescription& m : context_.machines) {
     out_ << EscapeControl(absl::StrCat("machine ", m.machine().hostname(), " (", m.address(),
+                                       m.identity().empty() ? "" : ", " + m.identity(),
                                        "): ", MachineSummary(m.machine())))
          << "\n";
     for (const std::string& warning : m.machine().warnings()) {

@@ -99,6 +99,7 @@ std::vector<ResultRow> Aggregate(const v1::Plan& plan,
     ResultRow row;
     row.worker = result.worker_address();
     row.machine = result.machine();
+    row.worker_identity = result.worker_identity();
     auto described = worker_by_address.find(row.worker);
     if (described != worker_by_address.end()) {
       row.logical_cores = described->second->machine().logical_cores();

@@ -32,6 +32,31 @@ TEST(ParseCliArgsTest, RunWithEveryOption) {
   EXPECT_EQ(local->plugins, "/x:/y");
 }
 
+TEST(ParseCliArgsTest, CredentialsForDaemonsOnly) {
+  absl::StatusOr<CliOptions> remote =
+      ParseCliArgs({"run", "p.json", "--coordinator", "c:1", "--tls-ca", "ca.crt", "--tls-cert",
+                    "me.crt", "--tls-key", "me.key", "--token-file", "me.token"});
+  ASSERT_TRUE(remote.ok()) << remote.status();
+  EXPECT_TRUE(TalksToDaemons(*remote));
+  EXPECT_EQ(remote->tls_ca, "ca.crt");
+  EXPECT_EQ(remote->tls_cert, "me.crt");
+  EXPECT_EQ(remote->tls_key, "me.key");
+  EXPECT_EQ(remote->token_file, "me.token");
+  EXPECT_TRUE(ParseCliArgs({"results", "list", "--coordinator", "c:1", "--tls-ca", "ca"}).ok());
+  EXPECT_TRUE(ParseCliArgs({"workers", "--workers", "w:1", "--token-file", "t"}).ok());
+  // The local worker and a store file need none: a flag that would do nothing is an error.
+  absl::StatusOr<CliOptions> local = ParseCliArgs({"run", "p.json", "--tls-ca", "ca.crt"});
+  EXPECT_THAT(local.status().message(),
+              HasSubstr("--tls-ca: does nothing without --coordinator, --workers"));
+  EXPECT_FALSE(ParseCliArgs({"results", "list", "--store", "s.db", "--token-file", "t"}).ok());
+  EXPECT_FALSE(ParseCliArgs({"models", "validate", "x.so", "--tls-ca", "ca"}).ok());
+  // A secret is never a command-line value.
+  EXPECT_THAT(ParseCliArgs({"run", "p.json", "--coordinator", "c:1", "--token", "s3cret"})
+                  .status()
+                  .message(),
+              HasSubstr("unknown option \"--token\""));
+}
+
 TEST(ParseCliArgsTest, Defaults) {
   absl::StatusOr<CliOptions> options = ParseCliArgs({"run", "p.json"});
   ASSERT_TRUE(options.ok()) << options.status();

@@ -168,7 +168,8 @@ TEST_F(K8sManifestsTest, HeadlessServiceSelectsTheWorkerPods) {
   std::optional<std::string> listen = FlagValue(Args(container), "--listen");
   ASSERT_TRUE(listen.has_value()) << "the worker needs --listen 0.0.0.0:PORT to be reachable";
   EXPECT_EQ(PortOf(*listen), port);
-  EXPECT_EQ(container["readinessProbe"]["grpc"]["port"].as<int>(-1), port);
+  // A TCP probe: the kubelet's gRPC probe speaks no TLS.
+  EXPECT_EQ(container["readinessProbe"]["tcpSocket"]["port"].as<int>(-1), port);
 }
 
 TEST_F(K8sManifestsTest, CoordinatorFindsTheWorkersThroughTheHeadlessService) {
@@ -265,6 +266,78 @@ TEST_F(K8sManifestsTest, DaemonsAcceptTheirArguments) {
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->labels["k8s_node"], "node-a");
   EXPECT_EQ(CoordinatorRejects(Args(FirstContainer(Get("Deployment", "parlab-coordinator")))), "");
+}
+
+// "SECRET/KEY" of the Secret item mounted at `path` in `container` of `m`, or "".
+std::string SecretItemAt(const Manifest& m, const YAML::Node& container, const std::string& path) {
+  for (const YAML::Node& mount : container["volumeMounts"]) {
+    const std::string dir = mount["mountPath"].as<std::string>() + "/";
+    if (path.rfind(dir, 0) != 0) continue;
+    for (const YAML::Node& v : PodSpec(m)["volumes"]) {
+      if (v["name"].as<std::string>() != mount["name"].as<std::string>() || !v["secret"]) continue;
+      for (const YAML::Node& item : v["secret"]["items"]) {
+        if (item["path"].as<std::string>("") == path.substr(dir.size())) {
+          return v["secret"]["secretName"].as<std::string>("") + "/" +
+                 item["key"].as<std::string>("");
+        }
+      }
+    }
+  }
+  return "";
+}
+
+TEST_F(K8sManifestsTest, DaemonsServeTlsAndCheckTokensFromSecrets) {
+  const Manifest& workers = Get("DaemonSet", "parlab-worker");
+  const Manifest& coordinator = Get("Deployment", "parlab-coordinator");
+  const Manifest& job = Get("Job", "parlab-run-");
+  for (const Manifest* m : {&workers, &coordinator}) {
+    const YAML::Node container = FirstContainer(*m);
+    const std::vector<std::string> args = Args(container);
+    EXPECT_EQ(std::find(args.begin(), args.end(), "--insecure"), args.end()) << m->file;
+    for (const char* flag : {"--tls-cert", "--tls-key", "--tls-ca", "--tokens"}) {
+      std::optional<std::string> path = FlagValue(args, flag);
+      ASSERT_TRUE(path.has_value()) << m->file << ": no " << flag;
+      EXPECT_NE(SecretItemAt(*m, container, *path), "")
+          << m->file << ": " << flag << " " << *path << " is no item of a mounted Secret";
+    }
+    // Every pod states what it needs and where it stops.
+    EXPECT_TRUE(container["resources"]["requests"]["memory"]) << m->file;
+    EXPECT_TRUE(container["resources"]["limits"]["memory"]) << m->file;
+  }
+  // The coordinator verifies the workers by the headless Service's name (pod IPs are in no
+  // certificate) and presents its own token to them.
+  const std::vector<std::string> coordinator_args = Args(FirstContainer(coordinator));
+  EXPECT_EQ(
+      FlagValue(coordinator_args, "--tls-server-name").value_or(""),
+      absl::StrCat(Get("Service", "parlab-workers").name(), ".", kNamespace, ".svc.cluster.local"));
+  EXPECT_EQ(SecretItemAt(coordinator, FirstContainer(coordinator),
+                         FlagValue(coordinator_args, "--token-file").value_or("")),
+            "parlab-tokens/coordinator.token");
+  // The run: TLS, and the token from a file named in the environment, not the command line.
+  const YAML::Node run = FirstContainer(job);
+  absl::StatusOr<cli::CliOptions> options = cli::ParseCliArgs(Args(run));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_NE(SecretItemAt(job, run, options->tls_ca), "");
+  std::string token_file;
+  for (const YAML::Node& env : run["env"]) {
+    if (env["name"].as<std::string>() == "PARLAB_TOKEN_FILE")
+      token_file = env["value"].as<std::string>();
+  }
+  EXPECT_EQ(SecretItemAt(job, run, token_file), "parlab-tokens/run.token");
+  EXPECT_TRUE(run["resources"]["limits"]["memory"]);
+}
+
+TEST_F(K8sManifestsTest, OnlyTheCoordinatorReachesTheWorkers) {
+  const Manifest& policy = Get("NetworkPolicy", "parlab-workers-from-coordinator");
+  ExpectSelects(policy.doc["spec"]["podSelector"]["matchLabels"],
+                PodLabels(Get("DaemonSet", "parlab-worker")), "NetworkPolicy podSelector");
+  const YAML::Node ingress = policy.doc["spec"]["ingress"];
+  ASSERT_EQ(ingress.size(), 1u);
+  ASSERT_EQ(ingress[0]["from"].size(), 1u);
+  ExpectSelects(ingress[0]["from"][0]["podSelector"]["matchLabels"],
+                PodLabels(Get("Deployment", "parlab-coordinator")), "NetworkPolicy from");
+  EXPECT_FALSE(ingress[0]["from"][0]["namespaceSelector"]) << "only pods of this namespace";
+  EXPECT_EQ(ingress[0]["ports"][0]["port"].as<int>(), 7471);
 }
 
 TEST_F(K8sManifestsTest, EveryContainerRunsTheImageTheDockerfileBuilds) {

@@ -2,6 +2,7 @@
 // env file, must be a command line the daemon accepts; the service settings the deployment
 // relies on (restart, kill the runners with the daemon, no hardening that breaks fork/exec)
 // are checked by name; `systemd-analyze verify` runs where it is installed.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -129,6 +130,12 @@ TEST(SystemdUnitsTest, WorkerUnitStartsAWorkerThatCanForkRunners) {
       std::vector<std::string>(unit.argv.begin() + 1, unit.argv.end()), "/usr/local/bin");
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->listen, "0.0.0.0:7471");
+  // A network address: TLS and tokens (docs/security.md), never --insecure.
+  EXPECT_FALSE(options->security.tls_cert.empty());
+  EXPECT_FALSE(options->security.tls_ca.empty());
+  EXPECT_FALSE(options->security.tokens.empty());
+  EXPECT_FALSE(options->security.token_file.empty());
+  EXPECT_FALSE(options->security.insecure);
 }
 
 TEST(SystemdUnitsTest, CoordinatorUnitKeepsItsStoreInTheStateDirectory) {
@@ -144,6 +151,10 @@ TEST(SystemdUnitsTest, CoordinatorUnitKeepsItsStoreInTheStateDirectory) {
     if (args[i] == "--store") store_in_state_dir = args[i + 1].rfind(state_dir + "/", 0) == 0;
   }
   EXPECT_TRUE(store_in_state_dir) << "--store must be under " << state_dir;
+  for (const char* flag : {"--tls-cert", "--tls-key", "--tls-ca", "--tokens", "--token-file"}) {
+    EXPECT_NE(std::find(args.begin(), args.end(), flag), args.end()) << flag << " missing";
+  }
+  EXPECT_EQ(std::find(args.begin(), args.end(), "--insecure"), args.end());
   EXPECT_EQ(CoordinatorRejects(args), "");
 }
 

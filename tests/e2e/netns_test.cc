@@ -8,6 +8,10 @@
 // and a shard run complete; then one worker is SIGKILLed and another's link is cut mid-run:
 // the run ends in bounded time, both failures named, every result of the healthy worker kept.
 //
+// Every channel runs TLS with tokens, as on a real network (docs/security.md): a lab CA and a
+// certificate per address made by scripts/make-lab-certs.sh, the CLI with a submit-role token,
+// the coordinator with its own submit-role token towards the workers.
+//
 // Needs root and `ip netns` (iproute2); skipped, saying why, otherwise. The namespaces are
 // removed on every exit path (NetnsLab's destructor), and every process the test started is
 // killed (the test is a subreaper, so orphans re-parent to it and are found).
@@ -29,6 +33,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "process_tree.h"
+#include "support/lab_certs.h"
 
 namespace parlab::cluster_test {
 namespace {
@@ -157,13 +162,30 @@ class NetnsClusterTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     setenv("PARLAB_STORE", (dir_ / "store.db").c_str(), 1);
 
+    std::vector<std::string> hosts = {kCoordinatorIp};
+    for (int i = 1; i <= kWorkers; ++i) hosts.push_back(WorkerIp(i));
+    absl::StatusOr<test_support::LabCerts> certs = test_support::LabCerts::Make(hosts);
+    ASSERT_TRUE(certs.ok()) << certs.status();
+    certs_ = *certs;
+    const std::string tokens = certs_.WriteFile(
+        "tokens", "cli submit cli-0123456789abcdef0123\ncoord submit coord-0123456789abcdef01\n");
+    cli_token_ = certs_.WriteFile("cli.token", "cli-0123456789abcdef0123\n");
+    const std::string coord_token = certs_.WriteFile("coord.token", "coord-0123456789abcdef01\n");
+    auto tls = [&](const std::string& host) {
+      return std::vector<std::string>{
+          "--tls-cert", certs_.Cert(host), "--tls-key", certs_.Key(host),
+          "--tls-ca",   certs_.ca(),       "--tokens",  tokens};
+    };
+
     absl::StatusOr<std::unique_ptr<NetnsLab>> lab = NetnsLab::Create(ip_, kWorkers);
     ASSERT_TRUE(lab.ok()) << lab.status();
     lab_ = *std::move(lab);
 
     for (int i = 1; i <= kWorkers; ++i) {
-      workers_.push_back(std::make_unique<Child>(lab_->Exec(
-          lab_->worker_ns(i), {PARLAB_WORKER_BIN, "--listen", absl::StrCat(WorkerIp(i), ":0")})));
+      std::vector<std::string> argv = {PARLAB_WORKER_BIN, "--listen",
+                                       absl::StrCat(WorkerIp(i), ":0")};
+      for (const std::string& arg : tls(WorkerIp(i))) argv.push_back(arg);
+      workers_.push_back(std::make_unique<Child>(lab_->Exec(lab_->worker_ns(i), argv)));
       ASSERT_TRUE(workers_.back()->started()) << workers_.back()->error();
     }
     for (const auto& worker : workers_) {
@@ -174,9 +196,16 @@ class NetnsClusterTest : public ::testing::Test {
     // A worker must be reachable from the coordinator's namespace, and only through the link.
     EXPECT_THAT(worker_addresses_[0], HasSubstr(WorkerIp(1)));
 
-    coordinator_ = std::make_unique<Child>(
-        lab_->Exec(lab_->coordinator_ns(),
-                   {PARLAB_COORDINATOR_BIN, "--listen", absl::StrCat(kCoordinatorIp, ":0")}));
+    // The coordinator knows the workers (--workers), so a submit-role client may name them.
+    std::vector<std::string> argv = {PARLAB_COORDINATOR_BIN,
+                                     "--listen",
+                                     absl::StrCat(kCoordinatorIp, ":0"),
+                                     "--workers",
+                                     absl::StrJoin(worker_addresses_, ","),
+                                     "--token-file",
+                                     coord_token};
+    for (const std::string& arg : tls(kCoordinatorIp)) argv.push_back(arg);
+    coordinator_ = std::make_unique<Child>(lab_->Exec(lab_->coordinator_ns(), argv));
     ASSERT_TRUE(coordinator_->started()) << coordinator_->error();
     coordinator_address_ = coordinator_->WaitForListening(absl::Seconds(30));
     ASSERT_FALSE(coordinator_address_.empty()) << coordinator_->err();
@@ -198,10 +227,11 @@ class NetnsClusterTest : public ::testing::Test {
 
   // `parlab run PLAN` in the coordinator's namespace, submitted to the coordinator daemon.
   std::unique_ptr<Child> StartRun(const std::string& plan_path) {
-    return std::make_unique<Child>(lab_->Exec(
-        lab_->coordinator_ns(),
-        {PARLAB_CLI_BIN, "run", plan_path, "--coordinator", coordinator_address_, "--workers",
-         absl::StrJoin(worker_addresses_, ","), "--format", "json", "--progress", "lines"}));
+    return std::make_unique<Child>(
+        lab_->Exec(lab_->coordinator_ns(),
+                   {PARLAB_CLI_BIN, "run", plan_path, "--coordinator", coordinator_address_,
+                    "--workers", absl::StrJoin(worker_addresses_, ","), "--format", "json",
+                    "--progress", "lines", "--tls-ca", certs_.ca(), "--token-file", cli_token_}));
   }
 
   // Results by worker address.
@@ -218,6 +248,8 @@ class NetnsClusterTest : public ::testing::Test {
   }
 
   std::string ip_;
+  test_support::LabCerts certs_;
+  std::string cli_token_;
   std::filesystem::path dir_;
   std::unique_ptr<NetnsLab> lab_;
   std::vector<std::unique_ptr<Child>> workers_;

@@ -10,8 +10,9 @@ cd "${1:?usage: check_layers.sh SOURCE_DIR}"
 
 # folder | header prefixes (under parlab/) it must never include
 rules=(
-  "common|worker/ runner/ workloads/ results/ report/ store/ cluster/ coordinator/"
-  "plugins|worker/ runner/ results/ report/ store/ cluster/ coordinator/"
+  "common|worker/ runner/ workloads/ results/ report/ store/ cluster/ coordinator/ security/"
+  "security|worker/ runner/ workloads/ results/ report/ store/ cluster/ coordinator/"
+  "plugins|worker/ runner/ results/ report/ store/ cluster/ coordinator/ security/"
   "worker|results/ report/ store/ cluster/ coordinator/"
   "results|report/ store/ cluster/ coordinator/ worker/ runner/"
   "report|store/ cluster/ coordinator/ worker/ runner/"

@@ -29,6 +29,26 @@ TEST(WorkerFlagsTest, ParsesBothFlagForms) {
   EXPECT_EQ(options->runner_path, "/x/runner");
 }
 
+TEST(WorkerFlagsTest, SecurityFlags) {
+  absl::StatusOr<WorkerOptions> options = ParseWorkerFlags(
+      {"--listen", "0.0.0.0:7471", "--tls-cert", "w.crt", "--tls-key=w.key", "--tls-ca", "ca.crt",
+       "--tls-client-auth", "--tokens", "tokens", "--token-file", "w.token", "--tls-server-name",
+       "workers.lab", "--insecure"},
+      "/bin");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->security.tls_cert, "w.crt");
+  EXPECT_EQ(options->security.tls_key, "w.key");
+  EXPECT_EQ(options->security.tls_ca, "ca.crt");
+  EXPECT_TRUE(options->security.tls_client_auth);
+  EXPECT_EQ(options->security.tokens, "tokens");
+  EXPECT_EQ(options->security.token_file, "w.token");
+  EXPECT_EQ(options->security.tls_server_name, "workers.lab");
+  EXPECT_TRUE(options->security.insecure);
+  EXPECT_THAT(ParseWorkerFlags({"--tokens="}, "/bin").status().message(),
+              HasSubstr("--tokens: must name a file"));
+  EXPECT_THAT(WorkerUsage(), HasSubstr("--tls-client-auth"));
+}
+
 TEST(WorkerFlagsTest, ErrorsNameTheFlagAndTheValue) {
   auto bad_port = ParseWorkerFlags({"--listen", "127.0.0.1:70000"}, "/bin");
   ASSERT_FALSE(bad_port.ok());

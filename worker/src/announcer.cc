@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "parlab/common/log.h"
+#include "parlab/security/net_security.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
 namespace parlab {
@@ -29,7 +30,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return security::CreateChannel(address, args);
 }
 
 }  // namespace
@@ -67,6 +68,7 @@ void Announcer::Loop() {
   bool registered = false;
   bool reported_down = false;  // log a lost coordinator once, not every second
   std::string address;
+  std::string secret;  // this registration's; every heartbeat carries it
   while (!stop_.HasBeenNotified()) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + RpcDeadline(interval)));
@@ -79,6 +81,7 @@ void Announcer::Loop() {
       status = stub->RegisterWorker(&context, request, &response);
       if (status.ok()) {
         registered = true;
+        secret = response.heartbeat_secret();
         // The coordinator's detection time assumes its interval; never beat slower than that.
         if (response.heartbeat_interval_ms() > 0) {
           interval = std::min(interval_, absl::Milliseconds(response.heartbeat_interval_ms()));
@@ -89,6 +92,7 @@ void Announcer::Loop() {
       v1::HeartbeatRequest request;
       request.set_address(address);
       request.set_busy(busy_());
+      request.set_secret(secret);
       v1::HeartbeatResponse response;
       status = stub->Heartbeat(&context, request, &response);
       if (status.ok() && !response.known()) {
@@ -97,8 +101,19 @@ void Announcer::Loop() {
         registered = false;
         continue;  // at once, not an interval later
       }
+      if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+        // The secret is not this registration's (the entry was replaced): start over.
+        registered = false;
+      }
     }
-    if (!status.ok() && !reported_down) {
+    const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                         status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+    if (refused && !reported_down) {
+      // Reached, but its credentials are not accepted (docs/security.md): say so, not "down".
+      log::Event("registration_refused", {{"coordinator", coordinator_},
+                                          {"error", status.error_message()},
+                                          {"retry", absl::FormatDuration(interval)}});
+    } else if (!status.ok() && !reported_down) {
       log::Event("coordinator_unreachable", {{"coordinator", coordinator_},
                                              {"error", status.error_message()},
                                              {"retry", absl::FormatDuration(interval)}});

@@ -18,7 +18,7 @@
 namespace parlab {
 namespace {
 
-const std::vector<flags::Flag> kWorkerFlags = {
+const std::vector<flags::Flag> kWorkerOwnFlags = {
     {"--listen", "HOST:PORT", "address to serve on (127.0.0.1:0: any free port)", "127.0.0.1:0"},
     {"--plugins", "DIRS", "colon-separated plugin folders, searched in order",
      "<exe_dir>/../lib/parlab/plugins"},
@@ -51,6 +51,14 @@ const std::vector<flags::Flag> kWorkerFlags = {
      "started the worker died; parlab run's local worker)"},
 };
 
+// The worker's own flags, then the security flags both daemons share (docs/security.md).
+const std::vector<flags::Flag> kWorkerFlags = [] {
+  std::vector<flags::Flag> table = kWorkerOwnFlags;
+  const std::vector<flags::Flag>& security = security::DaemonFlagTable();
+  table.insert(table.end(), security.begin(), security.end());
+  return table;
+}();
+
 // A whole number in [0, max]: `--max-job-files: must be an integer in [0, 1048576], got "x"`.
 absl::StatusOr<int64_t> Count(const std::string& flag, const std::string& value, int64_t max) {
   int64_t count = 0;
@@ -62,6 +70,7 @@ absl::StatusOr<int64_t> Count(const std::string& flag, const std::string& value,
 }
 
 absl::Status Apply(const std::string& flag, const std::string& value, WorkerOptions& options) {
+  if (security::IsDaemonFlag(flag)) return security::ApplyDaemonFlag(flag, value, options.security);
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(flag, ": must not be empty"));
   if (flag == "--listen") {
     PARLAB_ASSIGN_OR_RETURN(options.listen, flags::HostPort(flag, value, 0));

@@ -60,6 +60,9 @@ std::pair<std::vector<std::string>, std::string> JobLimitFlags(const WorkerOptio
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& options) {
+  absl::StatusOr<std::unique_ptr<security::ServerSecurity>> security =
+      security::ServerSecurity::Create(options.security, options.listen, "parlab-worker");
+  if (!security.ok()) return security.status();
   v1::WorkerDescription description =
       DescribePluginsOrRefusal(options.runner_path, options.plugin_dirs);
   LogDescription(description);
@@ -68,11 +71,13 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
 
   std::unique_ptr<WorkerServer> server(new WorkerServer());
   server->options_ = options;
+  server->security_ = *std::move(security);
   server->service_ =
       std::make_unique<WorkerServiceImpl>(options.runner_path, std::move(description));
   auto [limit_args, limit_words] = JobLimitFlags(options);
   server->service_->SetJobEnvironment(options.scratch_root, std::move(limit_args),
                                       std::move(limit_words));
+  server->service_->SetSecurity(server->security_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -85,7 +90,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   // half of the connections. Refuse the port instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen, server->security_->credentials(), &port);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || port == 0) {
@@ -136,10 +141,20 @@ absl::Status RunServer(const WorkerOptions& options) {
     });
   }
 
+  // One identity for every call this process makes (registration, heartbeats).
+  absl::StatusOr<security::ClientSecurity> client =
+      security::DaemonClientSecurity(options.security);
+  if (!client.ok()) return client.status();
+  security::SetProcessClientSecurity(*std::move(client));
   absl::StatusOr<std::unique_ptr<WorkerServer>> server = WorkerServer::Start(options);
   if (!server.ok()) return server.status();
+  // At every start, before the address: --insecure on a network address is a choice to repeat.
+  if (!(*server)->security().warning().empty()) {
+    std::cerr << (*server)->security().warning() << std::endl;
+  }
   std::cout << "parlab-worker listening on " << (*server)->address() << std::endl;
-  log::Event("start", {{"address", (*server)->address()}});
+  log::Event("start",
+             {{"address", (*server)->address()}, {"security", (*server)->security().Summary()}});
   std::unique_ptr<Announcer> announcer;
   if (!options.coordinator.empty()) {
     WorkerServer* worker = server->get();

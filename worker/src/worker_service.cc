@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "parlab/common/grpc_status.h"
+#include "parlab/common/log.h"
 #include "parlab/common/machine_info.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/runner/job_check.h"
@@ -103,8 +104,13 @@ v1::WorkerDescription WorkerServiceImpl::Description() {
   return description_;
 }
 
-grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext*, const v1::DescribeRequest*,
+grpc::Status WorkerServiceImpl::Describe(grpc::ServerContext* context, const v1::DescribeRequest*,
                                          v1::WorkerDescription* response) {
+  if (security_ != nullptr) {
+    grpc::Status allowed =
+        security_->Authorize(*context, security::Role::kSubmit, "Describe", nullptr);
+    if (!allowed.ok()) return allowed;
+  }
   std::lock_guard<std::mutex> lock(description_mutex_);
   *response = description_;
   // Load average, governor and clock as of this call (a run describes its workers as it
@@ -124,6 +130,15 @@ void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
 grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
                                        const v1::RunJobRequest* request,
                                        grpc::ServerWriter<v1::JobEvent>* writer) {
+  // Before anything is looked at: a caller without the submit role runs nothing.
+  if (security_ != nullptr) {
+    grpc::Status allowed =
+        security_->Authorize(*context, security::Role::kSubmit, "RunJob", nullptr);
+    if (!allowed.ok()) {
+      log::Event("job_refused", {{"reason", allowed.error_message()}});
+      return allowed;
+    }
+  }
   JobTarget target;
   absl::StatusOr<v1::ModelInfo> model;
   {

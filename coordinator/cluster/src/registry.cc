@@ -11,6 +11,7 @@
 #include "parlab/cluster/worker_lock.h"
 #include "parlab/common/log.h"
 #include "parlab/common/status_macros.h"
+#include "parlab/security/net_security.h"
 
 namespace parlab::cluster {
 namespace {
@@ -21,31 +22,96 @@ int64_t UnixMs(absl::Time time) {
 
 }  // namespace
 
-absl::Status WorkerRegistry::Register(const v1::WorkerDescription& description) {
+absl::Duration WorkerRegistry::ExpireAfter() const {
+  if (options_.expire_after > absl::ZeroDuration()) return options_.expire_after;
+  return std::max(absl::Seconds(60), options_.heartbeat_timeout * 12);
+}
+
+void WorkerRegistry::PruneLocked(absl::Time now) {
+  const absl::Duration expire = ExpireAfter();
+  for (auto it = registered_.begin(); it != registered_.end();) {
+    if (now - it->second.last_seen > expire) {
+      log::Event(
+          "worker_expired",
+          {{"worker", it->first}, {"silent_s", absl::ToInt64Seconds(now - it->second.last_seen)}});
+      it = registered_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+absl::StatusOr<std::string> WorkerRegistry::Register(const v1::WorkerDescription& description,
+                                                     const std::string& identity) {
   if (description.address().empty()) {
     return absl::InvalidArgumentError("description.address: must be set (HOST:PORT)");
   }
+  const absl::Time now = absl::Now();
   absl::MutexLock lock(&mutex_);
+  PruneLocked(now);
+  auto existing = registered_.find(description.address());
+  if (existing == registered_.end() && registered_.size() >= options_.max_registered) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("registry full: ", registered_.size(), " workers registered, the limit is ",
+                     options_.max_registered, "; entries silent for ", FormatSeconds(ExpireAfter()),
+                     " are removed"));
+  }
+  if (existing != registered_.end() && existing->second.identity != identity &&
+      now - existing->second.last_seen <= options_.heartbeat_timeout) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "description.address ", description.address(), ": registered by ",
+        existing->second.identity.empty() ? "another caller" : existing->second.identity,
+        ", which is alive; one address, one registrant"));
+  }
   Registered& entry = registered_[description.address()];
   const bool known = !entry.description.address().empty();
   if (!known) entry.order = next_order_++;
   entry.description = description;
-  entry.last_seen = absl::Now();
+  entry.last_seen = now;
   entry.busy = false;
+  entry.secret = security::RandomSecret();
+  entry.identity = identity;
   log::Event(known ? "worker_reregistered" : "worker_registered",
              {{"worker", description.address()},
               {"host", description.machine().hostname()},
-              {"models", description.models_size()}});
-  return absl::OkStatus();
+              {"models", description.models_size()},
+              {"identity", identity.empty() ? "anonymous" : identity}});
+  return entry.secret;
 }
 
-bool WorkerRegistry::Heartbeat(const std::string& address, bool busy) {
+HeartbeatResult WorkerRegistry::Heartbeat(const std::string& address, const std::string& secret,
+                                          bool busy) {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mutex_);
+  PruneLocked(now);
+  auto it = registered_.find(address);
+  if (it == registered_.end()) return HeartbeatResult::kUnknown;
+  if (!security::ConstantTimeEquals(it->second.secret, secret)) {
+    return HeartbeatResult::kWrongSecret;
+  }
+  it->second.last_seen = now;
+  it->second.busy = busy;
+  return HeartbeatResult::kOk;
+}
+
+bool WorkerRegistry::IsKnown(const std::string& address) {
+  {
+    absl::MutexLock lock(&mutex_);
+    PruneLocked(absl::Now());
+    if (registered_.count(address) > 0) return true;
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> listed = ListedAddresses();
+  if (!listed.ok()) return false;
+  for (const auto& entry : *listed) {
+    if (entry.first == address) return true;
+  }
+  return false;
+}
+
+std::string WorkerRegistry::IdentityOf(const std::string& address) {
   absl::MutexLock lock(&mutex_);
   auto it = registered_.find(address);
-  if (it == registered_.end()) return false;
-  it->second.last_seen = absl::Now();
-  it->second.busy = busy;
-  return true;
+  return it == registered_.end() ? "" : it->second.identity;
 }
 
 bool WorkerRegistry::HasAnySource() {
@@ -78,6 +144,7 @@ absl::StatusOr<std::vector<v1::WorkerStatus>> WorkerRegistry::Statuses() {
   std::set<std::string> seen;
   {
     absl::MutexLock lock(&mutex_);
+    PruneLocked(now);
     std::vector<const Registered*> in_order;
     for (const auto& [address, entry] : registered_) in_order.push_back(&entry);
     std::sort(in_order.begin(), in_order.end(),

@@ -10,6 +10,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "parlab/common/grpc_status.h"
+#include "parlab/security/net_security.h"
 namespace parlab::cluster {
 namespace {
 
@@ -33,8 +34,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetMaxReceiveMessageSize(64 << 20);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::Channel> channel = security::CreateChannel(address, args);
   const absl::Time start = absl::Now();
   const absl::Time deadline = start + timeout;
   // Wait in slices so that a cancellation (Ctrl-C) is noticed within a tenth of a second.
@@ -51,8 +51,15 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
     // that is still binding its port be picked up, and a typo fail without the whole timeout.
     if (absl::Now() - start >= kRefusedGrace &&
         channel->GetState(/*try_to_connect=*/false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+      // A failed TLS handshake looks the same from here: say so when TLS is on, and that a
+      // TLS daemon needs --tls-ca when it is off.
       return absl::UnavailableError(absl::StrCat(
-          role, " ", address, ": unreachable (connection refused: is a daemon listening there?)"));
+          role, " ", address, ": unreachable (connection refused: is a daemon listening there?",
+          security::ProcessClientSecurity().ca_pem.empty()
+              ? " A daemon that serves TLS needs --tls-ca.)"
+              : " Or the TLS handshake failed: its certificate must come from the --tls-ca CA "
+                "and name this address, and a daemon with --tls-client-auth needs "
+                "--tls-cert/--tls-key.)"));
     }
   }
   return absl::UnavailableError(absl::StrCat(
@@ -77,6 +84,8 @@ absl::StatusOr<ConnectedWorker> ConnectWorker(const std::string& address, absl::
         absl::StrCat("worker ", address, ": Describe failed: ", status.error_message()));
   }
   worker.description.set_address(address);
+  // Who answered, as TLS proved it; whatever the worker put there itself is not evidence.
+  worker.description.set_identity(security::PeerIdentity(context.auth_context()));
   return worker;
 }
 
@@ -119,6 +128,7 @@ v1::JobResult ResultShell(const v1::Job& job, const ConnectedWorker& worker) {
   result.set_sweep_value(job.sweep_value());
   result.set_machine(worker.description.machine().hostname());
   result.set_worker_address(worker.address);
+  result.set_worker_identity(worker.description.identity());
   result.set_shard_index(job.shard_index());
   result.set_shard_count(job.shard_count());
   return result;

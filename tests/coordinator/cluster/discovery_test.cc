@@ -98,8 +98,10 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   options.heartbeat_timeout = absl::Milliseconds(300);
   WorkerRegistry registry(options);
   EXPECT_FALSE(registry.HasAnySource());
-  EXPECT_FALSE(registry.Heartbeat("w:1", false));  // never registered: register again
-  ASSERT_TRUE(registry.Register(Labelled("w:1", {{"rack", "a"}})).ok());
+  EXPECT_EQ(registry.Heartbeat("w:1", "", false),
+            HeartbeatResult::kUnknown);  // never registered: register again
+  absl::StatusOr<std::string> secret = registry.Register(Labelled("w:1", {{"rack", "a"}}));
+  ASSERT_TRUE(secret.ok()) << secret.status();
   EXPECT_FALSE(registry.Register(v1::WorkerDescription()).ok());
   EXPECT_TRUE(registry.HasAnySource());
 
@@ -109,7 +111,7 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   EXPECT_EQ(status.description().labels().at("rack"), "a");
   EXPECT_GT(status.last_seen_unix_ms(), 0);
 
-  EXPECT_TRUE(registry.Heartbeat("w:1", true));
+  EXPECT_EQ(registry.Heartbeat("w:1", *secret, true), HeartbeatResult::kOk);
   EXPECT_EQ(StatusOf(*registry.Statuses(), "w:1").state(), kStateBusy);
 
   absl::SleepFor(absl::Milliseconds(500));
@@ -120,8 +122,53 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   EXPECT_TRUE(registry.RunnableAddresses(&lost)->empty());
   EXPECT_THAT(lost, ElementsAre(HasSubstr("w:1 (no heartbeat for")));
 
-  EXPECT_TRUE(registry.Heartbeat("w:1", false));  // it came back
+  EXPECT_EQ(registry.Heartbeat("w:1", *secret, false), HeartbeatResult::kOk);  // it came back
   EXPECT_EQ(StatusOf(*registry.Statuses(), "w:1").state(), kStateIdle);
+}
+
+TEST(RegistryTest, AHeartbeatMustCarryItsRegistrationsSecret) {
+  WorkerRegistry registry(RegistryOptions{});
+  absl::StatusOr<std::string> first = registry.Register(Labelled("w:1", {}), "token:node1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_GE(first->size(), 32u);
+  EXPECT_EQ(registry.Heartbeat("w:1", "", false), HeartbeatResult::kWrongSecret);
+  EXPECT_EQ(registry.Heartbeat("w:1", "guess", true), HeartbeatResult::kWrongSecret);
+  EXPECT_EQ(registry.Heartbeat("w:1", *first, false), HeartbeatResult::kOk);
+  EXPECT_EQ(registry.IdentityOf("w:1"), "token:node1");
+  // Registering again gives a new secret; the old one no longer counts.
+  absl::StatusOr<std::string> second = registry.Register(Labelled("w:1", {}), "token:node1");
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(*first, *second);
+  EXPECT_EQ(registry.Heartbeat("w:1", *first, false), HeartbeatResult::kWrongSecret);
+  EXPECT_EQ(registry.Heartbeat("w:1", *second, false), HeartbeatResult::kOk);
+  // Another identity cannot take over a live registration.
+  absl::StatusOr<std::string> stolen = registry.Register(Labelled("w:1", {}), "token:rogue");
+  EXPECT_EQ(stolen.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(stolen.status().message(), HasSubstr("registered by token:node1, which is alive"));
+}
+
+TEST(RegistryTest, SilentRegistrationsExpireAndTheRegistryHasACap) {
+  RegistryOptions options;
+  options.heartbeat_timeout = absl::Milliseconds(100);
+  options.expire_after = absl::Milliseconds(300);
+  options.max_registered = 2;
+  WorkerRegistry registry(options);
+  ASSERT_TRUE(registry.Register(Labelled("w:1", {})).ok());
+  ASSERT_TRUE(registry.Register(Labelled("w:2", {})).ok());
+  EXPECT_TRUE(registry.IsKnown("w:2"));
+  EXPECT_FALSE(registry.IsKnown("w:9"));
+  absl::StatusOr<std::string> third = registry.Register(Labelled("w:3", {}));
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(third.status().message(),
+              HasSubstr("registry full: 2 workers registered, the limit is 2"));
+  // Re-registering a known address is not a new entry.
+  EXPECT_TRUE(registry.Register(Labelled("w:2", {})).ok());
+
+  absl::SleepFor(absl::Milliseconds(450));
+  EXPECT_TRUE(registry.Statuses()->empty());  // pruned, not listed as lost forever
+  EXPECT_FALSE(registry.IsKnown("w:1"));
+  EXPECT_EQ(registry.Heartbeat("w:1", "x", false), HeartbeatResult::kUnknown);
+  EXPECT_TRUE(registry.Register(Labelled("w:3", {})).ok());
 }
 
 TEST(RegistryTest, ListedWorkersAreHealthChecked) {

@@ -34,6 +34,10 @@ struct RunOptions {
   // A worker that answers nothing for this long during a job is lost: the job fails, its
   // later jobs are not sent, a shard is re-run elsewhere (docs/cluster.md).
   absl::Duration heartbeat_timeout = absl::Seconds(5);
+  // Who registered a worker ("token:NAME"; "" when unknown): a worker reached without TLS has
+  // no certificate to name it, so its registration's identity is recorded instead
+  // (WorkerDescription.identity, JobResult.worker_identity). Optional.
+  std::function<std::string(const std::string& address)> registered_identity;
 };
 
 struct RunOutcome {

@@ -19,6 +19,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 #include "parlab/cluster/registry.h"
+#include "parlab/security/net_security.h"
 #include "parlab/store/store.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 
@@ -54,11 +55,25 @@ class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
 
   cluster::WorkerRegistry& registry() { return registry_; }
 
+  // Who may call what (docs/security.md): SubmitRun, ListWorkers, ListRuns and GetRun need the
+  // submit role, RegisterWorker and Heartbeat the worker role; SubmitRun.workers naming an
+  // address the coordinator does not know needs admin. Default: open (everyone is admin). Set
+  // before serving; owned by the service.
+  void set_security(std::unique_ptr<security::ServerSecurity> security) {
+    security_ = std::move(security);
+  }
+  const security::ServerSecurity& security() const { return *security_; }
+
  private:
+  // Authorize() of the security, logging a refusal.
+  grpc::Status Allow(const grpc::ServerContext& context, security::Role need,
+                     absl::string_view method, security::Caller* caller) const;
+
   const std::vector<std::string> workers_;
   const absl::Duration connect_timeout_;
   cluster::WorkerRegistry registry_;
   std::shared_ptr<store::ResultStore> store_;
+  std::unique_ptr<security::ServerSecurity> security_ = security::ServerSecurity::Open();
   std::atomic<bool> shutting_down_{false};
 };
 
@@ -71,6 +86,7 @@ class CoordinatorServer {
 
   // "127.0.0.1:PORT" with the port actually bound.
   const std::string& address() const { return address_; }
+  CoordinatorServiceImpl& service() { return *service_; }
   void Wait() { server_->Wait(); }
   // [thread-safe] Ends in-flight calls (their runs are cancelled) and stops serving.
   void Shutdown() {
@@ -88,10 +104,12 @@ class CoordinatorServer {
   std::string address_;
 };
 
-// Binds `listen` ("127.0.0.1:0" picks a free port) and starts serving. `store` may be null.
+// Binds `listen` ("127.0.0.1:0" picks a free port) and starts serving. `store` may be null;
+// `security` null: an open server (plaintext, no tokens), which only a loopback address may be.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(
     const std::string& listen, std::vector<std::string> workers, absl::Duration connect_timeout,
-    cluster::RegistryOptions discovery = {}, std::shared_ptr<store::ResultStore> store = nullptr);
+    cluster::RegistryOptions discovery = {}, std::shared_ptr<store::ResultStore> store = nullptr,
+    std::unique_ptr<security::ServerSecurity> security = nullptr);
 
 }  // namespace parlab::coordinator
 

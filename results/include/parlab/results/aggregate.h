@@ -65,6 +65,9 @@ struct Aggregates {
 struct ResultRow {
   std::string worker;   // the worker's address: the key of a "machine"
   std::string machine;  // its hostname
+  // Who the coordinator authenticated the worker as (JobResult.worker_identity: "cert:SUBJECT"),
+  // "" over plaintext.
+  std::string worker_identity;
   int32_t logical_cores = 0;
   std::string model;
   int32_t concurrency = 0;

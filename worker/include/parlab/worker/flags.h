@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "parlab/security/net_security.h"
 #include "parlab/workloads/http_url.h"
 
 namespace parlab {
@@ -37,6 +38,8 @@ struct WorkerOptions {
   // --allow-http HOST[:PORT],...: where workloads (http.get's url) may send requests; loopback
   // only by default. Published in the description and handed to every runner; no plan widens it.
   workloads::HttpAllowList allow_http;
+  // --tls-cert, --tls-key, --tls-ca, --tls-client-auth, --tokens, --token-file, --insecure.
+  security::DaemonSecurityFlags security;
 };
 
 // Parses the arguments after argv[0]; `--flag VALUE` and `--flag=VALUE` both work. Defaults

@@ -21,13 +21,18 @@ namespace parlab {
 
 class WorkerServer {
  public:
-  // Describes the plugins (logging refused ones to stderr), then binds and starts serving.
+  // Checks the security flags against --listen (InvalidArgument: a non-loopback address without
+  // TLS and tokens), describes the plugins (logging refused ones to stderr), then binds and
+  // starts serving.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<WorkerServer>> Start(
       const WorkerOptions& options);
 
   // Describes the plugin directories again (a fresh runner) and serves the new set; jobs in
   // flight keep their plugin. RunServer calls it on SIGHUP.
   void ReloadPlugins();
+
+  // Who may call, from the --tls-* and --tokens flags (docs/security.md).
+  const security::ServerSecurity& security() const { return *security_; }
 
   // "HOST:PORT" with the port actually bound.
   const std::string& address() const { return address_; }
@@ -42,6 +47,7 @@ class WorkerServer {
   WorkerServer() = default;
 
   WorkerOptions options_;
+  std::unique_ptr<security::ServerSecurity> security_;
   std::unique_ptr<WorkerServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "parlab/security/net_security.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 #include "parlab/v1/parlab.pb.h"
 
@@ -36,6 +37,10 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   void SetJobEnvironment(std::string scratch_root, std::vector<std::string> runner_limit_args,
                          std::string limits_description);
 
+  // Who may call (TLS, tokens; docs/security.md): Describe and RunJob need the submit role.
+  // Default: an open server. Set before the server starts; must outlive the service.
+  void SetSecurity(const security::ServerSecurity* security) { security_ = security; }
+
   // The address clients reach this worker at; known only once the server has bound its port.
   void SetAddress(const std::string& address);
   // Replaces the models, workloads and refused plugins with a fresh description (SIGHUP);
@@ -56,6 +61,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
  private:
   const std::string runner_path_;
+  const security::ServerSecurity* security_ = nullptr;
   std::string scratch_root_;
   std::vector<std::string> runner_limit_args_;
   std::string limits_description_;

@@ -8,8 +8,10 @@
 //     the statuses are asked for; lost when that fails.
 //
 //   WorkerRegistry registry({.workers = {"10.0.0.5:7471"}, .workers_dns = "parlab:7471"});
-//   registry.Register(description);                       // RegisterWorker RPC
-//   bool known = registry.Heartbeat("10.0.0.6:7471", true);  // Heartbeat RPC
+//   PARLAB_ASSIGN_OR_RETURN(std::string secret, registry.Register(description, "token:node1"));
+//   HeartbeatResult beat = registry.Heartbeat("10.0.0.6:7471", secret, true);  // Heartbeat RPC
+// A registration expires (and is removed) after `expire_after` without a heartbeat; at most
+// `max_registered` are kept.
 //   PARLAB_ASSIGN_OR_RETURN(std::vector<v1::WorkerStatus> all, registry.Statuses());
 #ifndef PARLAB_CLUSTER_REGISTRY_H_
 #define PARLAB_CLUSTER_REGISTRY_H_
@@ -31,6 +33,17 @@ struct RegistryOptions {
   std::string workers_dns;           // --workers-dns NAME:PORT
   absl::Duration heartbeat_timeout = absl::Seconds(5);
   absl::Duration heartbeat_interval = absl::Seconds(1);  // what registering workers are told
+  // A registration silent this long is removed (lost long before, at heartbeat_timeout);
+  // zero: 12 x heartbeat_timeout, at least 60 s.
+  absl::Duration expire_after = absl::ZeroDuration();
+  // Registrations kept at most: a flood of fake ones cannot grow the registry without bound.
+  size_t max_registered = 1024;
+};
+
+enum class HeartbeatResult {
+  kOk,
+  kUnknown,      // no such registration (expired, or the coordinator restarted): register again
+  kWrongSecret,  // not the secret of that registration: someone else's heartbeat
 };
 
 // WorkerStatus.state values.
@@ -44,11 +57,20 @@ class WorkerRegistry {
 
   const RegistryOptions& options() const { return options_; }
 
-  // [thread-safe] A worker announced itself (again). Error: no address.
-  [[nodiscard]] absl::Status Register(const v1::WorkerDescription& description);
-  // [thread-safe] False when `address` never registered (the coordinator restarted): the
-  // worker should register again.
-  bool Heartbeat(const std::string& address, bool busy);
+  // [thread-safe] A worker announced itself (again); returns the registration's heartbeat
+  // secret (a new one each time). `identity` is who registered ("token:node1", "cert:...", or
+  // "" on an open coordinator). Errors: no address (InvalidArgument); the registry is full
+  // (ResourceExhausted); the address is held by a live registration of another identity
+  // (PermissionDenied).
+  [[nodiscard]] absl::StatusOr<std::string> Register(const v1::WorkerDescription& description,
+                                                     const std::string& identity = "");
+  // [thread-safe] A heartbeat for `address` carrying `secret`.
+  HeartbeatResult Heartbeat(const std::string& address, const std::string& secret, bool busy);
+  // [thread-safe] Whether `address` is a worker this coordinator knows: registered, or in its
+  // list, hostfile or DNS name.
+  bool IsKnown(const std::string& address);
+  // [thread-safe] The identity that registered `address` ("" when unknown or anonymous).
+  std::string IdentityOf(const std::string& address);
 
   // [thread-safe] Every worker known now, listed ones health-checked in parallel; registered
   // ones first (in registration order), then the list, hostfile and DNS ones. Errors only
@@ -69,7 +91,12 @@ class WorkerRegistry {
     absl::Time last_seen;
     bool busy = false;
     int64_t order = 0;
+    std::string secret;    // RegisterWorkerResponse.heartbeat_secret
+    std::string identity;  // who registered it
   };
+  // Removes registrations silent for longer than expire_after.
+  void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Duration ExpireAfter() const;
   // The listed addresses with their source: list, hostfile, dns.
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListedAddresses();
 

@@ -64,7 +64,8 @@ struct ConnectedWorker {
   std::string address;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::WorkerService::Stub> stub;
-  v1::WorkerDescription description;  // address filled in; machine as the worker reported it
+  // address and identity filled in; machine as the worker reported it
+  v1::WorkerDescription description;
   std::shared_ptr<WorkerHealth> health = std::make_shared<WorkerHealth>();
 };
 
