@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,7 @@ namespace parlab::cli {
 
 const char kUsageHead[] =
     "usage: parlab run PLAN.json [--workers HOST:PORT,...] [--coordinator HOST:PORT]\n"
-    "                            [--format table|json] [--connect-timeout SECONDS]\n"
+    "                            [--format table|json|html|...] [--connect-timeout SECONDS]\n"
     "                            [--plugins DIR[:DIR...]] [--progress auto|bar|lines|none]\n"
     "                            [--select KEY=VALUE,...] [--mode broadcast|shard]\n"
     "                            [--hostfile FILE] [--workers-dns NAME:PORT]\n"
@@ -28,9 +29,9 @@ const char kUsageHead[] =
     "                           [--format table|json]\n"
     "       parlab results show RUN [--store FILE|--coordinator HOST:PORT] [--format ...]\n"
     "       parlab compare A [B] [--store FILE|--coordinator HOST:PORT]\n"
-    "                      [--format table|markdown|json]\n"
+    "                      [--format table|markdown|json|html] [--fail-if-slower PCT]\n"
     "       parlab export RUN [--store FILE|--coordinator HOST:PORT]\n"
-    "                     [--format table|markdown|csv|json|gbench-json]\n"
+    "                     [--format table|markdown|csv|json|gbench-json|html]\n"
     "       parlab --help | --version\n"
     "\n"
     "  run       runs the plan under every model at every concurrency level and prints the\n"
@@ -42,7 +43,9 @@ const char kUsageHead[] =
     "  compare   B against A row by row: ratio of medians with its 95% CI and a Mann-Whitney\n"
     "            verdict (faster / slower / no significant difference). A and B: a run id, a\n"
     "            prefix, or latest, each optionally RUN@HOST to pick one machine of it;\n"
-    "            `compare RUN` compares the two machines of a run that had exactly two\n"
+    "            `compare RUN` compares the two machines of a run that had exactly two;\n"
+    "            --fail-if-slower PCT exits 1 when a row is significantly slower by more\n"
+    "            than PCT percent (a CI gate, docs/report.md)\n"
     "  export    prints a stored run in any --format (gbench-json: Google Benchmark's JSON,\n"
     "            for its tools/compare.py)\n"
     "\n";
@@ -58,7 +61,9 @@ const std::vector<flags::Flag> kCliFlags = {
      "submit the run to a parlab-coordinator daemon (with --workers: it runs on\n"
      "those workers, else on its own; neither: a local parlab-worker is started\n"
      "next to this binary)"},
-    {"--format", "FORMAT", "table, markdown, csv, json or gbench-json (docs/output-format.md)",
+    {"--format", "FORMAT",
+     "table, markdown, csv, json, gbench-json or html (docs/output-format.md,\n"
+     "docs/report.md)",
      "table"},
     {"--connect-timeout", "SECONDS", "seconds to wait for a daemon before calling it unreachable",
      "5"},
@@ -76,6 +81,10 @@ const std::vector<flags::Flag> kCliFlags = {
      "`run` records every run there (docs/results-store.md)"},
     {"--no-store", "", "run: record nothing"},
     {"--limit", "N", "results list: the newest N runs only"},
+    {"--fail-if-slower", "PCT",
+     "compare: exit 1 when some row of B is slower than A by more than PCT percent\n"
+     "with the slowdown significant (the ratio's 95% CI above 1 + PCT/100 and the\n"
+     "U test saying slower); the failing rows go to stderr"},
     {"--long", "", "workers: every model and workload with version, description, parameters"},
     {"--progress", "MODE",
      "auto (a bar on a terminal, else a line every few seconds), bar, lines or none", "auto"},
@@ -126,8 +135,8 @@ const std::vector<CommandSpec>& Commands() {
        "parlab compare A [B] [flags]",
        "B against A row by row: the ratio of medians with its 95% CI and a Mann-Whitney verdict.\n"
        "A and B: a run id, a prefix or latest, each optionally RUN@HOST; `compare RUN` compares\n"
-       "the two machines of a run that had exactly two.",
-       {"--store", "--coordinator", "--format", "--connect-timeout"}},
+       "the two machines of a run that had exactly two. --fail-if-slower PCT makes it a CI gate.",
+       {"--store", "--coordinator", "--format", "--connect-timeout", "--fail-if-slower"}},
       {"export",
        "parlab export RUN [flags]",
        "Prints a stored run in any --format (gbench-json: for Google Benchmark's compare.py).",
@@ -174,6 +183,18 @@ namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
+// "5" or "5%": a percentage from 0 to 1000.
+absl::StatusOr<double> ParsePercent(const std::string& flag, std::string value) {
+  std::string number = value;
+  if (!number.empty() && number.back() == '%') number.pop_back();
+  double pct = 0;
+  if (!absl::SimpleAtod(number, &pct) || !std::isfinite(pct) || pct < 0 || pct > 1000) {
+    return Invalid(absl::StrCat(flag, ": must be a percentage from 0 to 1000, got \"", value,
+                                "\""));
+  }
+  return pct;
+}
+
 bool IsReportFormat(const std::string& format) {
   for (const char* known : report::kReportFormats) {
     if (format == known) return true;
@@ -206,8 +227,9 @@ absl::Status ParseStoredRunCommand(const std::vector<std::string>& positional,
   if (positional.size() > 3) {
     return Invalid(absl::StrCat("compare: unexpected argument \"", positional[3], "\""));
   }
-  if (options.format != "table" && options.format != "markdown" && options.format != "json") {
-    return Invalid(absl::StrCat("--format: compare prints table, markdown or json, got \"",
+  if (options.format != "table" && options.format != "markdown" && options.format != "json" &&
+      options.format != "html") {
+    return Invalid(absl::StrCat("--format: compare prints table, markdown, json or html, got \"",
                                 options.format, "\""));
   }
   options.compare.assign(positional.begin() + 1, positional.end());
@@ -284,8 +306,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       options.coordinator = value;
     } else if (arg == "--format") {
       if (!IsReportFormat(value)) {
-        return Invalid(absl::StrCat(
-            "--format: must be table, markdown, csv, json or gbench-json, got \"", value, "\""));
+        return Invalid(absl::StrCat("--format: must be ", report::kReportFormatList, ", got \"",
+                                    value, "\""));
       }
       options.format = value;
     } else if (arg == "--connect-timeout") {
@@ -299,6 +321,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       if (!absl::SimpleAtoi(value, &options.limit) || options.limit < 0) {
         return Invalid(absl::StrCat("--limit: must be a whole number >= 0, got \"", value, "\""));
       }
+    } else if (arg == "--fail-if-slower") {
+      PARLAB_ASSIGN_OR_RETURN(options.fail_if_slower_pct, ParsePercent(arg, value));
     } else if (arg == "--progress") {
       if (absl::StatusOr<ProgressMode> mode = ParseProgressMode(value); !mode.ok()) {
         return mode.status();

@@ -9,6 +9,8 @@ PACKAGES=(
   libboost-dev libboost-context-dev libboost-fiber-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libgmp-dev libhwloc-dev libsqlite3-dev
+  # --format html inlines Chart.js from Debian's package (report/CMakeLists.txt).
+  libjs-chart.js
 )
 # For tests/deploy: a real single-node Slurm cluster (slurm_test) and the k8s manifest parser.
 # The Dockerfile's build stage sets PARLAB_SETUP_SKIP_TEST_DEPS=1 (it builds no tests).
@@ -19,6 +21,9 @@ if [ -z "${PARLAB_SETUP_SKIP_TEST_DEPS:-}" ]; then
   # scripts/fuzz.sh: the libFuzzer targets build with clang; libFuzzer and the sanitizer
   # runtimes for clang are in libclang-rt-14-dev (gcc's own runtimes cover scripts/sanitize.sh).
   PACKAGES+=(clang libclang-rt-14-dev)
+  # tests/report/browser: headless Chromium opens the HTML report, driven by a python3 script
+  # over the DevTools pipe (no package beyond the standard library).
+  PACKAGES+=(chromium python3)
 fi
 
 missing=()

@@ -285,7 +285,7 @@ TEST_F(E2eTest, HelpAndVersion) {
   EXPECT_THAT(version.out, HasSubstr("parlab 0.1.0"));
   Completed bad = Parlab({"run", "p.json", "--format", "xml"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.err, HasSubstr("--format: must be table, markdown, csv, json or gbench-json, "
+  EXPECT_THAT(bad.err, HasSubstr("--format: must be table, markdown, csv, json, gbench-json or html, "
                                  R"(got "xml")"));
 }
 
