@@ -189,8 +189,8 @@ absl::StatusOr<double> ParsePercent(const std::string& flag, std::string value) 
   if (!number.empty() && number.back() == '%') number.pop_back();
   double pct = 0;
   if (!absl::SimpleAtod(number, &pct) || !std::isfinite(pct) || pct < 0 || pct > 1000) {
-    return Invalid(absl::StrCat(flag, ": must be a percentage from 0 to 1000, got \"", value,
-                                "\""));
+    return Invalid(
+        absl::StrCat(flag, ": must be a percentage from 0 to 1000, got \"", value, "\""));
   }
   return pct;
 }
@@ -306,8 +306,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       options.coordinator = value;
     } else if (arg == "--format") {
       if (!IsReportFormat(value)) {
-        return Invalid(absl::StrCat("--format: must be ", report::kReportFormatList, ", got \"",
-                                    value, "\""));
+        return Invalid(
+            absl::StrCat("--format: must be ", report::kReportFormatList, ", got \"", value, "\""));
       }
       options.format = value;
     } else if (arg == "--connect-timeout") {

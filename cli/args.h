@@ -47,8 +47,8 @@ struct CliOptions {
   bool long_listing = false;         // --long: `workers` prints every model and workload
   std::string run_id;                // results show RUN, export RUN
   std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
-  std::optional<double> fail_if_slower_pct;  // compare --fail-if-slower PCT
-  int limit = 0;                     // results list --limit N (0: every run)
+  std::optional<double> fail_if_slower_pct;   // compare --fail-if-slower PCT
+  int limit = 0;                              // results list --limit N (0: every run)
   std::map<std::string, std::string> select;  // --select KEY=VALUE[,...] (run): plan.select
   std::string mode;                           // --mode broadcast|shard (run): plan.mode
   std::string hostfile;                       // --hostfile FILE: more workers

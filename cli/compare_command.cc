@@ -45,7 +45,8 @@ std::string GateLine(const results::ComparedRow& row) {
   const stats::Comparison& cmp = *row.comparison;
   return absl::StrFormat(
       "%s x%d%s: B/A %.3f [%.3f, %.3f], p %.3g", report::EscapeControl(row.model), row.concurrency,
-      row.sweep_value.empty() ? "" : absl::StrCat(" (", report::EscapeControl(row.sweep_value), ")"),
+      row.sweep_value.empty() ? ""
+                              : absl::StrCat(" (", report::EscapeControl(row.sweep_value), ")"),
       cmp.ratio->value, cmp.ratio->ci->low, cmp.ratio->ci->high, cmp.u_test.p_value);
 }
 

@@ -10,10 +10,10 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "html_page.h"
 #include "nlohmann/json.hpp"
 #include "parlab/report/reporter.h"
 #include "parlab/results/compare.h"
-#include "html_page.h"
 #include "report_format.h"
 #include "text_table.h"
 
@@ -227,8 +227,8 @@ void PrintHtml(const RunComparison& c, std::ostream& out) {
   for (size_t i = 0; i < c.rows.size(); ++i) {
     const ComparedRow& row = c.rows[i];
     HtmlRow line{.result = static_cast<int>(i)};
-    line.cells = {TextCell(row.model), NumberCell("concurrency", row.concurrency,
-                                          absl::StrCat(row.concurrency))};
+    line.cells = {TextCell(row.model),
+                  NumberCell("concurrency", row.concurrency, absl::StrCat(row.concurrency))};
     if (swept) line.cells.push_back(TextCell(row.sweep_value.empty() ? "-" : row.sweep_value));
     for (const SideRow* side : {&row.a, &row.b}) {
       const char* key = side == &row.a ? "a.median_wall_ns" : "b.median_wall_ns";
@@ -246,7 +246,8 @@ void PrintHtml(const RunComparison& c, std::ostream& out) {
     const bool has_ratio = row.comparison.has_value() && row.comparison->ratio.has_value();
     if (has_ratio) {
       const stats::Estimate& ratio = *row.comparison->ratio;
-      line.cells.push_back(NumberCell("ratio", ratio.value, absl::StrFormat("%.3f", ratio.value), css));
+      line.cells.push_back(
+          NumberCell("ratio", ratio.value, absl::StrFormat("%.3f", ratio.value), css));
       HtmlJson point{{"x", RowName(row)}, {"y", ratio.value}};
       if (ratio.ci.has_value()) {
         line.cells.push_back(
@@ -279,10 +280,10 @@ void PrintHtml(const RunComparison& c, std::ostream& out) {
         {"x", {{"title", "row"}, {"type", "category"}, {"labels", labels}}},
         {"y", {{"title", "B/A"}, {"type", "linear"}}},
         {"datasets",
-         HtmlJson::array({HtmlJson{{"label", "B/A"}, {"kind", "ratio"}, {"color", 0},
-                                   {"points", ratios}},
-                          HtmlJson{{"label", "no change"}, {"kind", "ideal"}, {"color", -1},
-                                   {"points", one}}})}});
+         HtmlJson::array(
+             {HtmlJson{{"label", "B/A"}, {"kind", "ratio"}, {"color", 0}, {"points", ratios}},
+              HtmlJson{
+                  {"label", "no change"}, {"kind", "ideal"}, {"color", -1}, {"points", one}}})}});
     WriteChartBox("compare-chart", out);
   }
   WriteHtmlTable(table, out);

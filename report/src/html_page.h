@@ -5,7 +5,8 @@
 //
 //   WritePageStart("parlab run-1", out);
 //   HtmlTable table{.id = "rows-alpha", .titles = {"model", "median"}};
-//   table.rows.push_back({.result = 0, .cells = {TextCell("threads"), NumberCell("median_wall_ns", ns,
+//   table.rows.push_back({.result = 0, .cells = {TextCell("threads"), NumberCell("median_wall_ns",
+//   ns,
 //                                                  FormatNanos(ns))}});
 //   WriteHtmlTable(table, out);
 //   WritePageEnd(charts, out);   // charts: [{id, title, x: {...}, y: {...}, datasets: [...]}]
@@ -36,10 +37,10 @@ std::string HtmlKeepLines(absl::string_view text);
 std::string ScriptJson(const HtmlJson& value);
 
 struct HtmlCell {
-  std::string text;                 // shown (escaped when written)
-  std::string key;                  // data-key: the JSON export's field this cell shows
-  std::optional<double> value;      // data-value: the exact number (%.17g)
-  std::string css_class;            // "slower", "faster", "warn", ...
+  std::string text;             // shown (escaped when written)
+  std::string key;              // data-key: the JSON export's field this cell shows
+  std::optional<double> value;  // data-value: the exact number (%.17g)
+  std::string css_class;        // "slower", "faster", "warn", ...
 };
 HtmlCell TextCell(std::string text, std::string css_class = "");
 HtmlCell NumberCell(std::string key, double value, std::string text, std::string css_class = "");

@@ -61,7 +61,8 @@ Json ConcurrencyAxis(const std::vector<const ResultRow*>& rows) {
     high = std::max(high, row->concurrency);
   }
   bool log = low > 0 && high >= 8 * low;
-  return Json{{"title", "concurrency"}, {"type", log ? "logarithmic" : "linear"}};
+  return Json{
+      {"title", "concurrency"}, {"type", log ? "logarithmic" : "linear"}, {"integer", true}};
 }
 
 Json Dataset(const std::string& label, const char* kind, int color, Json points) {
@@ -163,16 +164,17 @@ Json ScalingChart(const std::string& id, const std::string& machine,
       }
       points.push_back(std::move(point));
       if (a.amdahl.has_value()) {
-        fit.push_back({{"x", row->concurrency},
-                       {"y", stats::AmdahlSpeedup(a.amdahl->serial_fraction, Units(*row)) * scale}});
+        fit.push_back(
+            {{"x", row->concurrency},
+             {"y", stats::AmdahlSpeedup(a.amdahl->serial_fraction, Units(*row)) * scale}});
       }
     }
     if (points.empty()) continue;
     datasets.push_back(Dataset(s.label, "median", s.color, points));
     if (!fit.empty()) {
       const ResultRow& first = *s.rows.front();
-      double f = first.aggregates->amdahl.has_value() ? first.aggregates->amdahl->serial_fraction
-                                                      : 0;
+      double f =
+          first.aggregates->amdahl.has_value() ? first.aggregates->amdahl->serial_fraction : 0;
       datasets.push_back(
           Dataset(absl::StrFormat("%s Amdahl fit (serial %.3g)", s.label, f), "fit", s.color, fit));
     }
@@ -194,27 +196,29 @@ Json ScalingChart(const std::string& id, const std::string& machine,
 
 std::string Percent(double value) { return absl::StrFormat("%.1f%%", value * 100); }
 
-HtmlTable RowsTable(const std::string& id, const std::vector<std::pair<int, const ResultRow*>>& rows,
+HtmlTable RowsTable(const std::string& id,
+                    const std::vector<std::pair<int, const ResultRow*>>& rows,
                     const std::string& sweep_title, bool swept, bool sharded) {
   HtmlTable table{.id = id, .caption = "Every row: the numbers behind the charts"};
   table.titles = {"model", "conc"};
   if (swept) table.titles.push_back(sweep_title);
   if (sharded) table.titles.push_back("shard");
-  for (const char* title : {"status", "reps", "median", "95% CI low", "95% CI high", "min", "max",
-                            "CV", "outliers", "speedup", "speedup CI low", "speedup CI high",
-                            "efficiency", "Karp-Flatt"}) {
+  for (const char* title :
+       {"status", "reps", "median", "95% CI low", "95% CI high", "min", "max", "CV", "outliers",
+        "speedup", "speedup CI low", "speedup CI high", "efficiency", "Karp-Flatt"}) {
     table.titles.push_back(title);
   }
   for (const auto& [index, row] : rows) {
     HtmlRow line{.result = index};
     line.cells.push_back(TextCell(row->model));
-    line.cells.push_back(NumberCell("concurrency", row->concurrency, absl::StrCat(row->concurrency)));
+    line.cells.push_back(
+        NumberCell("concurrency", row->concurrency, absl::StrCat(row->concurrency)));
     if (swept) line.cells.push_back(TextCell(row->sweep_value.empty() ? "-" : row->sweep_value));
     if (sharded) {
       line.cells.push_back(TextCell(row->shard_count > 0
-                                    ? absl::StrCat(row->shard_index + 1, "/", row->shard_count,
-                                                   row->rerun ? " (re-run)" : "")
-                                    : "-"));
+                                        ? absl::StrCat(row->shard_index + 1, "/", row->shard_count,
+                                                       row->rerun ? " (re-run)" : "")
+                                        : "-"));
     }
     const bool ok = row->status == v1::JOB_STATUS_OK;
     line.cells.push_back(TextCell(JobStatusName(row->status), ok ? "" : "bad"));
@@ -226,7 +230,8 @@ HtmlTable RowsTable(const std::string& id, const std::vector<std::pair<int, cons
     const Aggregates& a = *row->aggregates;
     line.cells.push_back(
         NumberCell("measured_samples", a.measured_samples, absl::StrCat(a.measured_samples)));
-    line.cells.push_back(NumberCell("median_wall_ns", a.median_wall_ns, FormatNanos(a.median_wall_ns)));
+    line.cells.push_back(
+        NumberCell("median_wall_ns", a.median_wall_ns, FormatNanos(a.median_wall_ns)));
     if (a.median_ci.has_value()) {
       line.cells.push_back(
           NumberCell("median_ci_wall_ns.low", a.median_ci->low, FormatNanos(a.median_ci->low)));
@@ -236,12 +241,12 @@ HtmlTable RowsTable(const std::string& id, const std::vector<std::pair<int, cons
       line.cells.insert(line.cells.end(), {TextCell("-"), TextCell("-")});
     }
     line.cells.push_back(NumberCell("min_wall_ns", static_cast<double>(a.min_wall_ns),
-                                FormatNanos(static_cast<double>(a.min_wall_ns))));
+                                    FormatNanos(static_cast<double>(a.min_wall_ns))));
     line.cells.push_back(NumberCell("max_wall_ns", static_cast<double>(a.max_wall_ns),
-                                FormatNanos(static_cast<double>(a.max_wall_ns))));
+                                    FormatNanos(static_cast<double>(a.max_wall_ns))));
     line.cells.push_back(NumberCell("cv", a.cv, Percent(a.cv)));
     line.cells.push_back(TextCell(a.outliers.empty() ? "-" : absl::StrCat(a.outliers.size()),
-                              a.outliers.empty() ? "" : "warn"));
+                                  a.outliers.empty() ? "" : "warn"));
     if (a.speedup.has_value()) {
       line.cells.push_back(NumberCell("speedup", *a.speedup, absl::StrFormat("%.3fx", *a.speedup)));
     } else {
@@ -249,19 +254,19 @@ HtmlTable RowsTable(const std::string& id, const std::vector<std::pair<int, cons
     }
     if (a.speedup_ci.has_value()) {
       line.cells.push_back(NumberCell("speedup_ci.low", a.speedup_ci->low,
-                                  absl::StrFormat("%.3fx", a.speedup_ci->low)));
+                                      absl::StrFormat("%.3fx", a.speedup_ci->low)));
       line.cells.push_back(NumberCell("speedup_ci.high", a.speedup_ci->high,
-                                  absl::StrFormat("%.3fx", a.speedup_ci->high)));
+                                      absl::StrFormat("%.3fx", a.speedup_ci->high)));
     } else {
       line.cells.insert(line.cells.end(), {TextCell("-"), TextCell("-")});
     }
     line.cells.push_back(a.efficiency.has_value()
                              ? NumberCell("efficiency", *a.efficiency, Percent(*a.efficiency))
                              : TextCell("-"));
-    line.cells.push_back(a.karp_flatt.has_value()
-                             ? NumberCell("karp_flatt", *a.karp_flatt,
-                                      absl::StrFormat("%.4f", *a.karp_flatt))
-                             : TextCell("-"));
+    line.cells.push_back(
+        a.karp_flatt.has_value()
+            ? NumberCell("karp_flatt", *a.karp_flatt, absl::StrFormat("%.4f", *a.karp_flatt))
+            : TextCell("-"));
     table.rows.push_back(std::move(line));
   }
   return table;
@@ -283,7 +288,7 @@ HtmlTable RepetitionsTable(const std::string& id,
            .cells = {TextCell(SeriesLabel(*row, sweep_title)),
                      TextCell(absl::StrCat(row->concurrency)), TextCell(absl::StrCat(s.index())),
                      NumberCell("samples.wall_ns", static_cast<double>(s.wall_ns()),
-                            FormatNanos(static_cast<double>(s.wall_ns()))),
+                                FormatNanos(static_cast<double>(s.wall_ns()))),
                      TextCell(outlier ? "outlier" : "", outlier ? "warn" : "")}});
     }
   }
@@ -297,24 +302,25 @@ HtmlTable AmdahlTable(const std::string& id, const std::vector<Series>& series) 
     for (const ResultRow* row : s.rows) {
       if (!row->aggregates->amdahl.has_value()) continue;
       const stats::AmdahlFit& fit = *row->aggregates->amdahl;
-      table.rows.push_back(
-          {.cells = {TextCell(s.label),
-                     NumberCell("amdahl.serial_fraction", fit.serial_fraction,
-                            absl::StrFormat("%.4f", fit.serial_fraction)),
-                     NumberCell("amdahl.rms_residual", fit.rms_residual,
-                            absl::StrFormat("%.4f", fit.rms_residual)),
-                     TextCell(absl::StrCat(fit.points))}});
+      table.rows.push_back({.cells = {TextCell(s.label),
+                                      NumberCell("amdahl.serial_fraction", fit.serial_fraction,
+                                                 absl::StrFormat("%.4f", fit.serial_fraction)),
+                                      NumberCell("amdahl.rms_residual", fit.rms_residual,
+                                                 absl::StrFormat("%.4f", fit.rms_residual)),
+                                      TextCell(absl::StrCat(fit.points))}});
       break;
     }
   }
   return table;
 }
 
+// Every warning, folded away under a count when there are more than a few.
 void WriteWarnings(const std::vector<std::string>& warnings, std::ostream& out) {
   if (warnings.empty()) return;
-  out << "<ul class=\"warnings\">";
+  out << "<details class=\"warnings\"" << (warnings.size() <= 3 ? " open" : "") << "><summary>"
+      << Html(Count(static_cast<int>(warnings.size()), "warning")) << "</summary><ul>";
   for (const std::string& w : warnings) out << "<li>" << Html(w) << "</li>";
-  out << "</ul>\n";
+  out << "</ul></details>\n";
 }
 
 struct Machine {
@@ -329,8 +335,8 @@ HtmlTable MachinesTable(const Machine& a, const Machine& b, int number) {
   HtmlTable table{.id = absl::StrCat("machines-", number),
                   .caption = absl::StrCat(b.label, " against ", a.label,
                                           ": ratio of medians B/A (below 1: B is faster)")};
-  table.titles = {"model", "conc", "sweep", "A median", "B median", "B/A",
-                  "95% CI low", "95% CI high", "p (U test)", "verdict"};
+  table.titles = {"model", "conc",       "sweep",       "A median",   "B median",
+                  "B/A",   "95% CI low", "95% CI high", "p (U test)", "verdict"};
   for (const auto& [index, row_b] : b.rows) {
     auto match = std::find_if(a.rows.begin(), a.rows.end(), [&](const auto& entry) {
       return entry.second->model == row_b->model &&
@@ -357,17 +363,17 @@ HtmlTable MachinesTable(const Machine& a, const Machine& b, int number) {
           NumberCell("ratio", cmp.ratio->value, absl::StrFormat("%.3f", cmp.ratio->value), css));
       if (cmp.ratio->ci.has_value()) {
         line.cells.push_back(NumberCell("ratio_ci.low", cmp.ratio->ci->low,
-                                    absl::StrFormat("%.3f", cmp.ratio->ci->low)));
+                                        absl::StrFormat("%.3f", cmp.ratio->ci->low)));
         line.cells.push_back(NumberCell("ratio_ci.high", cmp.ratio->ci->high,
-                                    absl::StrFormat("%.3f", cmp.ratio->ci->high)));
+                                        absl::StrFormat("%.3f", cmp.ratio->ci->high)));
       } else {
         line.cells.insert(line.cells.end(), {TextCell("-"), TextCell("-")});
       }
     } else {
       line.cells.insert(line.cells.end(), {TextCell("-"), TextCell("-"), TextCell("-")});
     }
-    line.cells.push_back(NumberCell("p_value", cmp.u_test.p_value,
-                                absl::StrFormat("%.3g", cmp.u_test.p_value)));
+    line.cells.push_back(
+        NumberCell("p_value", cmp.u_test.p_value, absl::StrFormat("%.3g", cmp.u_test.p_value)));
     line.cells.push_back(TextCell(verdict, css));
     table.rows.push_back(std::move(line));
   }
@@ -430,8 +436,8 @@ void HtmlReporter::Finalize() {
     for (const auto& [index, row] : machine.rows) {
       if (!row->aggregates.has_value()) continue;
       for (const stats::Warning& w : row->aggregates->warnings) {
-        machine_warnings.push_back(
-            absl::StrCat(SeriesLabel(*row, sweep_title), " at ", row->concurrency, ": ", w.message));
+        machine_warnings.push_back(absl::StrCat(SeriesLabel(*row, sweep_title), " at ",
+                                                row->concurrency, ": ", w.message));
       }
     }
     WriteWarnings(machine_warnings, out_);
@@ -464,8 +470,7 @@ void HtmlReporter::Finalize() {
     if (m.worker != results::kClusterWorker) real.push_back(&m);
   }
   if (real.size() > 1) {
-    out_ << "<section><h2>Machines compared</h2>\n<p>Each machine against "
-         << Html(real[0]->label)
+    out_ << "<section><h2>Machines compared</h2>\n<p>Each machine against " << Html(real[0]->label)
          << ": the ratio of medians with its bootstrap 95% CI and the Mann-Whitney U test "
             "(alpha 0.05) on the measured repetitions.</p>\n";
     for (size_t i = 1; i < real.size(); ++i) {
@@ -481,16 +486,16 @@ void HtmlReporter::Finalize() {
     if (!curves.empty()) {
       Json datasets = Json::array();
       HtmlTable table{.id = "metg", .caption = "METG(50%) per curve, then every point"};
-      table.titles = {"machine", "model", "conc", "METG(50%)", sweep_title, "granularity",
-                      "efficiency"};
+      table.titles = {"machine",   "model",       "conc",      "METG(50%)",
+                      sweep_title, "granularity", "efficiency"};
       for (size_t c = 0; c < curves.size(); ++c) {
         const results::MetgCurve& curve = curves[c];
         std::string label = absl::StrCat(
             curve.model, " x", curve.concurrency,
-            machines.size() > 1 ? absl::StrCat(" on ", labels.count(curve.worker) > 0
-                                                          ? labels.at(curve.worker)
-                                                          : curve.machine)
-                                : "");
+            machines.size() > 1
+                ? absl::StrCat(" on ", labels.count(curve.worker) > 0 ? labels.at(curve.worker)
+                                                                      : curve.machine)
+                : "");
         Json points = Json::array();
         for (const results::MetgPoint& p : curve.points) {
           points.push_back({{"x", p.granularity_ns / 1e3}, {"y", p.efficiency}});
@@ -505,12 +510,11 @@ void HtmlReporter::Finalize() {
                                                  : TextCell(metg),
                        TextCell(""), TextCell(""), TextCell("")}});
         for (const results::MetgPoint& p : curve.points) {
-          table.rows.push_back({.cells = {TextCell(""), TextCell(""), TextCell(""), TextCell(""),
-                                          TextCell(p.sweep_value),
-                                          NumberCell("granularity_ns", p.granularity_ns,
-                                                 FormatNanos(p.granularity_ns)),
-                                          NumberCell("efficiency", p.efficiency,
-                                                 Percent(p.efficiency))}});
+          table.rows.push_back(
+              {.cells = {
+                   TextCell(""), TextCell(""), TextCell(""), TextCell(""), TextCell(p.sweep_value),
+                   NumberCell("granularity_ns", p.granularity_ns, FormatNanos(p.granularity_ns)),
+                   NumberCell("efficiency", p.efficiency, Percent(p.efficiency))}});
         }
       }
       Json threshold = Json::array();
@@ -527,12 +531,14 @@ void HtmlReporter::Finalize() {
         threshold.push_back({{"x", high}, {"y", results::kMetgEfficiency}});
         datasets.push_back(Dataset("50% efficiency", "ideal", -1, threshold));
       }
-      charts.push_back(Json{{"id", "metg-chart"},
-                            {"title", "Efficiency against task granularity (METG: where it "
-                                      "crosses 50%)"},
-                            {"x", {{"title", "granularity (us per task)"}, {"type", "logarithmic"}}},
-                            {"y", {{"title", "efficiency"}, {"type", "linear"}}},
-                            {"datasets", datasets}});
+      charts.push_back(
+          Json{{"id", "metg-chart"},
+               {"title",
+                "Efficiency against task granularity (METG: where it "
+                "crosses 50%)"},
+               {"x", {{"title", "granularity (us per task)"}, {"type", "logarithmic"}}},
+               {"y", {{"title", "efficiency"}, {"type", "linear"}}},
+               {"datasets", datasets}});
       WriteChartBox("metg-chart", out_);
       WriteHtmlTable(table, out_);
     } else {

@@ -194,8 +194,7 @@ Json RunDocument(const RunContext& context, const std::vector<ResultRow>& rows) 
 
 void JsonReporter::Finalize() {
   // Worker error texts may be cut mid-character: replace bad UTF-8 rather than throw.
-  out_ << RunDocument(context_, rows_).dump(2, ' ', false, Json::error_handler_t::replace)
-       << "\n";
+  out_ << RunDocument(context_, rows_).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   out_.flush();
 }
 

@@ -107,10 +107,10 @@ class HtmlBrowserTest : public ::testing::Test {
     const std::string out = (dir_ / (name + ".result.json")).string();
     const std::string shot =
         (std::filesystem::path(PARLAB_BROWSER_ARTIFACTS) / (name + ".png")).string();
-    Completed driver = RunToCompletion(
-        {PARLAB_PYTHON, PARLAB_CDP_DRIVER, "--chromium", chromium_, "--url",
-         "file://" + html_, "--out", out, "--screenshot", shot, "--offline"},
-        absl::Seconds(120));
+    Completed driver =
+        RunToCompletion({PARLAB_PYTHON, PARLAB_CDP_DRIVER, "--chromium", chromium_, "--url",
+                         "file://" + html_, "--out", out, "--screenshot", shot, "--offline"},
+                        absl::Seconds(120));
     EXPECT_EQ(driver.exit_code, 0) << driver.err;
     EXPECT_TRUE(std::filesystem::exists(shot)) << shot;
     return Json::parse(ReadFile(out));
@@ -160,8 +160,8 @@ class HtmlBrowserTest : public ::testing::Test {
     if (doc.contains("metg")) {
       size_t curves = 0;
       for (const Json& curve : doc["metg"]) {
-        const std::string label = absl::StrCat(curve["model"].get<std::string>(), " x",
-                                               curve["concurrency"].get<int>());
+        const std::string label =
+            absl::StrCat(curve["model"].get<std::string>(), " x", curve["concurrency"].get<int>());
         bool found = false;
         for (const auto& [name, n] : drawn["metg-chart"]) {
           if (name.rfind(label, 0) == 0) {
@@ -210,8 +210,13 @@ class HtmlBrowserTest : public ::testing::Test {
 TEST_F(HtmlBrowserTest, CpuSievePlanReport) {
   Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(worker.ok()) << worker.error();
-  const Json doc = RunAndExport(std::string(PARLAB_SOURCE_DIR) + "/examples/plans/cpu-sieve.json",
-                                {worker.address()}, "cpu-sieve");
+  // The example plan as it is, but 2 repetitions and no warm-up: the full plan takes minutes
+  // (`processes` spawns 15,000 of them per repetition), and the report's shape is the same.
+  Json plan =
+      Json::parse(ReadFile(std::string(PARLAB_SOURCE_DIR) + "/examples/plans/cpu-sieve.json"));
+  plan["repetitions"] = 2;
+  plan["warmup"] = 0;
+  const Json doc = RunAndExport(WritePlan(plan), {worker.address()}, "cpu-sieve");
   const Json page = Open("cpu-sieve");
   CheckPage(page, doc);
   EXPECT_THAT(page["title"].get<std::string>(), HasSubstr("plan cpu-sieve"));
@@ -224,14 +229,15 @@ TEST_F(HtmlBrowserTest, ThreeWorkerBroadcastReport) {
   Daemon b({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
   Daemon c({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << a.error() << b.error() << c.error();
-  const Json plan = {{"name", "broadcast-sieve"},
-                     {"workload", {{"kind", "primes.sieve"}, {"params", {{"from", 1000}, {"to", 3000}}}}},
-                     {"models", {"sequential", "threads"}},
-                     {"concurrency", {1, 2}},
-                     {"warmup", 0},
-                     {"repetitions", 3}};
-  const Json doc = RunAndExport(WritePlan(plan), {a.address(), b.address(), c.address()},
-                                "broadcast");
+  const Json plan = {
+      {"name", "broadcast-sieve"},
+      {"workload", {{"kind", "primes.sieve"}, {"params", {{"from", 1000}, {"to", 3000}}}}},
+      {"models", {"sequential", "threads"}},
+      {"concurrency", {1, 2}},
+      {"warmup", 0},
+      {"repetitions", 3}};
+  const Json doc =
+      RunAndExport(WritePlan(plan), {a.address(), b.address(), c.address()}, "broadcast");
   const Json page = Open("broadcast");
   CheckPage(page, doc);
   EXPECT_EQ(page["summary"]["charts"].size(), 9u);  // three per machine

@@ -161,9 +161,8 @@ TEST_F(HtmlReporterTest, TableNumbersAreTheJsonExports) {
       R"re(<tr data-result="(\d+)">|<td(?: class="[^"]*")? data-key="([a-z_.]+)" data-value="([^"]+)">)re");
   int result = -1;
   int checked = 0;
-  const std::string rows_table = html.substr(html.find("id=\"m0-rows\""),
-                                             html.find("id=\"m0-amdahl\"") -
-                                                 html.find("id=\"m0-rows\""));
+  const std::string rows_table = html.substr(
+      html.find("id=\"m0-rows\""), html.find("id=\"m0-amdahl\"") - html.find("id=\"m0-rows\""));
   for (auto it = std::sregex_iterator(rows_table.begin(), rows_table.end(), cell);
        it != std::sregex_iterator(); ++it) {
     if ((*it)[1].matched) {
@@ -217,9 +216,11 @@ TEST_F(HtmlReporterTest, EverythingFromThePlanAndWorkersIsEscaped) {
 
 TEST_F(HtmlReporterTest, SeveralMachinesSideBySideAndCompared) {
   context_.machines.push_back(Worker(kBeta, "beta"));
-  for (const auto& [model, c, ms] : std::vector<std::tuple<std::string, int, double>>{
-           {"sequential", 1, 40}, {"thread_pool", 1, 41}, {"thread_pool", 2, 30},
-           {"thread_pool", 4, 12}}) {
+  for (const auto& [model, c, ms] :
+       std::vector<std::tuple<std::string, int, double>>{{"sequential", 1, 40},
+                                                         {"thread_pool", 1, 41},
+                                                         {"thread_pool", 2, 30},
+                                                         {"thread_pool", 4, 12}}) {
     results_.push_back(Result(kBeta, model, c, ms));
   }
   const std::string html = Render(context_, Rows());

@@ -84,7 +84,8 @@
         options: {
           animation: false, responsive: true, maintainAspectRatio: false,
           scales: {
-            x: {type: spec.x.type, title: {display: true, text: spec.x.title}},
+            x: {type: spec.x.type, title: {display: true, text: spec.x.title},
+                ticks: spec.x.integer ? {precision: 0} : {}},
             y: {type: spec.y.type, title: {display: true, text: spec.y.title},
                 suggestedMin: Math.min(0, bounds.lo), suggestedMax: bounds.hi},
           },
@@ -107,5 +108,7 @@
     summary.errors.push(String(e && e.stack ? e.stack : e));
   }
   summary.done = true;
+  // Milliseconds from navigation start to every chart drawn (bench/html_report_render.sh).
+  summary.rendered_ms = performance.now();
   publish();
 }());

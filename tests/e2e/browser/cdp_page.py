@@ -90,6 +90,7 @@ def main():
     parser.add_argument("--width", type=int, default=1280)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--offline", action="store_true")
+    parser.add_argument("--max-height", type=int, default=6000)
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
 
@@ -159,7 +160,7 @@ def main():
         if args.screenshot:
             metrics = cdp.send("Page.getLayoutMetrics", session=session)
             size = metrics.get("cssContentSize") or metrics["contentSize"]
-            height = min(int(size["height"]) + 1, 6000)
+            height = min(int(size["height"]) + 1, args.max_height)
             shot = cdp.send("Page.captureScreenshot", {
                 "format": "png", "captureBeyondViewport": True,
                 "clip": {"x": 0, "y": 0, "width": args.width, "height": height, "scale": 1}},

@@ -122,7 +122,7 @@ class HtmlReporter : public BufferedReporter {
 };
 
 // Every name MakeReporter accepts, in the order the help lists them.
-inline constexpr const char* kReportFormats[] = {"table", "markdown", "csv",
+inline constexpr const char* kReportFormats[] = {"table", "markdown",    "csv",
                                                  "json",  "gbench-json", "html"};
 // "table, markdown, csv, json, gbench-json or html": for messages and help.
 inline constexpr char kReportFormatList[] = "table, markdown, csv, json, gbench-json or html";
