@@ -32,6 +32,7 @@ const char kUsageHead[] =
     "                      [--format table|markdown|json|html] [--fail-if-slower PCT]\n"
     "       parlab export RUN [--store FILE|--coordinator HOST:PORT]\n"
     "                     [--format table|markdown|csv|json|gbench-json|html]\n"
+    "       parlab serve [--store FILE] [--listen 127.0.0.1:7480]\n"
     "       parlab --help | --version\n"
     "\n"
     "  run       runs the plan under every model at every concurrency level and prints the\n"
@@ -48,6 +49,8 @@ const char kUsageHead[] =
     "            than PCT percent (a CI gate, docs/report.md)\n"
     "  export    prints a stored run in any --format (gbench-json: Google Benchmark's JSON,\n"
     "            for its tools/compare.py)\n"
+    "  serve     a web dashboard over the store: runs, reports, comparisons, history with\n"
+    "            regressions flagged, and JSON under /api/ (docs/report.md)\n"
     "\n";
 
 const char kExitText[] =
@@ -81,6 +84,8 @@ const std::vector<flags::Flag> kCliFlags = {
      "`run` records every run there (docs/results-store.md)"},
     {"--no-store", "", "run: record nothing"},
     {"--limit", "N", "results list: the newest N runs only"},
+    {"--listen", "HOST:PORT", "serve: the loopback address to answer on (port 0: any free one)",
+     "127.0.0.1:7480"},
     {"--fail-if-slower", "PCT",
      "compare: exit 1 when some row of B is slower than A by more than PCT percent\n"
      "with the slowdown significant (the ratio's 95% CI above 1 + PCT/100 and the\n"
@@ -141,6 +146,13 @@ const std::vector<CommandSpec>& Commands() {
        "parlab export RUN [flags]",
        "Prints a stored run in any --format (gbench-json: for Google Benchmark's compare.py).",
        {"--store", "--coordinator", "--format", "--connect-timeout"}},
+      {"serve",
+       "parlab serve [flags]",
+       "A web dashboard over the store (read-only, beside runs being written): the runs,\n"
+       "filterable by plan, machine and date; a run's report; two runs compared; a plan's\n"
+       "history on one machine with regressions and improvements flagged; JSON under /api/.\n"
+       "Loopback only.",
+       {"--store", "--listen"}},
   };
   return *commands;
 }
@@ -280,7 +292,7 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     if (!options.help_topic.empty() && FindCommand(options.help_topic) == nullptr) {
       return Invalid(absl::StrCat("help: unknown command \"", options.help_topic,
                                   "\" (known: run, workers, models, models validate, results "
-                                  "list, results show, compare, export)"));
+                                  "list, results show, compare, export, serve)"));
     }
     return options;
   }
@@ -321,6 +333,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       if (!absl::SimpleAtoi(value, &options.limit) || options.limit < 0) {
         return Invalid(absl::StrCat("--limit: must be a whole number >= 0, got \"", value, "\""));
       }
+    } else if (arg == "--listen") {
+      options.listen = value;
     } else if (arg == "--fail-if-slower") {
       PARLAB_ASSIGN_OR_RETURN(options.fail_if_slower_pct, ParsePercent(arg, value));
     } else if (arg == "--progress") {
@@ -331,7 +345,7 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     }
   }
   if (positional.empty())
-    return Invalid("missing command (run, workers, models, results, compare or export)");
+    return Invalid("missing command (run, workers, models, results, compare, export or serve)");
   const std::string& command = positional[0];
   if (command == "run") {
     options.command = CliCommand::kRun;
@@ -365,6 +379,11 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     }
   } else if (command == "results") {
     PARLAB_RETURN_IF_ERROR(ParseResultsCommand(positional, options));
+  } else if (command == "serve") {
+    options.command = CliCommand::kServe;
+    if (positional.size() > 1) {
+      return Invalid(absl::StrCat("serve: unexpected argument \"", positional[1], "\""));
+    }
   } else if (command == "compare" || command == "export") {
     PARLAB_RETURN_IF_ERROR(ParseStoredRunCommand(positional, options));
   } else if (command == "models" && positional.size() > 1 && positional[1] == "validate") {
@@ -389,11 +408,11 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     }
   } else {
     const std::string closest = flags::ClosestName(
-        command, {"run", "workers", "models", "results", "compare", "export", "help"});
+        command, {"run", "workers", "models", "results", "compare", "export", "serve", "help"});
     return Invalid(
         absl::StrCat("unknown command \"", command, "\"",
                      closest.empty() ? "" : absl::StrCat(" (did you mean \"", closest, "\"?)"),
-                     " (known: run, workers, models, results, compare, export)"));
+                     " (known: run, workers, models, results, compare, export, serve)"));
   }
   // A flag the command does not read would do nothing: say so, and where it belongs.
   if (const CommandSpec* spec = FindCommand(CommandName(positional)); spec != nullptr) {

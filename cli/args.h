@@ -29,6 +29,7 @@ enum class CliCommand {
   kResultsShow,
   kCompare,
   kExport,
+  kServe,
 };
 
 struct CliOptions {
@@ -48,6 +49,7 @@ struct CliOptions {
   std::string run_id;                // results show RUN, export RUN
   std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
   std::optional<double> fail_if_slower_pct;   // compare --fail-if-slower PCT
+  std::string listen = "127.0.0.1:7480";      // serve --listen ADDR (loopback only)
   int limit = 0;                              // results list --limit N (0: every run)
   std::map<std::string, std::string> select;  // --select KEY=VALUE[,...] (run): plan.select
   std::string mode;                           // --mode broadcast|shard (run): plan.mode

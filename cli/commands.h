@@ -37,6 +37,8 @@ struct Interrupt {
 
 int RunCommand(const CliOptions& options, Interrupt& interrupt);
 int WorkersCommand(const CliOptions& options, Interrupt& interrupt);
+// `parlab serve`: the dashboard until Ctrl-C (0), or 2 when the store or address is bad.
+int ServeCommand(const CliOptions& options, Interrupt& interrupt);
 
 }  // namespace parlab::cli
 

@@ -1,5 +1,9 @@
 #include "parlab/results/history.h"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
 namespace parlab::results {
 
 std::vector<HistoryFlag> FlagChanges(const std::vector<HistoryPoint>& series) {
@@ -36,6 +40,56 @@ std::vector<HistoryFlag> FlagChanges(const std::vector<HistoryPoint>& series) {
     since = i;  // a new level starts here: later runs are judged against it alone
   }
   return flags;
+}
+
+std::vector<RowHistory> BuildHistory(std::vector<v1::RunRecord> runs, const std::string& host) {
+  std::stable_sort(runs.begin(), runs.end(), [](const v1::RunRecord& a, const v1::RunRecord& b) {
+    return a.started_unix_ms() < b.started_unix_ms();
+  });
+  std::vector<RowHistory> rows;
+  std::map<std::tuple<std::string, int32_t, std::string>, size_t> index;
+  std::vector<const v1::RunRecord*> kept;  // the runs with a worker on `host`, in order
+  for (const v1::RunRecord& run : runs) {
+    auto worker = std::find_if(
+        run.workers().begin(), run.workers().end(),
+        [&](const v1::WorkerDescription& w) { return w.machine().hostname() == host; });
+    if (worker == run.workers().end()) continue;
+    for (const v1::JobResult& result : run.results()) {
+      if (result.worker_address() != worker->address()) continue;
+      auto key = std::make_tuple(result.model(), result.concurrency(), result.sweep_value());
+      auto [it, added] = index.emplace(key, rows.size());
+      if (added) {
+        RowHistory& row = rows.emplace_back();
+        row.model = result.model();
+        row.concurrency = result.concurrency();
+        row.sweep_value = result.sweep_value();
+      }
+      RowHistory& row = rows[it->second];
+      // Runs before this row first appeared get empty points, so every series is aligned.
+      while (row.points.size() < kept.size()) {
+        const v1::RunRecord& earlier = *kept[row.points.size()];
+        row.points.push_back(
+            {.run_id = earlier.run_id(), .started_unix_ms = earlier.started_unix_ms()});
+      }
+      if (row.points.size() > kept.size()) continue;  // a second result of the row: first wins
+      HistoryPoint& point = row.points.emplace_back();
+      point.run_id = run.run_id();
+      point.started_unix_ms = run.started_unix_ms();
+      if (result.status() != v1::JOB_STATUS_OK) continue;
+      for (const v1::Sample& s : result.samples()) {
+        if (!s.warmup()) point.walls.push_back(static_cast<double>(s.wall_ns()));
+      }
+    }
+    kept.push_back(&run);
+    // A row this run did not have gets an empty point.
+    for (RowHistory& row : rows) {
+      if (row.points.size() < kept.size()) {
+        row.points.push_back({.run_id = run.run_id(), .started_unix_ms = run.started_unix_ms()});
+      }
+    }
+  }
+  for (RowHistory& row : rows) row.flags = FlagChanges(row.points);
+  return rows;
 }
 
 }  // namespace parlab::results

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "parlab/results/stats.h"
+#include "parlab/v1/parlab.pb.h"
 
 namespace parlab::results {
 
@@ -49,6 +50,21 @@ struct HistoryFlag {
 // Oldest first in, flags in series order out. Points without walls are skipped (and never part
 // of a window).
 std::vector<HistoryFlag> FlagChanges(const std::vector<HistoryPoint>& series);
+
+// One row's history: its series over the runs (oldest first, a point per run, walls empty
+// where the row failed or was missing) and the runs flagged in it.
+struct RowHistory {
+  std::string model;
+  int32_t concurrency = 0;
+  std::string sweep_value;
+  std::vector<HistoryPoint> points;
+  std::vector<HistoryFlag> flags;
+};
+
+// The runs (any order; the caller picks those of one plan) on the machine whose hostname is
+// `host`: per row (model x concurrency x sweep value, in first-seen order) its series by start
+// time and FlagChanges over it. Runs without a worker of that hostname are left out.
+std::vector<RowHistory> BuildHistory(std::vector<v1::RunRecord> runs, const std::string& host);
 
 }  // namespace parlab::results
 
