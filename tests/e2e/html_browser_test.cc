@@ -102,15 +102,23 @@ class HtmlBrowserTest : public ::testing::Test {
     return Json::parse(json.out);
   }
 
-  // Opens html_ in headless Chromium (tests/e2e/browser/cdp_page.py) and returns what it saw.
-  Json Open(const std::string& name) {
+  // Opens html_ in headless Chromium (tests/e2e/browser/cdp_page.py) and returns what it saw;
+  // with `url` set, that page of a served dashboard instead (only 127.0.0.1 reachable). `eval`:
+  // a JavaScript expression whose value comes back as result["eval"].
+  Json Open(const std::string& name, const std::string& url = "", const std::string& eval = "") {
     const std::string out = (dir_ / (name + ".result.json")).string();
     const std::string shot =
         (std::filesystem::path(PARLAB_BROWSER_ARTIFACTS) / (name + ".png")).string();
-    Completed driver =
-        RunToCompletion({PARLAB_PYTHON, PARLAB_CDP_DRIVER, "--chromium", chromium_, "--url",
-                         "file://" + html_, "--out", out, "--screenshot", shot, "--offline"},
-                        absl::Seconds(120));
+    std::vector<std::string> argv = {
+        PARLAB_PYTHON, PARLAB_CDP_DRIVER, "--chromium", chromium_, "--out",
+        out,           "--screenshot",    shot};
+    if (url.empty()) {
+      argv.insert(argv.end(), {"--url", "file://" + html_, "--offline"});
+    } else {
+      argv.insert(argv.end(), {"--url", url, "--loopback-only"});
+    }
+    if (!eval.empty()) argv.insert(argv.end(), {"--eval", eval});
+    Completed driver = RunToCompletion(argv, absl::Seconds(120));
     EXPECT_EQ(driver.exit_code, 0) << driver.err;
     EXPECT_TRUE(std::filesystem::exists(shot)) << shot;
     return Json::parse(ReadFile(out));
@@ -268,6 +276,51 @@ TEST_F(HtmlBrowserTest, MetgSweepReport) {
   bool metg_chart = false;
   for (const Json& chart : page["summary"]["charts"]) metg_chart |= chart["id"] == "metg-chart";
   EXPECT_TRUE(metg_chart);
+}
+
+// `parlab serve` over a store with three runs of one plan: the run list, a run's report and the
+// plan's history open in the browser without errors, with one history chart per row and a
+// point per run, and nothing requested from anywhere but the dashboard itself.
+TEST_F(HtmlBrowserTest, ServedDashboard) {
+  Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  const Json plan = {
+      {"name", "dash-sieve"},
+      {"workload", {{"kind", "primes.sieve"}, {"params", {{"from", 1000}, {"to", 2000}}}}},
+      {"models", {"sequential", "threads"}},
+      {"concurrency", {1, 2}},
+      {"warmup", 0},
+      {"repetitions", 3}};
+  const std::string plan_path = WritePlan(plan);
+  Json doc;
+  for (int i = 0; i < 3; ++i) doc = RunAndExport(plan_path, {worker.address()}, "dash-run");
+  Daemon serve({PARLAB_CLI_BIN, "serve", "--store", store_, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(serve.ok()) << serve.error();
+  const std::string base = "http://" + serve.address();
+  const std::string host = doc["machines"][0]["hostname"];
+
+  Json list = Open("dashboard", base + "/", "document.querySelectorAll('tr[data-run]').length");
+  EXPECT_TRUE(list["console_errors"].empty()) << list["console_errors"].dump(1);
+  EXPECT_EQ(list["eval"], 3);
+  // The dashboard itself, and data: URLs (Chromium's own icon of the date inputs).
+  for (const Json& url : list["requests"]) {
+    const std::string text = url;
+    EXPECT_TRUE(text.rfind(base + "/", 0) == 0 || text.rfind("data:", 0) == 0)
+        << "requested " << text;
+  }
+
+  Json report = Open("dashboard-run", base + "/run/" + doc["run_id"].get<std::string>());
+  EXPECT_TRUE(report["console_errors"].empty()) << report["console_errors"].dump(1);
+  ASSERT_TRUE(report["summary"].is_object());
+  EXPECT_EQ(report["summary"]["charts"].size(), 3u);
+
+  Json history = Open("dashboard-history", base + "/history?plan=dash-sieve&machine=" + host);
+  EXPECT_TRUE(history["console_errors"].empty()) << history["console_errors"].dump(1);
+  ASSERT_TRUE(history["summary"].is_object());
+  ASSERT_EQ(history["summary"]["charts"].size(), 3u);  // sequential x1, threads x1, threads x2
+  for (const Json& chart : history["summary"]["charts"]) {
+    EXPECT_EQ(chart["datasets"][0]["points"], 3) << chart.dump();  // a median per run
+  }
 }
 
 }  // namespace

@@ -91,6 +91,10 @@ def main():
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--offline", action="store_true")
     parser.add_argument("--max-height", type=int, default=6000)
+    parser.add_argument("--loopback-only", action="store_true",
+                        help="a served page: resolve nothing but 127.0.0.1, no proxy")
+    parser.add_argument("--eval", default="",
+                        help="a JavaScript expression whose JSON-able value goes to result.eval")
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
 
@@ -103,6 +107,8 @@ def main():
             "--disable-background-networking", "--disable-component-update",
             "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
             f"--window-size={args.width},{args.height}", "about:blank"]
+    if args.loopback_only:
+        argv[1:1] = ["--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
     if args.offline:
         argv[1:1] = ["--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
                      "--host-resolver-rules=MAP * ~NOTFOUND"]
@@ -121,7 +127,8 @@ def main():
     for fd in (to_browser_r, from_browser_w, high_r, high_w):
         os.close(fd)
     cdp = Pipe(to_browser_w, from_browser_r)
-    result = {"console_errors": [], "requests": [], "summary": None, "cells": [], "title": None}
+    result = {"console_errors": [], "requests": [], "summary": None, "cells": [], "title": None,
+              "eval": None}
     try:
         target = cdp.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = cdp.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
@@ -157,6 +164,10 @@ def main():
         cells = cdp.send("Runtime.evaluate", {"expression": CELLS_JS, "returnByValue": True},
                          session=session)["result"].get("value")
         result["cells"] = json.loads(cells) if cells else []
+        if args.eval:
+            result["eval"] = cdp.send("Runtime.evaluate", {"expression": args.eval,
+                                                           "returnByValue": True},
+                                      session=session)["result"].get("value")
         if args.screenshot:
             metrics = cdp.send("Page.getLayoutMetrics", session=session)
             size = metrics.get("cssContentSize") or metrics["contentSize"]
