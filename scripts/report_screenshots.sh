@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The screenshots in docs/report.md: a small run of examples/plans/cpu-sieve.json (2
-# repetitions, no warm-up) twice on one local parlab-worker, its HTML report and the comparison
-# of the two runs, each opened in headless Chromium (network cut) by
-# tests/e2e/browser/cdp_page.py and saved as a small PNG in docs/.
+# The screenshots in docs/report.md: examples/plans/cpu-sieve.json (five models, 3 repetitions,
+# no warm-up) run three times on one local parlab-worker; the last run's HTML report, the
+# comparison of the last two, and `parlab serve`'s run list and history, each opened in
+# headless Chromium by tests/e2e/browser/cdp_page.py and saved as a small PNG in docs/.
 #
 #   scripts/report_screenshots.sh [BUILD_DIR (default build)]
 set -euo pipefail
@@ -14,8 +14,10 @@ CHROMIUM=${PARLAB_CHROMIUM:-/usr/bin/chromium}
 tmp=$(mktemp -d /tmp/parlab-shots.XXXXXX)
 export PARLAB_STORE="$tmp/runs.db"
 worker_pid=""
+serve_pid=""
 cleanup() {
   [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null || true
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -36,7 +38,7 @@ plan = json.load(open(sys.argv[1]))
 plan.update(repetitions=3, warmup=0, models=["sequential", "threads", "thread_pool", "process_pool", "coroutines"])
 json.dump(plan, open(sys.argv[2], "w"))
 PY
-for _ in 1 2; do
+for _ in 1 2 3; do
   "$BIN/parlab" run "$tmp/plan.json" --workers "$address" --progress none >/dev/null
 done
 ids=$("$BIN/parlab" results list --format json | python3 -c \
@@ -50,3 +52,20 @@ for page in run compare; do
     --screenshot "$HERE/docs/report-$page.png" --width 1100 --max-height 900
   echo "shots: docs/report-$page.png"
 done
+
+"$BIN/parlab" serve --store "$PARLAB_STORE" --listen 127.0.0.1:0 >"$tmp/serve.out" &
+serve_pid=$!
+for _ in $(seq 1 200); do
+  served=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$tmp/serve.out" | head -n1)
+  [ -n "$served" ] && break
+  sleep 0.05
+done
+host=$("$BIN/parlab" export latest --format json | python3 -c \
+  'import json,sys; print(json.load(sys.stdin)["machines"][0]["hostname"])')
+python3 "$HERE/tests/e2e/browser/cdp_page.py" --chromium "$CHROMIUM" --loopback-only \
+  --url "http://$served/" --out "$tmp/dash.json" \
+  --screenshot "$HERE/docs/report-dashboard.png" --width 1100 --max-height 400
+python3 "$HERE/tests/e2e/browser/cdp_page.py" --chromium "$CHROMIUM" --loopback-only \
+  --url "http://$served/history?plan=cpu-sieve&machine=$host" --out "$tmp/history.json" \
+  --screenshot "$HERE/docs/report-history.png" --width 1100 --max-height 700
+echo "shots: docs/report-dashboard.png docs/report-history.png"

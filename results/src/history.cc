@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <utility>
 
 namespace parlab::results {
 
@@ -87,6 +88,18 @@ std::vector<RowHistory> BuildHistory(std::vector<v1::RunRecord> runs, const std:
         row.points.push_back({.run_id = run.run_id(), .started_unix_ms = run.started_unix_ms()});
       }
     }
+  }
+  // Rows in the order a report lists them: the newest plan's model order, then concurrency,
+  // then sweep value as first seen.
+  if (!kept.empty()) {
+    const auto& models = kept.back()->plan().models();
+    auto rank = [&](const std::string& model) {
+      return std::find(models.begin(), models.end(), model) - models.begin();
+    };
+    std::stable_sort(rows.begin(), rows.end(), [&](const RowHistory& a, const RowHistory& b) {
+      return std::make_pair(rank(a.model), a.concurrency) <
+             std::make_pair(rank(b.model), b.concurrency);
+    });
   }
   for (RowHistory& row : rows) row.flags = FlagChanges(row.points);
   return rows;

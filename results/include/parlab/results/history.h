@@ -62,8 +62,9 @@ struct RowHistory {
 };
 
 // The runs (any order; the caller picks those of one plan) on the machine whose hostname is
-// `host`: per row (model x concurrency x sweep value, in first-seen order) its series by start
-// time and FlagChanges over it. Runs without a worker of that hostname are left out.
+// `host`: per row (model x concurrency x sweep value; in the newest plan's model order, then by
+// concurrency) its series by start time and FlagChanges over it. Runs without a worker of that
+// hostname are left out.
 std::vector<RowHistory> BuildHistory(std::vector<v1::RunRecord> runs, const std::string& host);
 
 }  // namespace parlab::results
