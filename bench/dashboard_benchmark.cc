@@ -21,10 +21,13 @@ namespace {
 using parlab::serve::Dashboard;
 using parlab::store::ResultStore;
 
+std::filesystem::path StoreDir() {
+  return std::filesystem::temp_directory_path() / absl::StrCat("parlab-dashboard-bench-", getpid());
+}
+
 std::string StorePath() {
   static const std::string path = [] {
-    std::filesystem::path dir =
-        std::filesystem::temp_directory_path() / absl::StrCat("parlab-dashboard-bench-", getpid());
+    std::filesystem::path dir = StoreDir();
     std::filesystem::create_directories(dir);
     std::string file = (dir / "runs.db").string();
     auto store = ResultStore::Open(file);
@@ -91,4 +94,11 @@ BENCHMARK(BM_History50Runs)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  std::filesystem::remove_all(StoreDir());
+  return 0;
+}

@@ -21,22 +21,26 @@ std::vector<HistoryFlag> FlagChanges(const std::vector<HistoryPoint>& series) {
       ++runs;
     }
     if (runs < static_cast<size_t>(kHistoryMinWindow)) continue;
-    stats::Comparison cmp = stats::CompareSamples(window, series[i].walls, kHistoryAlpha);
-    if (cmp.verdict == stats::Verdict::kNoSignificantDifference || !cmp.ratio.has_value()) {
-      continue;
-    }
+    // The rank test first: it is cheap, and most runs stop here. The bootstrap interval only
+    // for the few that differ.
+    const stats::MannWhitney u = stats::MannWhitneyU(window, series[i].walls);
+    if (!(u.p_value < kHistoryAlpha)) continue;
+    std::optional<stats::Estimate> ratio = stats::RatioOfMedians(series[i].walls, window);
+    if (!ratio.has_value() || !ratio->ci.has_value()) continue;
+    const stats::Verdict verdict =
+        ratio->value > 1 ? stats::Verdict::kSlower : stats::Verdict::kFaster;
     // The whole interval must lie beyond the minimum change, not just the estimate: a median
     // that moved 5% by chance (about 3 standard errors with 5 repetitions of 3% noise) is not
     // flagged, a step of 10% or more is.
-    if (!cmp.ratio->ci.has_value()) continue;
-    const bool slower = cmp.ratio->ci->low > 1 + kHistoryMinChange;
-    const bool faster = cmp.ratio->ci->high < 1 - kHistoryMinChange;
-    if (!(cmp.verdict == stats::Verdict::kSlower ? slower : faster)) continue;
+    const bool beyond = verdict == stats::Verdict::kSlower
+                            ? ratio->ci->low > 1 + kHistoryMinChange
+                            : ratio->ci->high < 1 - kHistoryMinChange;
+    if (!beyond) continue;
     flags.push_back({.index = i,
-                     .verdict = cmp.verdict,
-                     .ratio = cmp.ratio->value,
-                     .ratio_ci = cmp.ratio->ci,
-                     .p_value = cmp.u_test.p_value,
+                     .verdict = verdict,
+                     .ratio = ratio->value,
+                     .ratio_ci = ratio->ci,
+                     .p_value = u.p_value,
                      .window_runs = runs});
     since = i;  // a new level starts here: later runs are judged against it alone
   }
