@@ -30,6 +30,7 @@ struct Interrupt {
   cluster::RunCanceller canceller;
   std::atomic<pid_t> local_worker_pgid{0};
   std::atomic<int> signals{0};
+  std::atomic<bool> serving{false};  // `parlab serve`: the first signal stops the dashboard
 
   // Called on the signal watcher thread.
   void OnSignal();

@@ -24,6 +24,7 @@ int ServeCommand(const CliOptions& options, Interrupt& interrupt) {
     return kExitUsage;
   }
   serve::Dashboard dashboard(**store);
+  interrupt.serving = true;
   absl::Status status = serve::ServeHttp(dashboard, options.listen, std::cout,
                                          [&interrupt] { return interrupt.signals.load() > 0; });
   if (!status.ok()) {

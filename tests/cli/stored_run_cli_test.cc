@@ -178,5 +178,18 @@ TEST_F(StoredRunCliTest, HtmlFromExportShowAndCompare) {
   EXPECT_THAT(compare.out, HasSubstr("<td class=\"faster\">faster</td>"));
 }
 
+// `parlab serve` refuses, before listening, an address beyond loopback and a missing store.
+TEST_F(StoredRunCliTest, ServeRefusesANonLoopbackAddressAndAMissingStore) {
+  Output open = Parlab("serve --store " + store_path_ + " --listen 0.0.0.0:7480 2>&1");
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_THAT(open.out, HasSubstr("--listen: must be a loopback address"));
+  Output missing =
+      Parlab("serve --store " + (dir_ / "none.db").string() + " --listen 127.0.0.1:0 2>&1");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.out, HasSubstr("no such file"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "none.db"));     // nothing created
+  EXPECT_EQ(Parlab("serve --format json 2>&1").exit_code, 2);  // a flag serve does not read
+}
+
 }  // namespace
 }  // namespace parlab::cli
