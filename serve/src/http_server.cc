@@ -1,10 +1,13 @@
-// ServeHttp: Boost.Beast, synchronous, one connection at a time (a dashboard for a few people;
-// each page is one store read). The accept loop polls every 20 ms to notice `stop`.
+// ServeHttp: Boost.Beast, synchronous reads and writes, a thread per connection (a dashboard for
+// a few people; each page is one store read). The accept loop polls every 20 ms to notice
+// `stopped`.
+#include <poll.h>
+
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <string>
@@ -22,6 +25,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+constexpr int kIdleMs = 5000;  // a connection silent this long is closed
 
 struct HostPort {
   std::string host;
@@ -43,15 +48,22 @@ absl::StatusOr<HostPort> SplitAddress(const std::string& address) {
   return HostPort{host, static_cast<uint16_t>(port)};
 }
 
-void Answer(Dashboard& dashboard, tcp::socket& socket) {
-  beast::tcp_stream stream(std::move(socket));
-  stream.expires_after(std::chrono::seconds(30));
+// Whether the peer sent something within `ms`: an idle connection (a browser's preconnect,
+// a finished keep-alive) is closed rather than waited on for ever; Beast's own timeouts apply
+// to asynchronous reads only.
+bool Readable(tcp::socket& socket, int ms) {
+  pollfd fd{.fd = socket.native_handle(), .events = POLLIN, .revents = 0};
+  return ::poll(&fd, 1, ms) > 0;
+}
+
+void Answer(Dashboard& dashboard, tcp::socket socket) {
   beast::flat_buffer buffer;
   for (;;) {
+    if (buffer.size() == 0 && !Readable(socket, kIdleMs)) break;
     http::request<http::string_body> request;
     beast::error_code error;
-    http::read(stream, buffer, request, error);
-    if (error) return;
+    http::read(socket, buffer, request, error);
+    if (error) break;
     HttpResponse page;
     if (request.method() != http::verb::get && request.method() != http::verb::head) {
       page = {405, "text/plain; charset=utf-8", "only GET\n"};
@@ -66,11 +78,11 @@ void Answer(Dashboard& dashboard, tcp::socket& socket) {
     response.keep_alive(request.keep_alive());
     if (request.method() != http::verb::head) response.body() = std::move(page.body);
     response.prepare_payload();
-    http::write(stream, response, error);
+    http::write(socket, response, error);
     if (error || !response.keep_alive()) break;
   }
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace
@@ -113,6 +125,9 @@ absl::Status ServeHttp(Dashboard& dashboard, const std::string& address, std::os
                                 : absl::StrCat(bound.address().to_string(), ":", bound.port());
   log << "parlab serve listening on " << shown << std::endl;
   acceptor.non_blocking(true);
+  // A thread per connection: one open browser tab (keep-alive, preconnects) must not hold up
+  // the next client. The Dashboard is thread-safe (the store serializes its reads).
+  std::atomic<int> active{0};
   while (!stopped()) {
     tcp::socket socket(io);
     acceptor.accept(socket, error);
@@ -122,7 +137,15 @@ absl::Status ServeHttp(Dashboard& dashboard, const std::string& address, std::os
     }
     if (error) continue;
     socket.non_blocking(false);
-    Answer(dashboard, socket);
+    active.fetch_add(1);
+    std::thread([&dashboard, &active, connection = std::move(socket)]() mutable {
+      Answer(dashboard, std::move(connection));
+      active.fetch_sub(1);
+    }).detach();
+  }
+  // Connections end within kIdleMs of their last request: wait for them, not for ever.
+  for (int waited = 0; active.load() > 0 && waited < 2 * kIdleMs; waited += 20) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return absl::OkStatus();
 }

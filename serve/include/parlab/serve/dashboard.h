@@ -46,8 +46,8 @@ class Dashboard {
 [[nodiscard]] absl::Status CheckListenAddress(const std::string& address);
 
 // Binds `address` (port 0: any free port), writes "parlab serve listening on HOST:PORT" to
-// `log`, and answers GET requests one connection at a time until `stopped()` says so (polled
-// every 20 ms).
+// `log`, and answers GET requests (a thread per connection; one silent for 5 s is closed) until
+// `stopped()` says so (polled every 20 ms).
 [[nodiscard]] absl::Status ServeHttp(Dashboard& dashboard, const std::string& address,
                                      std::ostream& log, const std::function<bool()>& stopped);
 
