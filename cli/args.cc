@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,7 @@ namespace parlab::cli {
 
 const char kUsageHead[] =
     "usage: parlab run PLAN.json [--workers HOST:PORT,...] [--coordinator HOST:PORT]\n"
-    "                            [--format table|json] [--connect-timeout SECONDS]\n"
+    "                            [--format table|json|html|...] [--connect-timeout SECONDS]\n"
     "                            [--plugins DIR[:DIR...]] [--progress auto|bar|lines|none]\n"
     "                            [--select KEY=VALUE,...] [--mode broadcast|shard]\n"
     "                            [--hostfile FILE] [--workers-dns NAME:PORT]\n"
@@ -33,9 +34,10 @@ const char kUsageHead[] =
     "                           [--format table|json]\n"
     "       parlab results show RUN [--store FILE|--coordinator HOST:PORT] [--format ...]\n"
     "       parlab compare A [B] [--store FILE|--coordinator HOST:PORT]\n"
-    "                      [--format table|markdown|json]\n"
+    "                      [--format table|markdown|json|html] [--fail-if-slower PCT]\n"
     "       parlab export RUN [--store FILE|--coordinator HOST:PORT]\n"
-    "                     [--format table|markdown|csv|json|gbench-json]\n"
+    "                     [--format table|markdown|csv|json|gbench-json|html]\n"
+    "       parlab serve [--store FILE] [--listen 127.0.0.1:7480]\n"
     "       parlab --help | --version\n"
     "\n"
     "  run       runs the plan under every model at every concurrency level and prints the\n"
@@ -46,9 +48,13 @@ const char kUsageHead[] =
     "            parlab-runner (exit 0 only if every check passes; see docs/plugin-authoring.md)\n"
     "  compare   B against A row by row: ratio of medians with its 95% CI and a Mann-Whitney\n"
     "            verdict (faster / slower / no significant difference); `compare RUN` compares\n"
-    "            the two machines of a run that had exactly two\n"
+    "            the two machines of a run that had exactly two; --fail-if-slower PCT exits 1\n"
+    "            when a row is significantly slower by more than PCT percent (a CI gate,\n"
+    "            docs/report.md)\n"
     "  export    prints a stored run in any --format (gbench-json: Google Benchmark's JSON,\n"
     "            for its tools/compare.py)\n"
+    "  serve     a web dashboard over the store: runs, reports, comparisons, history with\n"
+    "            regressions flagged, and JSON under /api/ (docs/report.md)\n"
     "\n" RUN_REFERENCE_HELP "\n";
 
 const char kExitText[] =
@@ -62,7 +68,9 @@ const std::vector<flags::Flag> kCliFlags = {
      "submit the run to a parlab-coordinator daemon (with --workers: it runs on\n"
      "those workers, else on its own; neither: a local parlab-worker is started\n"
      "next to this binary)"},
-    {"--format", "FORMAT", "table, markdown, csv, json or gbench-json (docs/output-format.md)",
+    {"--format", "FORMAT",
+     "table, markdown, csv, json, gbench-json or html (docs/output-format.md,\n"
+     "docs/report.md)",
      "table"},
     {"--connect-timeout", "SECONDS", "seconds to wait for a daemon before calling it unreachable",
      "5"},
@@ -80,6 +88,12 @@ const std::vector<flags::Flag> kCliFlags = {
      "`run` records every run there (docs/results-store.md)"},
     {"--no-store", "", "run: record nothing"},
     {"--limit", "N", "results list: the newest N runs only"},
+    {"--listen", "HOST:PORT", "serve: the loopback address to answer on (port 0: any free one)",
+     "127.0.0.1:7480"},
+    {"--fail-if-slower", "PCT",
+     "compare: exit 1 when some row of B is slower than A by more than PCT percent\n"
+     "with the slowdown significant (the ratio's 95% CI above 1 + PCT/100 and the\n"
+     "U test saying slower); the failing rows go to stderr"},
     {"--long", "", "workers: every model and workload with version, description, parameters"},
     {"--progress", "MODE",
      "auto (a bar on a terminal, else a line every few seconds), bar, lines or none\n(only failed "
@@ -144,14 +158,22 @@ const std::vector<CommandSpec>& Commands() {
       {"compare",
        "parlab compare A [B] [flags]",
        "B against A row by row: the ratio of medians with its 95% CI and a Mann-Whitney verdict.\n"
-       "`compare RUN` compares the two machines of a run that had exactly "
-       "two.\n" RUN_REFERENCE_HELP,
-       {"--store", "--coordinator", "--format", "--connect-timeout", PARLAB_CLI_SECURITY_FLAGS}},
+       "`compare RUN` compares the two machines of a run that had exactly two.\n"
+       "--fail-if-slower PCT makes it a CI gate.\n" RUN_REFERENCE_HELP,
+       {"--store", "--coordinator", "--format", "--connect-timeout", "--fail-if-slower",
+        PARLAB_CLI_SECURITY_FLAGS}},
       {"export",
        "parlab export RUN [flags]",
        "Prints a stored run in any --format (gbench-json: for Google Benchmark's "
        "compare.py).\n" RUN_REFERENCE_HELP,
        {"--store", "--coordinator", "--format", "--connect-timeout", PARLAB_CLI_SECURITY_FLAGS}},
+      {"serve",
+       "parlab serve [flags]",
+       "A web dashboard over the store (read-only, beside runs being written): the runs,\n"
+       "filterable by plan, machine and date; a run's report; two runs compared; a plan's\n"
+       "history on one machine with regressions and improvements flagged; JSON under /api/.\n"
+       "Loopback only.",
+       {"--store", "--listen"}},
   };
   return *commands;
 }
@@ -194,6 +216,18 @@ namespace {
 
 absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
 
+// "5" or "5%": a percentage from 0 to 1000.
+absl::StatusOr<double> ParsePercent(const std::string& flag, std::string value) {
+  std::string number = value;
+  if (!number.empty() && number.back() == '%') number.pop_back();
+  double pct = 0;
+  if (!absl::SimpleAtod(number, &pct) || !std::isfinite(pct) || pct < 0 || pct > 1000) {
+    return Invalid(
+        absl::StrCat(flag, ": must be a percentage from 0 to 1000, got \"", value, "\""));
+  }
+  return pct;
+}
+
 bool IsReportFormat(const std::string& format) {
   for (const char* known : report::kReportFormats) {
     if (format == known) return true;
@@ -227,8 +261,9 @@ absl::Status ParseStoredRunCommand(const std::vector<std::string>& positional,
   if (positional.size() > 3) {
     return Invalid(absl::StrCat("compare: unexpected argument \"", positional[3], "\""));
   }
-  if (options.format != "table" && options.format != "markdown" && options.format != "json") {
-    return Invalid(absl::StrCat("--format: compare prints table, markdown or json, got \"",
+  if (options.format != "table" && options.format != "markdown" && options.format != "json" &&
+      options.format != "html") {
+    return Invalid(absl::StrCat("--format: compare prints table, markdown, json or html, got \"",
                                 options.format, "\""));
   }
   options.compare.assign(positional.begin() + 1, positional.end());
@@ -279,7 +314,7 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     if (!options.help_topic.empty() && FindCommand(options.help_topic) == nullptr) {
       return Invalid(absl::StrCat("help: unknown command \"", options.help_topic,
                                   "\" (known: run, workers, models, models validate, results "
-                                  "list, results show, compare, export)"));
+                                  "list, results show, compare, export, serve)"));
     }
     return options;
   }
@@ -305,8 +340,8 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
       options.coordinator = value;
     } else if (arg == "--format") {
       if (!IsReportFormat(value)) {
-        return Invalid(absl::StrCat(
-            "--format: must be table, markdown, csv, json or gbench-json, got \"", value, "\""));
+        return Invalid(
+            absl::StrCat("--format: must be ", report::kReportFormatList, ", got \"", value, "\""));
       }
       options.format = value;
     } else if (arg == "--connect-timeout") {
@@ -327,6 +362,10 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
        : arg == "--tls-cert" ? options.tls_cert
        : arg == "--tls-key"  ? options.tls_key
                              : options.token_file) = value;
+    } else if (arg == "--listen") {
+      options.listen = value;
+    } else if (arg == "--fail-if-slower") {
+      PARLAB_ASSIGN_OR_RETURN(options.fail_if_slower_pct, ParsePercent(arg, value));
     } else if (arg == "--progress") {
       if (absl::StatusOr<ProgressMode> mode = ParseProgressMode(value); !mode.ok()) {
         return mode.status();
@@ -335,7 +374,7 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     }
   }
   if (positional.empty())
-    return Invalid("missing command (run, workers, models, results, compare or export)");
+    return Invalid("missing command (run, workers, models, results, compare, export or serve)");
   const std::string& command = positional[0];
   if (command == "run") {
     options.command = CliCommand::kRun;
@@ -369,6 +408,11 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     }
   } else if (command == "results") {
     PARLAB_RETURN_IF_ERROR(ParseResultsCommand(positional, options));
+  } else if (command == "serve") {
+    options.command = CliCommand::kServe;
+    if (positional.size() > 1) {
+      return Invalid(absl::StrCat("serve: unexpected argument \"", positional[1], "\""));
+    }
   } else if (command == "compare" || command == "export") {
     PARLAB_RETURN_IF_ERROR(ParseStoredRunCommand(positional, options));
   } else if (command == "models" && positional.size() > 1 && positional[1] == "validate") {
@@ -393,11 +437,11 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
     }
   } else {
     const std::string closest = flags::ClosestName(
-        command, {"run", "workers", "models", "results", "compare", "export", "help"});
+        command, {"run", "workers", "models", "results", "compare", "export", "serve", "help"});
     return Invalid(
         absl::StrCat("unknown command \"", command, "\"",
                      closest.empty() ? "" : absl::StrCat(" (did you mean \"", closest, "\"?)"),
-                     " (known: run, workers, models, results, compare, export)"));
+                     " (known: run, workers, models, results, compare, export, serve)"));
   }
   // A flag the command does not read would do nothing: say so, and where it belongs.
   if (const CommandSpec* spec = FindCommand(CommandName(positional)); spec != nullptr) {

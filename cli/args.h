@@ -3,12 +3,13 @@
 //   PARLAB_ASSIGN_OR_RETURN(CliOptions options, ParseCliArgs(argc, argv));
 //   if (options.command == CliCommand::kRun) ...
 //
-// Errors name the argument and the value: `--format: must be table, markdown, csv, json or
-// gbench-json, got "xml"`.
+// Errors name the argument and the value: `--format: must be table, markdown, csv, json,
+// gbench-json or html, got "xml"`.
 #ifndef PARLAB_COORDINATOR_CLI_ARGS_H_
 #define PARLAB_COORDINATOR_CLI_ARGS_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ enum class CliCommand {
   kResultsShow,
   kCompare,
   kExport,
+  kServe,
 };
 
 struct CliOptions {
@@ -38,7 +40,7 @@ struct CliOptions {
   std::string plugin_path;           // models validate PATH.so
   std::vector<std::string> workers;  // --workers a:1,b:2
   std::string coordinator;           // --coordinator ADDR
-  std::string format = "table";      // --format table|markdown|csv|json|gbench-json
+  std::string format = "table";      // --format table|markdown|csv|json|gbench-json|html
   absl::Duration connect_timeout = absl::Seconds(5);
   std::string plugins;               // --plugins DIR[:DIR]: for the auto-started local worker
   std::string progress = "auto";     // --progress auto|bar|lines|none (run)
@@ -47,7 +49,9 @@ struct CliOptions {
   bool long_listing = false;         // --long: `workers` prints every model and workload
   std::string run_id;                // results show RUN, export RUN
   std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
-  int limit = 0;                     // results list --limit N (0: every run)
+  std::optional<double> fail_if_slower_pct;   // compare --fail-if-slower PCT
+  std::string listen = "127.0.0.1:7480";      // serve --listen ADDR (loopback only)
+  int limit = 0;                              // results list --limit N (0: every run)
   std::map<std::string, std::string> select;  // --select KEY=VALUE[,...] (run): plan.select
   std::string mode;                           // --mode broadcast|shard (run): plan.mode
   std::string hostfile;                       // --hostfile FILE: more workers

@@ -30,6 +30,7 @@ struct Interrupt {
   cluster::RunCanceller canceller;
   std::atomic<pid_t> local_worker_pgid{0};
   std::atomic<int> signals{0};
+  std::atomic<bool> serving{false};  // `parlab serve`: the first signal stops the dashboard
 
   // Called on the signal watcher thread.
   void OnSignal();
@@ -37,6 +38,8 @@ struct Interrupt {
 
 int RunCommand(const CliOptions& options, Interrupt& interrupt);
 int WorkersCommand(const CliOptions& options, Interrupt& interrupt);
+// `parlab serve`: the dashboard until Ctrl-C (0), or 2 when the store or address is bad.
+int ServeCommand(const CliOptions& options, Interrupt& interrupt);
 
 }  // namespace parlab::cli
 

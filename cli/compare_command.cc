@@ -3,6 +3,8 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "commands.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/report/compare_reporter.h"
@@ -13,6 +15,8 @@
 
 namespace parlab::cli {
 namespace {
+
+namespace stats = results::stats;
 
 absl::StatusOr<results::CompareSide> LoadSide(const CliOptions& options, const std::string& text) {
   results::RunSelector selector = results::ParseRunSelector(text);
@@ -36,6 +40,35 @@ absl::StatusOr<std::pair<results::CompareSide, results::CompareSide>> LoadSides(
   return std::make_pair(std::move(a), std::move(b));
 }
 
+// "threads x4 (sweep 1000): B/A 1.212 [1.150, 1.301], p 0.000183".
+std::string GateLine(const results::ComparedRow& row) {
+  const stats::Comparison& cmp = *row.comparison;
+  return absl::StrFormat(
+      "%s x%d%s: B/A %.3f [%.3f, %.3f], p %.3g", report::EscapeControl(row.model), row.concurrency,
+      row.sweep_value.empty() ? ""
+                              : absl::StrCat(" (", report::EscapeControl(row.sweep_value), ")"),
+      cmp.ratio->value, cmp.ratio->ci->low, cmp.ratio->ci->high, cmp.u_test.p_value);
+}
+
+// --fail-if-slower: 1 when some row failed the gate, with the rows on stderr.
+int GateExit(const results::RunComparison& comparison, const results::SlowdownGate& gate) {
+  for (size_t i : gate.inconclusive) {
+    std::cerr << "parlab: compare: not failing on " << GateLine(comparison.rows[i])
+              << ": its interval is above +" << gate.pct
+              << "% but the U test does not call it slower (more repetitions settle it)\n";
+  }
+  if (gate.failed.empty()) {
+    std::cerr << "parlab: compare: no row of B is significantly slower than A by more than "
+              << gate.pct << "%\n";
+    return kExitOk;
+  }
+  std::cerr << "parlab: compare: " << gate.failed.size() << " row"
+            << (gate.failed.size() == 1 ? "" : "s") << " of B slower than A by more than "
+            << gate.pct << "% (95% CI above +" << gate.pct << "% and the U test says slower):\n";
+  for (size_t i : gate.failed) std::cerr << "  " << GateLine(comparison.rows[i]) << "\n";
+  return kExitJobFailed;  // 1: a runtime failure, as the gate's callers expect
+}
+
 }  // namespace
 
 int CompareCommand(const CliOptions& options) {
@@ -55,6 +88,9 @@ int CompareCommand(const CliOptions& options) {
       !status.ok()) {
     std::cerr << "parlab: " << report::EscapeControl(status.message()) << "\n";
     return kExitUsage;
+  }
+  if (options.fail_if_slower_pct.has_value()) {
+    return GateExit(comparison, results::GateSlowdown(comparison, *options.fail_if_slower_pct));
   }
   return kExitOk;
 }

@@ -60,5 +60,6 @@ int main(int argc, char** argv) {
   if (options->command == CliCommand::kResultsShow) return ResultsShowCommand(*options);
   if (options->command == CliCommand::kCompare) return CompareCommand(*options);
   if (options->command == CliCommand::kExport) return ExportCommand(*options);
+  if (options->command == CliCommand::kServe) return ServeCommand(*options, interrupt);
   return RunCommand(*options, interrupt);
 }

@@ -91,7 +91,11 @@ absl::Status RunEmbedded(const CliOptions& options, const v1::Plan& plan, Interr
 
 void Interrupt::OnSignal() {
   if (signals.fetch_add(1) == 0) {
-    std::cerr << "parlab: interrupted, cancelling the run (Ctrl-C again to quit at once)\n";
+    std::cerr << "parlab: "
+              << (serving ? "stopping the dashboard"
+                          : "interrupted, cancelling the run (Ctrl-C again to "
+                            "quit at once)")
+              << "\n";
     canceller.Cancel();
     return;
   }

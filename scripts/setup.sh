@@ -11,6 +11,8 @@ PACKAGES=(
   nlohmann-json3-dev libgmp-dev libhwloc-dev libsqlite3-dev
   # scripts/make-lab-certs.sh (the lab CA and TLS certificates; tests/security makes its own).
   openssl
+  # --format html inlines Chart.js from Debian's package (report/CMakeLists.txt).
+  libjs-chart.js
 )
 # For tests/deploy: a real single-node Slurm cluster (slurm_test) and the k8s manifest parser.
 # The Dockerfile's build stage sets PARLAB_SETUP_SKIP_TEST_DEPS=1 (it builds no tests).
@@ -23,6 +25,9 @@ if [ -z "${PARLAB_SETUP_SKIP_TEST_DEPS:-}" ]; then
   PACKAGES+=(clang libclang-rt-14-dev)
   # docs.PythonClientRunsAPlan: examples/python-client/parlab_client.py (docs/api.md).
   PACKAGES+=(python3-grpcio python3-grpc-tools)
+  # tests/report/browser: headless Chromium opens the HTML report, driven by a python3 script
+  # over the DevTools pipe (no package beyond the standard library).
+  PACKAGES+=(chromium python3)
 fi
 
 missing=()

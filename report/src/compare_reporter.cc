@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "html_page.h"
 #include "nlohmann/json.hpp"
 #include "parlab/report/reporter.h"
 #include "parlab/results/compare.h"
@@ -196,6 +197,100 @@ void PrintJson(const RunComparison& c, std::ostream& out) {
   out << document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
 }
 
+// The row's name on the chart's axis: "threads x4" (", n=1000" when swept).
+std::string RowName(const ComparedRow& row) {
+  return absl::StrCat(row.model, " x", row.concurrency,
+                      row.sweep_value.empty() ? "" : absl::StrCat(", ", row.sweep_value));
+}
+
+void PrintHtml(const RunComparison& c, std::ostream& out) {
+  Text text = Build(c);
+  WritePageStart(absl::StrCat("parlab compare: ", c.a_label, " (A) against ", c.b_label, " (B)"),
+                 out);
+  out << "<ul><li>A: " << Html(c.a_description) << "</li><li>B: " << Html(c.b_description)
+      << "</li><li>B/A: median(B) / median(A), below 1 means B is faster; significant rows are "
+         "marked (Mann-Whitney U, alpha "
+      << Html(absl::StrFormat("%.2f", c.alpha)) << ")</li></ul>\n";
+
+  HtmlJson labels = HtmlJson::array();
+  HtmlJson ratios = HtmlJson::array();
+  HtmlJson one = HtmlJson::array();
+  HtmlTable table{.id = "compare-rows", .caption = "Every row, B against A"};
+  table.titles = {"model", "conc"};
+  const bool swept = std::any_of(c.rows.begin(), c.rows.end(),
+                                 [](const ComparedRow& r) { return !r.sweep_value.empty(); });
+  if (swept) table.titles.push_back(c.sweep_param.empty() ? "sweep" : c.sweep_param);
+  for (const char* title : {"A median", "A 95% CI", "B median", "B 95% CI", "B/A", "95% CI low",
+                            "95% CI high", "p", "verdict"}) {
+    table.titles.push_back(title);
+  }
+  for (size_t i = 0; i < c.rows.size(); ++i) {
+    const ComparedRow& row = c.rows[i];
+    HtmlRow line{.result = static_cast<int>(i)};
+    line.cells = {TextCell(row.model),
+                  NumberCell("concurrency", row.concurrency, absl::StrCat(row.concurrency))};
+    if (swept) line.cells.push_back(TextCell(row.sweep_value.empty() ? "-" : row.sweep_value));
+    for (const SideRow* side : {&row.a, &row.b}) {
+      const char* key = side == &row.a ? "a.median_wall_ns" : "b.median_wall_ns";
+      line.cells.push_back(side->median.has_value()
+                               ? NumberCell(key, *side->median, FormatNanos(*side->median))
+                               : TextCell(side->status, "bad"));
+      line.cells.push_back(TextCell(MedianCi(*side)));
+    }
+    std::string css;
+    if (row.comparison.has_value()) {
+      css = row.comparison->verdict == stats::Verdict::kSlower   ? "slower"
+            : row.comparison->verdict == stats::Verdict::kFaster ? "faster"
+                                                                 : "";
+    }
+    const bool has_ratio = row.comparison.has_value() && row.comparison->ratio.has_value();
+    if (has_ratio) {
+      const stats::Estimate& ratio = *row.comparison->ratio;
+      line.cells.push_back(
+          NumberCell("ratio", ratio.value, absl::StrFormat("%.3f", ratio.value), css));
+      HtmlJson point{{"x", RowName(row)}, {"y", ratio.value}};
+      if (ratio.ci.has_value()) {
+        line.cells.push_back(
+            NumberCell("ratio_ci.low", ratio.ci->low, absl::StrFormat("%.3f", ratio.ci->low)));
+        line.cells.push_back(
+            NumberCell("ratio_ci.high", ratio.ci->high, absl::StrFormat("%.3f", ratio.ci->high)));
+        point["low"] = ratio.ci->low;
+        point["high"] = ratio.ci->high;
+      } else {
+        line.cells.insert(line.cells.end(), {TextCell("-"), TextCell("-")});
+      }
+      labels.push_back(RowName(row));
+      ratios.push_back(std::move(point));
+      one.push_back({{"x", RowName(row)}, {"y", 1.0}});
+    } else {
+      line.cells.insert(line.cells.end(), {TextCell("-"), TextCell("-"), TextCell("-")});
+    }
+    line.cells.push_back(row.comparison.has_value()
+                             ? NumberCell("p_value", row.comparison->u_test.p_value, PValue(row))
+                             : TextCell("-"));
+    const bool disagrees = row.comparison.has_value() && !row.comparison->interval_agrees;
+    line.cells.push_back(TextCell(RowVerdict(row) + (disagrees ? " *" : ""), css));
+    table.rows.push_back(std::move(line));
+  }
+  HtmlJson charts = HtmlJson::array();
+  if (!ratios.empty()) {
+    charts.push_back(HtmlJson{
+        {"id", "compare-chart"},
+        {"title", "B/A per row (ratio of medians, 95% CI); below 1: B is faster"},
+        {"x", {{"title", "row"}, {"type", "category"}, {"labels", labels}}},
+        {"y", {{"title", "B/A"}, {"type", "linear"}}},
+        {"datasets",
+         HtmlJson::array(
+             {HtmlJson{{"label", "B/A"}, {"kind", "ratio"}, {"color", 0}, {"points", ratios}},
+              HtmlJson{
+                  {"label", "no change"}, {"kind", "ideal"}, {"color", -1}, {"points", one}}})}});
+    WriteChartBox("compare-chart", out);
+  }
+  WriteHtmlTable(table, out);
+  for (const std::string& note : text.notes) out << "<p>" << Html(note) << "</p>\n";
+  WritePageEnd(charts, out);
+}
+
 }  // namespace
 
 absl::Status ReportComparison(const RunComparison& comparison, absl::string_view format,
@@ -206,9 +301,11 @@ absl::Status ReportComparison(const RunComparison& comparison, absl::string_view
     PrintMarkdown(comparison, out);
   } else if (format == "json") {
     PrintJson(comparison, out);
+  } else if (format == "html") {
+    PrintHtml(comparison, out);
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--format: compare prints table, markdown or json, got \"", format, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--format: compare prints table, markdown, json or html, got \"", format, "\""));
   }
   out.flush();
   return absl::OkStatus();

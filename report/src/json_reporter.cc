@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "json_document.h"
 #include "metg_json.h"
 #include "nlohmann/json.hpp"
 #include "parlab/report/reporter.h"
@@ -13,6 +14,8 @@ namespace parlab::report {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+}  // namespace
 
 Json PlanJson(const v1::Plan& plan) {
   Json params = Json::object();
@@ -34,6 +37,8 @@ Json PlanJson(const v1::Plan& plan) {
   }
   return json;
 }
+
+namespace {
 
 Json MachineJson(const v1::WorkerDescription& worker) {
   const v1::MachineInfo& m = worker.machine();
@@ -171,27 +176,31 @@ Json RowJson(const ResultRow& row) {
 
 }  // namespace
 
-void JsonReporter::Finalize() {
+Json RunDocument(const RunContext& context, const std::vector<ResultRow>& rows) {
   Json machines = Json::array();
-  for (const v1::WorkerDescription& worker : context_.machines)
+  for (const v1::WorkerDescription& worker : context.machines)
     machines.push_back(MachineJson(worker));
   Json results = Json::array();
   int ok = 0;
-  for (const ResultRow& row : rows_) {
+  for (const ResultRow& row : rows) {
     results.push_back(RowJson(row));
     ok += row.status == v1::JOB_STATUS_OK ? 1 : 0;
   }
   Json document{
       {"format", "parlab.results/v1"},
-      {"run_id", context_.run_id},
-      {"plan", PlanJson(context_.plan)},
+      {"run_id", context.run_id},
+      {"plan", PlanJson(context.plan)},
       {"machines", machines},
       {"results", results},
-      {"summary", {{"jobs_ok", ok}, {"jobs_failed", static_cast<int>(rows_.size()) - ok}}}};
+      {"summary", {{"jobs_ok", ok}, {"jobs_failed", static_cast<int>(rows.size()) - ok}}}};
   // METG(50%) of a granularity sweep (metg.h); absent from runs without a sweep.
-  if (AnyRowSwept(rows_)) document["metg"] = MetgToJson(rows_);
+  if (AnyRowSwept(rows)) document["metg"] = MetgToJson(rows);
+  return document;
+}
+
+void JsonReporter::Finalize() {
   // Worker error texts may be cut mid-character: replace bad UTF-8 rather than throw.
-  out_ << document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+  out_ << RunDocument(context_, rows_).dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   out_.flush();
 }
 

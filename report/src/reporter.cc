@@ -12,8 +12,9 @@ absl::StatusOr<std::unique_ptr<Reporter>> MakeReporter(absl::string_view format,
   if (format == "csv") return std::make_unique<CsvReporter>(out);
   if (format == "json") return std::make_unique<JsonReporter>(out);
   if (format == "gbench-json") return std::make_unique<GbenchJsonReporter>(out);
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--format: must be table, markdown, csv, json or gbench-json, got \"", format, "\""));
+  if (format == "html") return std::make_unique<HtmlReporter>(out);
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format: must be ", kReportFormatList, ", got \"", format, "\""));
 }
 
 std::string FormatNanos(double ns) {

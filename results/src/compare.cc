@@ -264,4 +264,20 @@ std::string RowVerdict(const ComparedRow& row) {
   return row.comparison.has_value() ? stats::VerdictName(row.comparison->verdict) : "-";
 }
 
+SlowdownGate GateSlowdown(const RunComparison& comparison, double pct) {
+  SlowdownGate gate{.pct = pct};
+  const double threshold = 1 + pct / 100;
+  for (size_t i = 0; i < comparison.rows.size(); ++i) {
+    const std::optional<stats::Comparison>& cmp = comparison.rows[i].comparison;
+    if (!cmp.has_value() || !cmp->ratio.has_value() || !cmp->ratio->ci.has_value()) continue;
+    if (!(cmp->ratio->ci->low > threshold)) continue;
+    if (cmp->verdict == stats::Verdict::kSlower) {
+      gate.failed.push_back(i);
+    } else {
+      gate.inconclusive.push_back(i);
+    }
+  }
+  return gate;
+}
+
 }  // namespace parlab::results

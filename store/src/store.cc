@@ -264,6 +264,27 @@ absl::StatusOr<std::unique_ptr<ResultStore>> ResultStore::Open(const std::string
   return store;
 }
 
+absl::StatusOr<std::unique_ptr<ResultStore>> ResultStore::OpenReadOnly(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("store: the path is empty");
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    return absl::NotFoundError(absl::StrCat("store ", path, ": no such file"));
+  }
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, nullptr);
+  std::unique_ptr<ResultStore> store(new ResultStore(db, path));
+  if (rc != SQLITE_OK) return SqlError(db, path, "cannot open read-only");
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  PARLAB_ASSIGN_OR_RETURN(
+      Statement tables,
+      Statement::Prepare(db, path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs'"));
+  if (tables.Step() != SQLITE_ROW || tables.Int(0) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("store ", path, ": not a parlab result store"));
+  }
+  return store;
+}
+
 ResultStore::~ResultStore() {
   {
     absl::MutexLock lock(&live_mutex);

@@ -74,7 +74,7 @@ TEST(ParseCliArgsTest, HelpAndVersion) {
 
 TEST(ParseCliArgsTest, BadValuesNameTheOptionAndValue) {
   EXPECT_THAT(ErrorOf({"run", "p.json", "--format", "xml"}),
-              HasSubstr("--format: must be table, markdown, csv, json or gbench-json, "
+              HasSubstr("--format: must be table, markdown, csv, json, gbench-json or html, "
                         R"(got "xml")"));
   EXPECT_THAT(ErrorOf({"run", "p.json", "--connect-timeout", "soon"}),
               HasSubstr(R"(--connect-timeout: must be a positive number of seconds, got "soon")"));
@@ -132,7 +132,7 @@ TEST(ParseCliArgsTest, EveryCommandHasItsOwnHelp) {
   const std::string run = CommandUsage("run");
   EXPECT_THAT(run, HasSubstr("--progress MODE"));
   EXPECT_THAT(run, HasSubstr("--format FORMAT"));
-  EXPECT_THAT(run, HasSubstr("table, markdown, csv, json or gbench-json"));
+  EXPECT_THAT(run, HasSubstr("table, markdown, csv, json, gbench-json or html"));
   EXPECT_THAT(run, Not(HasSubstr("--limit")));
   EXPECT_THAT(CommandUsage("results list"), HasSubstr("--limit N"));
   EXPECT_THAT(CommandUsage("results list"), Not(HasSubstr("--progress")));

@@ -33,7 +33,7 @@ TEST(StoredRunArgsTest, CompareTakesOneOrTwoRuns) {
   EXPECT_THAT(ErrorOf({"compare"}), HasSubstr("compare: missing A and B"));
   EXPECT_THAT(ErrorOf({"compare", "a", "b", "c"}), HasSubstr("unexpected argument \"c\""));
   EXPECT_THAT(ErrorOf({"compare", "a", "b", "--format", "csv"}),
-              HasSubstr("compare prints table, markdown or json, got \"csv\""));
+              HasSubstr("compare prints table, markdown, json or html, got \"csv\""));
   EXPECT_THAT(ErrorOf({"compare", "a", "b", "--store", "x.db", "--coordinator", "h:1"}),
               HasSubstr("give --store or --coordinator, not both"));
 }
@@ -49,7 +49,7 @@ TEST(StoredRunArgsTest, ExportTakesOneRunAndEveryFormat) {
   EXPECT_THAT(ErrorOf({"export"}), HasSubstr("export: missing RUN"));
   EXPECT_THAT(ErrorOf({"export", "a", "b"}), HasSubstr("unexpected argument \"b\""));
   EXPECT_THAT(ErrorOf({"export", "a", "--format", "xml"}),
-              HasSubstr("must be table, markdown, csv, json or gbench-json, got \"xml\""));
+              HasSubstr("must be table, markdown, csv, json, gbench-json or html, got \"xml\""));
 }
 
 TEST(StoredRunArgsTest, RunAcceptsTheNewFormatsButWorkersDoNot) {

@@ -187,5 +187,58 @@ TEST_F(StoredRunCliTest, ExportShowAndCompareTakeTheSameRunReference) {
   EXPECT_THAT(unknown.out, HasSubstr("no machine \"gamma\" (it ran on alpha"));
 }
 
+// The CI gate: B = run-test-a (thread_pool x2 at 22 ms) against A = run-test-b (11 ms) is a
+// significant 100% slowdown; the other way round, and sequential (unchanged), pass.
+TEST_F(StoredRunCliTest, FailIfSlowerExitsOneOnlyOnASignificantSlowdown) {
+  Output slower =
+      Parlab("compare run-test-b run-test-a --fail-if-slower 10 --store " + store_path_ + " 2>&1");
+  EXPECT_EQ(slower.exit_code, 1) << slower.out;
+  EXPECT_THAT(slower.out, HasSubstr("1 row of B slower than A by more than 10%"));
+  EXPECT_THAT(slower.out, HasSubstr("thread_pool x2: B/A 2.000"));
+  EXPECT_THAT(slower.out, Not(HasSubstr("sequential x1: B/A")));
+
+  Output faster =
+      Parlab("compare run-test-a run-test-b --fail-if-slower 10% --store " + store_path_ + " 2>&1");
+  EXPECT_EQ(faster.exit_code, 0) << faster.out;
+  EXPECT_THAT(faster.out, HasSubstr("no row of B is significantly slower than A by more than 10%"));
+
+  // Twice as slow is not more than 150% slower.
+  EXPECT_EQ(
+      Parlab("compare run-test-b run-test-a --fail-if-slower 150 --store " + store_path_).exit_code,
+      0);
+  Output bad =
+      Parlab("compare run-test-b run-test-a --fail-if-slower -3 --store " + store_path_ + " 2>&1");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.out, HasSubstr("--fail-if-slower: must be a percentage from 0 to 1000"));
+  EXPECT_EQ(Parlab("export run-test-a --fail-if-slower 5 --store " + store_path_).exit_code, 2);
+}
+
+TEST_F(StoredRunCliTest, HtmlFromExportShowAndCompare) {
+  for (const std::string& command : {"export run-test-b", "results show run-test-b"}) {
+    Output html = Parlab(command + " --format html --store " + store_path_);
+    ASSERT_EQ(html.exit_code, 0) << command;
+    EXPECT_THAT(html.out, HasSubstr("<!DOCTYPE html>")) << command;
+    EXPECT_THAT(html.out, HasSubstr("parlab: plan cpu-sieve (run-test-b)")) << command;
+    EXPECT_THAT(html.out, HasSubstr("id=\"m0-wall\"")) << command;
+  }
+  Output compare = Parlab("compare run-test-a run-test-b --format html --store " + store_path_);
+  ASSERT_EQ(compare.exit_code, 0);
+  EXPECT_THAT(compare.out, HasSubstr("id=\"compare-chart\""));
+  EXPECT_THAT(compare.out, HasSubstr("<td class=\"faster\">faster</td>"));
+}
+
+// `parlab serve` refuses, before listening, an address beyond loopback and a missing store.
+TEST_F(StoredRunCliTest, ServeRefusesANonLoopbackAddressAndAMissingStore) {
+  Output open = Parlab("serve --store " + store_path_ + " --listen 0.0.0.0:7480 2>&1");
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_THAT(open.out, HasSubstr("--listen: must be a loopback address"));
+  Output missing =
+      Parlab("serve --store " + (dir_ / "none.db").string() + " --listen 127.0.0.1:0 2>&1");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.out, HasSubstr("no such file"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "none.db"));     // nothing created
+  EXPECT_EQ(Parlab("serve --format json 2>&1").exit_code, 2);  // a flag serve does not read
+}
+
 }  // namespace
 }  // namespace parlab::cli

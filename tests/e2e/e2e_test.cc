@@ -297,8 +297,9 @@ TEST_F(E2eTest, HelpAndVersion) {
   EXPECT_THAT(version.out, HasSubstr("parlab 0.1.0"));
   Completed bad = Parlab({"run", "p.json", "--format", "xml"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.err, HasSubstr("--format: must be table, markdown, csv, json or gbench-json, "
-                                 R"(got "xml")"));
+  EXPECT_THAT(bad.err,
+              HasSubstr("--format: must be table, markdown, csv, json, gbench-json or html, "
+                        R"(got "xml")"));
 }
 
 // Plans that are wrong in themselves fail before any worker is contacted.

@@ -52,7 +52,8 @@ TEST(CompareTest, ReportsTableMarkdownAndJson) {
 
   std::ostringstream csv;
   absl::Status bad = ReportComparison(c, "csv", csv);
-  EXPECT_THAT(std::string(bad.message()), HasSubstr("compare prints table, markdown or json"));
+  EXPECT_THAT(std::string(bad.message()),
+              HasSubstr("compare prints table, markdown, json or html"));
 }
 
 // An interval excluding 1 next to "no significant difference": the row is marked and a note

@@ -153,7 +153,7 @@ TEST(MakeReporterFormatsTest, AcceptsEveryListedFormat) {
   absl::StatusOr<std::unique_ptr<Reporter>> bad = MakeReporter("yaml", out);
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()),
-              HasSubstr("table, markdown, csv, json or gbench-json, got \"yaml\""));
+              HasSubstr("table, markdown, csv, json, gbench-json or html, got \"yaml\""));
 }
 
 TEST_F(FormatReporterTest, TableShowsMetricsMachineWarningsAndAffinity) {

@@ -98,7 +98,7 @@ TEST(MakeReporterTest, RejectsUnknownFormats) {
   absl::StatusOr<std::unique_ptr<Reporter>> xml = MakeReporter("xml", out);
   ASSERT_FALSE(xml.ok());
   EXPECT_THAT(std::string(xml.status().message()),
-              HasSubstr("--format: must be table, markdown, csv, json or gbench-json, "
+              HasSubstr("--format: must be table, markdown, csv, json, gbench-json or html, "
                         R"(got "xml")"));
 }
 

@@ -2,6 +2,8 @@
 // samples, machine selection and the "machine-state-changed" warning.
 #include "parlab/results/compare.h"
 
+#include <cmath>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -147,6 +149,77 @@ TEST(CompareTest, SelectsMachinesOfARun) {
   EXPECT_EQ(ParseRunSelector("run-1@beta@127.0.0.1:4512").host, "beta@127.0.0.1:4512");
   EXPECT_EQ(ParseRunSelector("latest").run, "latest");
   EXPECT_EQ(ParseRunSelector("latest").host, "");
+}
+
+}  // namespace
+}  // namespace parlab::results
+
+namespace parlab::results {
+namespace {
+
+using namespace ::parlab::results::testing;  // NOLINT: the made-up runs of compare_fixture.h
+
+// A run whose thread_pool x2 samples are drawn from one log-normal distribution (sigma 5%).
+v1::RunRecord NoisyRun(const std::string& id, uint64_t seed, int samples) {
+  v1::RunRecord run = MakeRun(id, 40, 42, 22);
+  v1::JobResult& pool2 = *run.mutable_results(2);
+  pool2.clear_samples();
+  std::mt19937_64 rng(seed);
+  std::lognormal_distribution<double> wall(std::log(22e6), 0.05);
+  for (int i = 0; i < samples; ++i) {
+    v1::Sample* s = pool2.add_samples();
+    s->set_index(i);
+    s->set_wall_ns(static_cast<int64_t>(wall(rng)));
+  }
+  return run;
+}
+
+TEST(SlowdownGateTest, FailsOnlyTheRowWithAPlantedSignificantSlowdown) {
+  // thread_pool x2: 20% slower in B; the other rows the same.
+  RunComparison c = Compare(MakeRun("run-a", 40, 42, 22), MakeRun("run-b", 40, 42, 26.4));
+  SlowdownGate gate = GateSlowdown(c, 5);
+  ASSERT_EQ(gate.failed.size(), 1u);
+  EXPECT_EQ(c.rows[gate.failed[0]].model, "thread_pool");
+  EXPECT_EQ(c.rows[gate.failed[0]].concurrency, 2);
+  EXPECT_TRUE(gate.inconclusive.empty());
+  // The slowdown is 20%: a 25% threshold lets it pass, and so does a faster B.
+  EXPECT_TRUE(GateSlowdown(c, 25).failed.empty());
+  EXPECT_TRUE(GateSlowdown(Compare(MakeRun("a", 40, 42, 26.4), MakeRun("b", 40, 42, 22)), 0)
+                  .failed.empty());
+}
+
+TEST(SlowdownGateTest, NoiseNeverFails) {
+  // Twenty pairs of runs from the same distribution (5% spread): none fails a 5% gate.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    RunComparison c = Compare(NoisyRun("a", seed, 10), NoisyRun("b", seed + 1000, 10));
+    EXPECT_TRUE(GateSlowdown(c, 5).failed.empty()) << "seed " << seed;
+  }
+  // The same distribution 20% slower does fail it, on every seed.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    v1::RunRecord slow = NoisyRun("b", seed + 1000, 10);
+    for (v1::Sample& s : *slow.mutable_results(2)->mutable_samples()) {
+      s.set_wall_ns(static_cast<int64_t>(s.wall_ns() * 1.2));
+    }
+    EXPECT_EQ(GateSlowdown(Compare(NoisyRun("a", seed, 10), slow), 5).failed.size(), 1u)
+        << "seed " << seed;
+  }
+}
+
+TEST(SlowdownGateTest, TooFewRepetitionsAreInconclusiveNotFailed) {
+  // Three samples a side, B 50% slower: the interval clears 5% but the U test cannot reach
+  // 0.05 with 3 + 3 values, so the gate does not fail the build, and says why.
+  auto three = [](const std::string& id, double pool2_ms) {
+    v1::RunRecord run = MakeRun(id, 40, 42, pool2_ms);
+    for (v1::JobResult& result : *run.mutable_results()) {
+      while (result.samples_size() > 4) result.mutable_samples()->RemoveLast();
+    }
+    return run;
+  };
+  RunComparison c = Compare(three("a", 22), three("b", 33));
+  SlowdownGate gate = GateSlowdown(c, 5);
+  EXPECT_TRUE(gate.failed.empty());
+  ASSERT_EQ(gate.inconclusive.size(), 1u);
+  EXPECT_EQ(c.rows[gate.inconclusive[0]].concurrency, 2);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // `parlab compare`'s output (results/compare.h computes the comparison): a text table, a
-// Markdown section or JSON (docs/output-format.md).
+// Markdown section, JSON (docs/output-format.md) or an HTML page (docs/report.md).
 //
 //   PARLAB_RETURN_IF_ERROR(ReportComparison(CompareRuns(a, b), "markdown", std::cout));
 #ifndef PARLAB_REPORT_COMPARE_REPORTER_H_
@@ -13,8 +13,8 @@
 
 namespace parlab::report {
 
-// format: "table", "markdown" or "json" (layout in docs/output-format.md); InvalidArgument
-// names anything else.
+// format: "table", "markdown", "json" (layout in docs/output-format.md) or "html";
+// InvalidArgument names anything else.
 [[nodiscard]] absl::Status ReportComparison(const results::RunComparison& comparison,
                                             absl::string_view format, std::ostream& out);
 

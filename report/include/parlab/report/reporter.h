@@ -109,11 +109,26 @@ class GbenchJsonReporter : public BufferedReporter {
   std::ostream& out_;
 };
 
-// Every name MakeReporter accepts, in the order the help lists them.
-inline constexpr const char* kReportFormats[] = {"table", "markdown", "csv", "json", "gbench-json"};
+// One self-contained HTML page (docs/report.md): per machine the wall time, speedup and
+// efficiency charts (Chart.js, inlined) next to tables of every number, METG curves, machines
+// against each other, warnings and the plan. It opens offline and fetches nothing.
+class HtmlReporter : public BufferedReporter {
+ public:
+  explicit HtmlReporter(std::ostream& out) : out_(out) {}
+  void Finalize() override;
 
-// "table", "markdown", "csv", "json" or "gbench-json"; InvalidArgument names anything else:
-// `--format: must be table, markdown, csv, json or gbench-json, got "xml"`.
+ private:
+  std::ostream& out_;
+};
+
+// Every name MakeReporter accepts, in the order the help lists them.
+inline constexpr const char* kReportFormats[] = {"table", "markdown",    "csv",
+                                                 "json",  "gbench-json", "html"};
+// "table, markdown, csv, json, gbench-json or html": for messages and help.
+inline constexpr char kReportFormatList[] = "table, markdown, csv, json, gbench-json or html";
+
+// "table", "markdown", "csv", "json", "gbench-json" or "html"; InvalidArgument names anything
+// else: `--format: must be table, markdown, csv, json, gbench-json or html, got "xml"`.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Reporter>> MakeReporter(absl::string_view format,
                                                                      std::ostream& out);
 

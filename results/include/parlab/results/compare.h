@@ -97,6 +97,19 @@ RunComparison CompareRuns(const CompareSide& a, const CompareSide& b, double alp
 // "faster", "slower", "no significant difference" or "-" (not comparable) per row.
 std::string RowVerdict(const ComparedRow& row);
 
+// The CI gate (`parlab compare A B --fail-if-slower PCT`): the indexes of the rows where B is
+// slower than A by more than `pct` percent and the slowdown is significant: the lower end of the
+// ratio's 95% interval is above 1 + pct/100 AND the U test says "slower" at alpha. Both must
+// agree so that noise never fails a build: with 3 repetitions a side the U test cannot reach
+// 0.05 (its smallest two-sided p is 0.1), and a gate on so few samples would be a coin. Rows
+// whose interval clears the threshold but whose U test does not are in `inconclusive`.
+struct SlowdownGate {
+  double pct = 0;
+  std::vector<size_t> failed;        // rows of RunComparison.rows
+  std::vector<size_t> inconclusive;  // interval above the threshold, U test not significant
+};
+SlowdownGate GateSlowdown(const RunComparison& comparison, double pct);
+
 }  // namespace parlab::results
 
 #endif  // PARLAB_RESULTS_COMPARE_H_

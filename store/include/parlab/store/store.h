@@ -31,6 +31,11 @@ class ResultStore {
  public:
   // Creates the file (and its schema) when missing. InvalidArgument / Internal name the path.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<ResultStore>> Open(const std::string& path);
+  // A read-only connection for readers beside a live writer (`parlab serve`): it creates
+  // nothing, marks nothing incomplete, and under WAL never blocks the writer nor waits for it.
+  // Writes through it fail. NotFound when the file does not exist.
+  [[nodiscard]] static absl::StatusOr<std::unique_ptr<ResultStore>> OpenReadOnly(
+      const std::string& path);
   ~ResultStore();
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The screenshots in docs/report.md: examples/plans/cpu-sieve.json (five models, 3 repetitions,
+# no warm-up) run three times on one local parlab-worker; the last run's HTML report, the
+# comparison of the last two, and `parlab serve`'s run list and history, each opened in
+# headless Chromium by tests/e2e/browser/cdp_page.py and saved as a small PNG in docs/.
+#
+#   scripts/report_screenshots.sh [BUILD_DIR (default build)]
+set -euo pipefail
+
+BUILD=${1:-build}
+BIN="$BUILD/bin"
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+CHROMIUM=${PARLAB_CHROMIUM:-/usr/bin/chromium}
+tmp=$(mktemp -d /tmp/parlab-shots.XXXXXX)
+export PARLAB_STORE="$tmp/runs.db"
+worker_pid=""
+serve_pid=""
+cleanup() {
+  [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null || true
+  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$BIN/parlab-worker" --listen 127.0.0.1:0 >"$tmp/worker.out" 2>"$tmp/worker.err" &
+worker_pid=$!
+for _ in $(seq 1 200); do
+  address=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$tmp/worker.out" | head -n1)
+  [ -n "$address" ] && break
+  sleep 0.05
+done
+[ -n "${address:-}" ] || { echo "shots: the worker did not start" >&2; exit 1; }
+
+python3 - "$HERE/examples/plans/cpu-sieve.json" "$tmp/plan.json" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+plan.update(repetitions=3, warmup=0, models=["sequential", "threads", "thread_pool", "process_pool", "coroutines"])
+json.dump(plan, open(sys.argv[2], "w"))
+PY
+for _ in 1 2 3; do
+  "$BIN/parlab" run "$tmp/plan.json" --workers "$address" --progress none >/dev/null
+done
+ids=$("$BIN/parlab" results list --format json | python3 -c \
+  'import json,sys; print(" ".join(r["run_id"] for r in reversed(json.load(sys.stdin)[:2])))')
+set -- $ids
+"$BIN/parlab" export "$2" --format html >"$tmp/run.html"
+"$BIN/parlab" compare "$1" "$2" --format html >"$tmp/compare.html"
+for page in run compare; do
+  python3 "$HERE/tests/e2e/browser/cdp_page.py" --chromium "$CHROMIUM" --offline \
+    --url "file://$tmp/$page.html" --out "$tmp/$page.json" \
+    --screenshot "$HERE/docs/report-$page.png" --width 1100 --max-height 900
+  echo "shots: docs/report-$page.png"
+done
+
+"$BIN/parlab" serve --store "$PARLAB_STORE" --listen 127.0.0.1:0 >"$tmp/serve.out" &
+serve_pid=$!
+for _ in $(seq 1 200); do
+  served=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$tmp/serve.out" | head -n1)
+  [ -n "$served" ] && break
+  sleep 0.05
+done
+host=$("$BIN/parlab" export latest --format json | python3 -c \
+  'import json,sys; print(json.load(sys.stdin)["machines"][0]["hostname"])')
+python3 "$HERE/tests/e2e/browser/cdp_page.py" --chromium "$CHROMIUM" --loopback-only \
+  --url "http://$served/" --out "$tmp/dash.json" \
+  --screenshot "$HERE/docs/report-dashboard.png" --width 1100 --max-height 400
+python3 "$HERE/tests/e2e/browser/cdp_page.py" --chromium "$CHROMIUM" --loopback-only \
+  --url "http://$served/history?plan=cpu-sieve&machine=$host" --out "$tmp/history.json" \
+  --screenshot "$HERE/docs/report-history.png" --width 1100 --max-height 700
+echo "shots: docs/report-dashboard.png docs/report-history.png"
