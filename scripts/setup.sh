@@ -9,6 +9,7 @@ PACKAGES=(
   libboost-dev libboost-context-dev libboost-fiber-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libgmp-dev libhwloc-dev libsqlite3-dev
+  libpython3.11-dev  # the python workload embeds CPython 3.11 (also gives python3.11 for bench/)
 )
 # For tests/deploy: a real single-node Slurm cluster (slurm_test) and the k8s manifest parser.
 # The Dockerfile's build stage sets PARLAB_SETUP_SKIP_TEST_DEPS=1 (it builds no tests).
