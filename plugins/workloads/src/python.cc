@@ -88,11 +88,12 @@ class Python : public Workload {
 
   // The Python objects it holds go with the GIL held.
   ~Python() override {
-    if (function_obj_ || check_obj_ || args_) {
+    if (function_obj_ || check_obj_ || args_ || token_) {
       python::Gil gil;
       function_obj_ = python::Ref();
       check_obj_ = python::Ref();
       args_ = python::Ref();
+      token_ = python::Ref();
     }
   }
 
@@ -118,6 +119,7 @@ class Python : public Workload {
     if (PyObject* error = PyTuple_GetItem(found.get(), 2); error != Py_None) {
       return absl::InvalidArgumentError(python::Repr(error, 1000));
     }
+    token_ = python::Ref(PyObject_GetAttrString(parlab, "_TOKEN"));
     function_obj_ = python::Ref::Borrow(PyTuple_GetItem(found.get(), 0));
     check_obj_ = python::Ref::Borrow(PyTuple_GetItem(found.get(), 1));
     if (check_obj_.get() == Py_None) check_obj_ = python::Ref();
@@ -249,10 +251,8 @@ class Python : public Workload {
 
   // GIL held. The request a parlab awaitable yielded, or an error naming what was awaited.
   absl::StatusOr<Request> ParseRequest(uint64_t index, PyObject* arg, PyObject* yielded) const {
-    PyObject* token = PyObject_GetAttrString(python::ParlabModule(), "_TOKEN");
-    python::Ref token_ref(token);
     if (yielded == nullptr || !PyTuple_CheckExact(yielded) || PyTuple_Size(yielded) != 4 ||
-        PyTuple_GetItem(yielded, 0) != token) {
+        PyTuple_GetItem(yielded, 0) != token_.get()) {
       return absl::InvalidArgumentError(absl::StrCat(
           TaskName(index, arg), ": awaited something that yielded ", python::Repr(yielded, 60),
           "; under parlab a task may await only parlab.sleep, parlab.readable and "
@@ -299,7 +299,7 @@ class Python : public Workload {
   bool prepared_ = false;
   int64_t init_ns_ = 0, import_ns_ = 0;
   // Owned for the workload's life; released with the GIL held (~Python).
-  python::Ref function_obj_, check_obj_, args_;
+  python::Ref function_obj_, check_obj_, args_, token_;
 };
 
 absl::StatusOr<std::string> RequiredString(const ParamReader::ParamMap& params,

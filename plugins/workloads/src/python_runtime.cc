@@ -129,23 +129,35 @@ def _format(exc):
     return head + (f" ({tail})" if tail else "")
 )PY";
 
-PyObject* g_parlab = nullptr;     // the module, owned for the interpreter's lifetime
-PyGILState_STATE g_fork_state{};  // taken by the prepare hook, released after fork()
+PyObject* g_parlab = nullptr;  // the module, owned for the interpreter's lifetime
 std::once_flag g_once;
 absl::Status g_init_status;
 int64_t g_init_ns = 0;
 
+// The fork hooks act only for a fork() of a thread that does not hold the GIL: a model's fork
+// from the runner. A fork from Python code (os.fork, multiprocessing, subprocess) runs with the
+// GIL held and does CPython's own PyOS_BeforeFork/AfterFork; doing them twice would run the
+// os.register_at_fork callbacks twice (and subprocess's child must only exec).
+thread_local bool t_fork_hooked = false;
+thread_local PyGILState_STATE t_fork_state{};
+
 void BeforeFork() {
-  g_fork_state = PyGILState_Ensure();
+  t_fork_hooked = PyGILState_Check() == 0;
+  if (!t_fork_hooked) return;
+  t_fork_state = PyGILState_Ensure();
   PyOS_BeforeFork();
 }
 void AfterForkParent() {
+  if (!t_fork_hooked) return;
+  t_fork_hooked = false;
   PyOS_AfterFork_Parent();
-  PyGILState_Release(g_fork_state);
+  PyGILState_Release(t_fork_state);
 }
 void AfterForkChild() {
+  if (!t_fork_hooked) return;
+  t_fork_hooked = false;
   PyOS_AfterFork_Child();
-  PyGILState_Release(g_fork_state);
+  PyGILState_Release(t_fork_state);
 }
 
 absl::Status StatusFromPyStatus(const PyStatus& status, const char* what) {

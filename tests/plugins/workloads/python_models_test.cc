@@ -146,6 +146,22 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_tuple("fibers", "async_sleep_ms")),
     [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
+// A task that forks by itself (subprocess, os.fork) under a thread model and a process model:
+// CPython's own fork handling runs, parlab's fork hooks stay out of it, nothing hangs.
+TEST(PythonForks, ATaskMayForkItself) {
+  for (const std::string model : {"threads", "process_pool", "coroutines"}) {
+    for (const std::string function : {"echo_subprocess", "os_fork"}) {
+      Outcome run = RunModel(model,
+                             {{"module", "tasks.py"},
+                              {"function", function},
+                              {"check", "check_echo"},
+                              {"range", "[1, 5]"}},
+                             2);
+      EXPECT_EQ(run.outcome, JobOutcome::kDone) << model << " " << function << ": " << run.error;
+    }
+  }
+}
+
 // Under process models the tasks run Python in forked children (os.getpid() differs from
 // ours, the check says so), with the interpreter they inherited through CPython's fork hooks.
 TEST(PythonProcesses, TasksRunInForkedChildren) {

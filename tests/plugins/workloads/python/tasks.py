@@ -86,3 +86,23 @@ def pid(_):
 
 def check_differs(arg, result):
     return arg != result
+
+
+def echo_subprocess(n):
+    """A fork from Python code (subprocess): CPython's own fork handling, not parlab's hooks."""
+    import subprocess
+
+    return int(subprocess.run(["/bin/echo", str(n)], capture_output=True, check=True).stdout)
+
+
+def os_fork(n):
+    """os.fork() in a task: the child exits at once, the parent reaps it."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(n % 7)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == n % 7 and n
+
+
+def check_echo(n, result):
+    return result == n
