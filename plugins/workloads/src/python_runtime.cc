@@ -179,6 +179,8 @@ absl::Status Start() {
   config.install_signal_handlers = 0;  // the runner owns SIGTERM/SIGINT (cancel)
   config.parse_argv = 0;
   config.buffered_stdio = 0;  // a task's print() reaches the job's log at once
+  // No __pycache__ written into the folders code comes from: a worker only reads them.
+  config.write_bytecode = 0;
   PyStatus status = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);
   if (absl::Status s = StatusFromPyStatus(status, "Py_InitializeFromConfig"); !s.ok()) return s;
