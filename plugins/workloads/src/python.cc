@@ -431,7 +431,8 @@ WorkloadKind PythonKind() {
       "writable",
       "module (a .py file in the worker's --python-path, or the plan's folder locally); "
       "function (name); range ([from, to]: task i gets from+i) or args ([...]: task i gets "
-      "args[i]); check (optional name of check(arg, result) -> bool)",
+      "args[i]); check (name of check(arg, result) -> bool; default none: a task passes when it "
+      "returns without raising)",
       &Create, capabilities);
 }
 
