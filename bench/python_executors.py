@@ -170,7 +170,7 @@ def time_parlab(parlab, model, experiment, workers, plan_dir):
     fn_name, afn_name, check_name, args = EXPERIMENTS[experiment]
     function = afn_name if (model.startswith("coroutines") or model == "fibers") and afn_name else fn_name
     params = {"module": "seeds.py", "function": function, "check": check_name}
-    if args == list(range(args[0], args[0] + len(args))):
+    if all(type(a) is int for a in args) and args == list(range(args[0], args[0] + len(args))):
         params["range"] = [args[0], args[0] + len(args)]
     else:
         params["args"] = args
