@@ -130,7 +130,7 @@ def check_sleep(seconds, result):
     return result == seconds
 
 
-# --- seeds 002/004: HTTP GET (against a local server you start, see README.md) --------------
+# --- seeds 002/004: HTTP GET of any URL (bench/python_executors.py --http-url) -------------
 
 
 def _request(host, port, path):
@@ -181,3 +181,62 @@ def _split(url):
     hostport, _, path = rest.partition("/")
     host, _, port = hostport.partition(":")
     return host, int(port or 80), "/" + path
+
+
+# --- HTTP GET /task/<i> against the runner's own server (params: "http_delay_ms": N) -------
+
+
+def _split_response(data):
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if status != 200:
+        raise RuntimeError(f"HTTP status {status}")
+    return body
+
+
+def _task_request(i):
+    host_port = parlab.http_url.split("://", 1)[1]
+    return f"GET /task/{i} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n".encode()
+
+
+def _address():
+    host, _, port = parlab.http_url.split("://", 1)[1].partition(":")
+    return host, int(port)
+
+
+def http_get_task(i):
+    """Blocking GET /task/i (socket waits release the GIL); returns the body."""
+    with socket.create_connection(_address(), timeout=30) as s:
+        s.sendall(_task_request(i))
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return _split_response(data)
+
+
+async def http_get_task_async(i):
+    """The same GET with every wait handed to the model (parlab.writable/readable)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        try:
+            s.connect(_address())
+        except BlockingIOError:
+            pass
+        await parlab.writable(s, 30.0)
+        s.sendall(_task_request(i))
+        data = b""
+        while True:
+            await parlab.readable(s, 30.0)
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    return _split_response(data)
+
+
+def check_http_task(i, body):
+    """The server's body for /task/i: "/task/i;" repeated, cut to 64 bytes."""
+    return body == (f"/task/{i};" * 64)[:64].encode()

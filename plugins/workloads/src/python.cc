@@ -34,6 +34,7 @@
 #include "nlohmann/json.hpp"
 #include "parlab/common/clock.h"
 #include "parlab/common/status_macros.h"
+#include "parlab/workloads/http_server.h"
 #include "parlab/workloads/params.h"
 #include "timed_hold.h"
 
@@ -43,6 +44,7 @@ namespace {
 constexpr char kKind[] = "python";
 constexpr int64_t kMaxTasks = 100'000'000;
 constexpr int64_t kNsPerS = 1'000'000'000;
+constexpr uint64_t kHttpBodyBytes = 64;  // as http.get's default body
 
 std::vector<std::string>& PathStore() {
   static auto* dirs = new std::vector<std::string>();
@@ -78,8 +80,9 @@ struct PyTask : TaskState {
 class Python : public Workload {
  public:
   Python(std::string module, std::string function, std::string check, int64_t from, uint64_t tasks,
-         std::string args_json)
-      : module_(std::move(module)),
+         std::string args_json, int64_t http_delay_ms)
+      : http_delay_ms_(http_delay_ms),
+        module_(std::move(module)),
         function_(std::move(function)),
         check_(std::move(check)),
         from_(from),
@@ -102,9 +105,25 @@ class Python : public Workload {
   absl::Status Prepare() override {
     PARLAB_ASSIGN_OR_RETURN(path_, ResolvePythonModule(module_, PythonPath()));
     PARLAB_ASSIGN_OR_RETURN(init_ns_, python::EnsureInterpreter());
+    // The runner's own HTTP server (http.get's: a C++ thread, no GIL), started before the
+    // import so that the module may read parlab.http_url at its top level.
+    if (http_delay_ms_ >= 0 && server_ == nullptr) {
+      PARLAB_ASSIGN_OR_RETURN(server_,
+                              HttpServer::Start({.delay_ms = static_cast<uint64_t>(http_delay_ms_),
+                                                 .body_bytes = kHttpBodyBytes}));
+    }
     const int64_t start = MonotonicNowNs();
     python::Gil gil;
     PyObject* parlab = python::ParlabModule();
+    {
+      python::Ref url(server_ != nullptr
+                          ? PyUnicode_FromFormat("http://127.0.0.1:%d", int{server_->port()})
+                          : python::Ref::Borrow(Py_None).release());
+      if (!url || PyObject_SetAttrString(parlab, "http_url", url.get()) != 0) {
+        return absl::InternalError("python: cannot set parlab.http_url: " +
+                                   python::TakeException());
+      }
+    }
     python::Ref module(PyObject_CallMethod(parlab, "_load", "s", path_.c_str()));
     if (!module) {
       return absl::InvalidArgumentError(absl::StrCat(FieldName("module"), ": cannot import ", path_,
@@ -291,6 +310,8 @@ class Python : public Workload {
     return status;
   }
 
+  int64_t http_delay_ms_;               // < 0: no server
+  std::unique_ptr<HttpServer> server_;  // stops and joins its thread when the workload goes
   std::string module_, function_, check_;
   int64_t from_;
   uint64_t tasks_;
@@ -324,8 +345,12 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   const auto& params = spec.params();
   PARLAB_ASSIGN_OR_RETURN(
       ParamReader reader,
-      ParamReader::Create(kKind, params, {"module", "function", "range", "args", "check"}));
-  (void)reader;
+      ParamReader::Create(kKind, params,
+                          {"module", "function", "range", "args", "check", "http_delay_ms"}));
+  PARLAB_ASSIGN_OR_RETURN(int64_t http_delay_ms, reader.Int("http_delay_ms", -1));
+  if (params.contains("http_delay_ms")) {
+    PARLAB_RETURN_IF_ERROR(RequireInRange("http_delay_ms", http_delay_ms, 0, 60'000));
+  }
   PARLAB_ASSIGN_OR_RETURN(std::string module, RequiredString(params, "module"));
   if (!absl::EndsWith(module, ".py")) {
     return absl::InvalidArgumentError(
@@ -371,7 +396,7 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
           absl::StrCat(FieldName("range"), ": at most ", kMaxTasks, " tasks, got ", to - from));
     }
     return std::make_unique<Python>(std::move(module), std::move(function), std::move(check), from,
-                                    static_cast<uint64_t>(to - from), "");
+                                    static_cast<uint64_t>(to - from), "", http_delay_ms);
   }
   const std::string& text = params.at("args");
   const nlohmann::json args = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -380,7 +405,7 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
         FieldName("args"), ": must be a non-empty array (task i gets args[i]), got ", text));
   }
   return std::make_unique<Python>(std::move(module), std::move(function), std::move(check), 0,
-                                  args.size(), text);
+                                  args.size(), text, http_delay_ms);
 }
 
 }  // namespace
@@ -432,7 +457,8 @@ WorkloadKind PythonKind() {
       "module (a .py file in the worker's --python-path, or the plan's folder locally); "
       "function (name); range ([from, to]: task i gets from+i) or args ([...]: task i gets "
       "args[i]); check (name of check(arg, result) -> bool; default none: a task passes when it "
-      "returns without raising)",
+      "returns without raising); http_delay_ms (integer, default none, 0..60000: start http.get's "
+      "server in the runner, answering GET /task/<i> after that delay, at parlab.http_url)",
       &Create, capabilities);
 }
 

@@ -74,6 +74,10 @@ TEST(Python, ParametersAreChecked) {
   EXPECT_THAT(
       Created({{"module", "a.py"}, {"function", "f"}, {"range", "[1,2]"}, {"x", "1"}}).message(),
       HasSubstr("plan.workload.x: unknown parameter of python"));
+  EXPECT_THAT(
+      Created({{"module", "a.py"}, {"function", "f"}, {"range", "[1,2]"}, {"http_delay_ms", "-1"}})
+          .message(),
+      HasSubstr("plan.workload.http_delay_ms: must be >= 0, got -1"));
   // Creating parses only: no interpreter, no file needed (the coordinator validates this way).
   absl::StatusOr<std::unique_ptr<Workload>> ok =
       CreateWorkload(Spec({{"module", "nowhere.py"}, {"function", "f"}, {"args", R"([1, "a"])"}}));
