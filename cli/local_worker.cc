@@ -61,7 +61,8 @@ std::string DefaultWorkerPath() {
 
 absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::string& worker_path,
                                                                 const std::string& plugins,
-                                                                absl::Duration timeout) {
+                                                                absl::Duration timeout,
+                                                                const std::string& python_path) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError(strerror(errno));
   const int log_fd = memfd_create("parlab-local-worker-log", MFD_CLOEXEC);
@@ -78,6 +79,7 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
   // fd 3 of the worker: a pipe only we can write to, at EOF once we are gone however we died.
   std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--lifeline", "3"};
   if (!plugins.empty()) args.insert(args.end(), {"--plugins", plugins});
+  if (!python_path.empty()) args.insert(args.end(), {"--python-path", python_path});
   absl::StatusOr<pid_t> spawned = SpawnInOwnProcessGroup(
       worker_path, args,
       {{pipe_fds[1], STDOUT_FILENO}, {log_fd, STDERR_FILENO}, {lifeline->child_end(), 3}});

@@ -30,11 +30,13 @@ std::string DefaultWorkerPath();
 
 class LocalWorker {
  public:
-  // Starts `worker_path --listen 127.0.0.1:0 [--plugins plugins]` in its own process group
-  // (so a terminal's Ctrl-C reaches only us, and we decide how the worker stops) and waits up
-  // to `timeout` for its "listening on" line.
+  // Starts `worker_path --listen 127.0.0.1:0 [--plugins plugins] [--python-path dir]` in its
+  // own process group (so a terminal's Ctrl-C reaches only us, and we decide how the worker
+  // stops) and waits up to `timeout` for its "listening on" line. `python_path`: the plan
+  // file's folder, the one place a local run's python modules may come from.
   [[nodiscard]] static absl::StatusOr<std::unique_ptr<LocalWorker>> Start(
-      const std::string& worker_path, const std::string& plugins, absl::Duration timeout);
+      const std::string& worker_path, const std::string& plugins, absl::Duration timeout,
+      const std::string& python_path = "");
   ~LocalWorker();
   LocalWorker(const LocalWorker&) = delete;
   LocalWorker& operator=(const LocalWorker&) = delete;

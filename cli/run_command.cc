@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -64,8 +65,11 @@ absl::Status RunEmbedded(const CliOptions& options, const v1::Plan& plan, Interr
   PARLAB_ASSIGN_OR_RETURN(std::vector<std::string> workers, ResolveWorkers(options));
   std::unique_ptr<LocalWorker> local;
   if (workers.empty()) {
-    absl::StatusOr<std::unique_ptr<LocalWorker>> started =
-        LocalWorker::Start(DefaultWorkerPath(), options.plugins, kLocalWorkerStartTimeout);
+    // A local run's python modules come from the plan file's own folder, nowhere else.
+    const std::string plan_dir =
+        std::filesystem::absolute(options.plan_path).lexically_normal().parent_path().string();
+    absl::StatusOr<std::unique_ptr<LocalWorker>> started = LocalWorker::Start(
+        DefaultWorkerPath(), options.plugins, kLocalWorkerStartTimeout, plan_dir);
     if (!started.ok()) return started.status();
     local = *std::move(started);
     interrupt.local_worker_pgid = local->pid();

@@ -13,6 +13,7 @@ PACKAGES=(
   openssl
   # --format html inlines Chart.js from Debian's package (report/CMakeLists.txt).
   libjs-chart.js
+  libpython3.11-dev  # the python workload embeds CPython 3.11 (also gives python3.11 for bench/)
 )
 # For tests/deploy: a real single-node Slurm cluster (slurm_test) and the k8s manifest parser.
 # The Dockerfile's build stage sets PARLAB_SETUP_SKIP_TEST_DEPS=1 (it builds no tests).

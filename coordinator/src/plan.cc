@@ -160,7 +160,9 @@ absl::StatusOr<std::string> ParamToString(const Json& value, absl::string_view f
     }
     return value.dump();
   }
-  return Invalid(field, absl::StrCat("must be a number, string or bool, got ", Show(value)));
+  // An array (python's range and args) travels as its JSON text; the workload parses it.
+  if (value.is_array()) return value.dump();
+  return Invalid(field, absl::StrCat("must be a number, string, bool or array, got ", Show(value)));
 }
 
 absl::Status ParseWorkload(const Json& value, v1::WorkloadSpec* spec) {

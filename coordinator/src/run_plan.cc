@@ -24,6 +24,7 @@
 #include "parlab/results/samples.h"
 #include "parlab/store/store_recorder.h"
 #include "parlab/v1/parlab.grpc.pb.h"
+#include "parlab/workloads/workload.h"
 
 namespace parlab::coordinator {
 namespace {
@@ -208,6 +209,37 @@ std::vector<v1::JobResult> RunSharded(const v1::Plan& plan,
       [&](const v1::JobResult& result) { EmitResult(result, emitter); });
 }
 
+// For a kind whose parameters name what only the worker sees (python: a module in its
+// --python-path), each worker builds the workload in a runner of its own before any job runs;
+// a refusal is a plan error naming the worker.
+absl::Status CheckWorkloadOnWorkers(const v1::Plan& plan,
+                                    const std::vector<cluster::ConnectedWorker>& workers,
+                                    absl::Duration timeout) {
+  PARLAB_ASSIGN_OR_RETURN(workloads::WorkloadCapabilities caps,
+                          workloads::CapabilitiesOf(plan.workload().kind()));
+  if (!caps.worker_check) return absl::OkStatus();
+  for (const cluster::ConnectedWorker& worker : workers) {
+    grpc::ClientContext context;
+    // Starting an interpreter and importing a module: the connect timeout plus the runner's
+    // own bound (30 s) at most.
+    context.set_deadline(absl::ToChronoTime(absl::Now() + timeout + absl::Seconds(35)));
+    v1::CheckWorkloadRequest request;
+    *request.mutable_workload() = plan.workload();
+    v1::CheckWorkloadResponse response;
+    grpc::Status status = worker.stub->CheckWorkload(&context, request, &response);
+    if (!status.ok()) {
+      return absl::Status(FromGrpcStatus(status).code(),
+                          absl::StrCat("worker ", worker.address,
+                                       ": CheckWorkload failed: ", status.error_message()));
+    }
+    if (!response.error().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(response.error(), " (on worker ", worker.address, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckAddresses(const std::vector<std::string>& addresses) {
   if (addresses.empty()) return absl::InvalidArgumentError("workers: no worker to run on");
   for (size_t i = 0; i < addresses.size(); ++i) {
@@ -253,6 +285,7 @@ absl::StatusOr<RunOutcome> RunPlan(const v1::Plan& plan,
   if (plan.mode() == v1::RUN_MODE_SHARD) {
     PARLAB_RETURN_IF_ERROR(CheckShardable(plan, workers.size()));
   }
+  PARLAB_RETURN_IF_ERROR(CheckWorkloadOnWorkers(plan, workers, options.connect_timeout));
 
   RunOutcome outcome;
   outcome.run_id = options.run_id.empty() ? store::NewRunId() : options.run_id;

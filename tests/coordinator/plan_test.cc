@@ -172,8 +172,14 @@ TEST(PlanTest, WorkloadShape) {
               HasSubstr("plan.workload.kind: must be a string, got 7"));
   EXPECT_THAT(
       ErrorOf(
+          R"({"workload": {"kind": "sleep", "params": {"ms": {"a": 1}}}, "models": ["sequential"]})"),
+      HasSubstr(
+          R"(plan.workload.params.ms: must be a number, string, bool or array, got {"a":1})"));
+  // An array travels as its JSON text, and the workload judges it.
+  EXPECT_THAT(
+      ErrorOf(
           R"({"workload": {"kind": "sleep", "params": {"ms": [1]}}, "models": ["sequential"]})"),
-      HasSubstr("plan.workload.params.ms: must be a number, string or bool, got [1]"));
+      HasSubstr(R"(plan.workload.ms: must be an integer, got "[1]")"));
 }
 
 // The workload library's own checks run as part of plan validation.

@@ -129,6 +129,21 @@ TEST(WorkerValidateJobTest, RefusesAUrlTheWorkerDoesNotAllow) {
   EXPECT_THAT(ValidateJob(worker, job).status().message(), HasSubstr("per job, got"));
 }
 
+// --python-path: repeatable, each an existing directory, kept as its real path.
+TEST(WorkerFlagsTest, PythonPathIsRepeatableAndMustExist) {
+  auto options =
+      ParseWorkerFlags({"--python-path", "/tmp/", "--python-path", "/usr/lib/../lib"}, "/bin");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->python_path, (std::vector<std::string>{"/tmp", "/usr/lib"}));
+  EXPECT_TRUE(ParseWorkerFlags({}, "/bin")->python_path.empty());
+  for (const std::string bad : {"/no/such/dir", "/etc/hostname"}) {
+    auto refused = ParseWorkerFlags({"--python-path", bad}, "/bin");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_THAT(refused.status().message(),
+                HasSubstr("--python-path: must be an existing directory, got \"" + bad + "\""));
+  }
+}
+
 TEST(WorkerFlagsTest, BadJobLimitsNameTheFlagTheValueAndTheLimit) {
   struct Case {
     std::vector<std::string> args;

@@ -7,6 +7,8 @@
 //                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N]
 //                 [--allow-http loopback,IPV4[:PORT],...]
 //   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
+//   parlab-runner --check-workload  < Job frame  > one RunnerEvent (done or error)
+//   [--python-path DIR]...   (with --job and --check-workload: where python modules may be)
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include "parlab/runner/plugin_loader.h"
 #include "parlab/runner/validate.h"
 #include "parlab/workloads/http_url.h"
+#include "parlab/workloads/python.h"
 
 namespace parlab::runner {
 namespace {
@@ -37,11 +40,14 @@ constexpr char kUsage[] =
     "                     [--lifeline FD]   (the job's process group dies at EOF on FD)\n"
     "                     [--max-memory-mib N] [--max-open-files N]\n"
     "                     [--allow-http LIST]   (where http.get may go; default loopback)\n"
-    "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n";
+    "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n"
+    "       parlab-runner --check-workload   (reads one Job frame; imports python modules)\n"
+    "       [--python-path DIR]...   (--job, --check-workload: where python code may be)\n";
 
 struct Args {
-  bool describe = false, job = false, validate = false, help = false;
+  bool describe = false, job = false, validate = false, check = false, help = false;
   std::string plugins, plugin;
+  std::vector<std::string> python_path;
   int lifeline_fd = -1;
   JobLimits limits;
   workloads::HttpAllowList allow_http;  // --allow-http: the worker's; loopback when absent
@@ -62,6 +68,10 @@ bool Parse(int argc, char** argv, Args& args) {
       args.job = true;
     } else if (flag == "--validate") {
       args.validate = true;
+    } else if (flag == "--check-workload") {
+      args.check = true;
+    } else if (flag == "--python-path" && i + 1 < argc) {
+      args.python_path.push_back(argv[++i]);
     } else if (flag == "--help" || flag == "-h") {
       args.help = true;
     } else if ((flag == "--plugins" || flag == "--plugin") && i + 1 < argc) {
@@ -93,7 +103,10 @@ bool Parse(int argc, char** argv, Args& args) {
     }
   }
   if (args.help) return true;
-  if (int{args.describe} + int{args.job} + int{args.validate} != 1) return false;  // one mode
+  if (int{args.describe} + int{args.job} + int{args.validate} + int{args.check} != 1) {
+    return false;  // one mode
+  }
+  if (args.check) return args.plugins.empty() && args.plugin.empty();
   if (args.describe) return !args.plugins.empty() && args.plugin.empty();
   return !args.plugin.empty() && args.plugins.empty();
 }
@@ -123,6 +136,19 @@ int Describe(const std::string& plugin_dirs, const EventSink& sink) {
   *event.mutable_description() = DescribePlugins(dirs);
   sink(event);
   return 0;
+}
+
+// Reads a Job frame and checks its workload the way a job would build it, importing what it
+// names (python): the coordinator's check before any job runs (CheckWorkloadOnWorker).
+int CheckOneWorkload(const EventSink& sink) {
+  v1::Job job;
+  absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
+  if (!got.ok() || !*got) {
+    const std::string why =
+        got.ok() ? "stdin ended before a Job frame" : std::string(got.status().message());
+    return static_cast<int>(ReportError(sink, "runner: cannot read the job: " + why));
+  }
+  return static_cast<int>(CheckWorkload(job, sink));
 }
 
 int RunOneJob(const Args& args, int frame_fd, const EventSink& sink) {
@@ -168,6 +194,8 @@ int Main(int argc, char** argv) {
   const int frame_fd = TakeFrameFd();
   if (frame_fd < 0) return 1;
   const EventSink sink = FrameSink(frame_fd);
+  workloads::SetPythonPath(args.python_path);
+  if (args.check) return CheckOneWorkload(sink);
   if (args.validate) return ValidatePlugin(args.plugin, frame_fd);
   return args.describe ? Describe(args.plugins, sink) : RunOneJob(args, frame_fd, sink);
 }

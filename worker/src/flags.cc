@@ -1,5 +1,6 @@
 #include "parlab/worker/flags.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -46,6 +47,8 @@ const std::vector<flags::Flag> kWorkerOwnFlags = {
      "addresses, with a port or any port, and `loopback` (127.0.0.0/8);\n"
      "replaces the default, which no plan can widen",
      "loopback"},
+    {"--python-path", "DIR",
+     "a directory python workloads may import modules from (repeatable; none: no Python)"},
     {"--lifeline", "FD",
      "exit when this inherited pipe reaches EOF (the process that\n"
      "started the worker died; parlab run's local worker)"},
@@ -106,6 +109,15 @@ absl::Status Apply(const std::string& flag, const std::string& value, WorkerOpti
       return absl::InvalidArgumentError(
           absl::StrCat(flag, ": must be 0 (inherited) or >= 16, got ", value));
     }
+  } else if (flag == "--python-path") {
+    // Absolute and resolved now: runners resolve modules against it whatever their cwd.
+    char real[PATH_MAX];
+    struct stat st {};
+    if (realpath(value.c_str(), real) == nullptr || stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": must be an existing directory, got \"", value, "\""));
+    }
+    options.python_path.push_back(real);
   } else if (flag == "--scratch") {
     options.scratch_root = value;
   } else if (flag == "--allow-http") {

@@ -75,6 +75,10 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   server->service_ =
       std::make_unique<WorkerServiceImpl>(options.runner_path, std::move(description));
   auto [limit_args, limit_words] = JobLimitFlags(options);
+  // Where a python workload's modules may come from: every runner (job or check) is told.
+  for (const std::string& dir : options.python_path) {
+    limit_args.insert(limit_args.end(), {"--python-path", dir});
+  }
   server->service_->SetJobEnvironment(options.scratch_root, std::move(limit_args),
                                       std::move(limit_words));
   server->service_->SetSecurity(server->security_.get());

@@ -16,6 +16,7 @@
 #include "parlab/common/status_macros.h"
 #include "parlab/runner/job_check.h"
 #include "parlab/worker/job_executor.h"
+#include "parlab/worker/runner_check.h"
 #include "parlab/workloads/http_url.h"
 
 namespace parlab {
@@ -125,6 +126,18 @@ void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
   scratch_root_ = std::move(scratch_root);
   runner_limit_args_ = std::move(runner_limit_args);
   limits_description_ = std::move(limits_description);
+}
+
+grpc::Status WorkerServiceImpl::CheckWorkload(grpc::ServerContext*,
+                                              const v1::CheckWorkloadRequest* request,
+                                              v1::CheckWorkloadResponse* response) {
+  absl::Status checked =
+      CheckWorkloadWithRunner(runner_path_, runner_limit_args_, request->workload());
+  if (absl::IsInvalidArgument(checked)) {
+    response->set_error(std::string(checked.message()));
+    return grpc::Status::OK;
+  }
+  return ToGrpcStatus(checked);
 }
 
 grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,

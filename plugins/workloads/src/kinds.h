@@ -50,6 +50,7 @@ WorkloadKind FileWriteKind();
 WorkloadKind CounterKind();
 WorkloadKind QueueKind();
 WorkloadKind SpawnKind();
+WorkloadKind PythonKind();
 
 }  // namespace parlab::workloads
 

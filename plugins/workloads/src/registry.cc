@@ -17,7 +17,7 @@ const std::vector<WorkloadKind>& Kinds() {
   static const auto* kinds = new std::vector<WorkloadKind>{
       PrimesSieveKind(), SleepKind(),      HttpGetKind(),     PrimesIsPrimeKind(),
       FactorialKind(),   MandelbrotKind(), SysbenchCpuKind(), FileWriteKind(),
-      CounterKind(),     QueueKind(),      SpawnKind(),
+      CounterKind(),     QueueKind(),      SpawnKind(),       PythonKind(),
   };
   return *kinds;
 }

@@ -132,6 +132,24 @@ JobOutcome ReportError(const EventSink& sink, absl::string_view message) {
   return JobOutcome::kFailed;
 }
 
+JobOutcome CheckWorkload(const v1::Job& job, const EventSink& sink) {
+  absl::StatusOr<workloads::WorkloadCapabilities> caps =
+      workloads::CapabilitiesOf(job.workload().kind());
+  if (!caps.ok()) return Fail(sink, caps.status());
+  absl::StatusOr<std::unique_ptr<workloads::Workload>> workload =
+      workloads::CreateWorkload(job.workload());
+  if (!workload.ok()) return Fail(sink, workload.status());
+  if (caps->worker_check) {
+    if (absl::Status prepared = (*workload)->Prepare(); !prepared.ok()) {
+      return Fail(sink, prepared);
+    }
+  }
+  v1::RunnerEvent done;
+  done.set_done(true);
+  sink(done);
+  return JobOutcome::kDone;
+}
+
 JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sink) {
   if (absl::Status valid = ValidateJob(job, *plugin.entry); !valid.ok()) return Fail(sink, valid);
   absl::StatusOr<std::unique_ptr<workloads::Workload>> workload =

@@ -31,10 +31,11 @@ struct WorkerOptions {
   std::string advertise;                      // --advertise: empty = the bound address
   absl::Duration heartbeat_interval = absl::Seconds(1);
   // Limits of every job's runner (0: none). See parlab/runner/job_limits.h.
-  int64_t max_job_memory_mib = 0;  // --max-job-memory MiB (RLIMIT_DATA)
-  int64_t max_job_files = 0;       // --max-job-files N (RLIMIT_NOFILE)
-  std::string scratch_root;        // --scratch DIR: parent of each job's scratch directory
-  int lifeline_fd = -1;            // --lifeline FD: exit when FD reaches EOF (cli/local_worker)
+  int64_t max_job_memory_mib = 0;        // --max-job-memory MiB (RLIMIT_DATA)
+  int64_t max_job_files = 0;             // --max-job-files N (RLIMIT_NOFILE)
+  std::string scratch_root;              // --scratch DIR: parent of each job's scratch directory
+  std::vector<std::string> python_path;  // --python-path DIR...: where python modules may be
+  int lifeline_fd = -1;  // --lifeline FD: exit when FD reaches EOF (cli/local_worker)
   // --allow-http HOST[:PORT],...: where workloads (http.get's url) may send requests; loopback
   // only by default. Published in the description and handed to every runner; no plan widens it.
   workloads::HttpAllowList allow_http;

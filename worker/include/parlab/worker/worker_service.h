@@ -56,6 +56,10 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
   grpc::Status Describe(grpc::ServerContext* context, const v1::DescribeRequest* request,
                         v1::WorkerDescription* response) override;
+  // Checks a workload in a fresh runner (python: imports the module) before any job runs;
+  // a workload that cannot run here is an OK call whose response names the error.
+  grpc::Status CheckWorkload(grpc::ServerContext* context, const v1::CheckWorkloadRequest* request,
+                             v1::CheckWorkloadResponse* response) override;
   grpc::Status RunJob(grpc::ServerContext* context, const v1::RunJobRequest* request,
                       grpc::ServerWriter<v1::JobEvent>* writer) override;
 

@@ -121,6 +121,10 @@ struct WorkloadCapabilities {
   // Why not, when !shardable: a clause that completes "shard cannot split workload queue: ...",
   // e.g. "its tasks must run together (...)".
   std::string not_shardable_reason;
+  // Whether each worker must check a job of this kind before any job runs
+  // (`parlab-runner --check-workload`): its parameters name things only the worker can see
+  // (python: a module file in the worker's allowed directories, imported and inspected there).
+  bool worker_check = false;
 };
 
 // Builds the workload a spec names, validating every parameter. Errors name the field and the

@@ -30,6 +30,11 @@ enum class JobOutcome { kDone = 0, kFailed = 1, kCancelled = 2 };
 // exactly one final event: done, or error (a cancelled job's error is "cancelled").
 JobOutcome RunJob(const v1::Job& job, const Plugin& plugin, const EventSink& sink);
 
+// Builds the job's workload and, for a kind that asks for it (WorkloadCapabilities::
+// worker_check: python), prepares it, which imports and inspects the module; runs nothing.
+// Emits done, or an error naming the field, the file and the Python error.
+JobOutcome CheckWorkload(const v1::Job& job, const EventSink& sink);
+
 // The final error event alone (for failures before a job could start, e.g. an unloadable plugin).
 JobOutcome ReportError(const EventSink& sink, absl::string_view message);
 

@@ -1,0 +1,63 @@
+#include "parlab/worker/runner_check.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "parlab/common/status_macros.h"
+#include "parlab/worker/runner_process.h"
+
+namespace parlab {
+namespace {
+
+// Starting CPython and importing a module takes tens of milliseconds; a module whose top level
+// runs for longer than this is not one to benchmark.
+constexpr absl::Duration kCheckTimeout = absl::Seconds(30);
+
+}  // namespace
+
+absl::Status CheckWorkloadWithRunner(const std::string& runner_path,
+                                     const std::vector<std::string>& runner_args,
+                                     const v1::WorkloadSpec& workload) {
+  std::vector<std::string> args = {"--check-workload"};
+  args.insert(args.end(), runner_args.begin(), runner_args.end());
+  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<RunnerProcess> runner,
+                          RunnerProcess::Spawn(runner_path, args));
+  v1::Job job;
+  *job.mutable_workload() = workload;
+  PARLAB_RETURN_IF_ERROR(runner->SendFrame(job));
+  runner->CloseStdin();
+
+  const absl::Time deadline = absl::Now() + kCheckTimeout;
+  v1::RunnerEvent event;
+  bool done = false;
+  std::string error;
+  std::string read_error;
+  bool timed_out = true;
+  while (absl::Now() < deadline) {
+    absl::StatusOr<RunnerProcess::Read> got = runner->Next(&event, absl::Milliseconds(100));
+    if (!got.ok()) {
+      read_error = std::string(got.status().message());
+      timed_out = false;
+      break;
+    }
+    if (*got == RunnerProcess::Read::kEnd) {
+      timed_out = false;
+      break;
+    }
+    if (*got == RunnerProcess::Read::kTimeout) continue;
+    if (event.event_case() == v1::RunnerEvent::kError) error = event.error();
+    if (event.done()) done = true;
+  }
+  const RunnerExit exit = runner->Finish(absl::Seconds(2));
+  if (!error.empty()) return absl::InvalidArgumentError(error);
+  if (done) return absl::OkStatus();
+  const std::string what =
+      timed_out ? absl::StrCat("took longer than ", absl::FormatDuration(kCheckTimeout))
+                : (read_error.empty() ? exit.ToString() : read_error);
+  return absl::InternalError(
+      WithRunnerStderr(absl::StrCat("runner \"", runner_path, "\" --check-workload: ", what),
+                       runner->stderr_tail()));
+}
+
+}  // namespace parlab
