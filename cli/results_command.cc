@@ -10,7 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "commands.h"
-#include "nlohmann/json.hpp"
+#include "parlab/report/dashboard_pages.h"
 #include "parlab/report/escape.h"
 #include "parlab/report/reporter.h"
 #include "parlab/results/aggregate.h"
@@ -69,19 +69,7 @@ void PrintRunTable(const std::vector<v1::RunSummary>& runs, std::ostream& out) {
 }
 
 void PrintRunJson(const std::vector<v1::RunSummary>& runs, std::ostream& out) {
-  nlohmann::json array = nlohmann::json::array();
-  for (const v1::RunSummary& run : runs) {
-    array.push_back(
-        {{"run_id", run.run_id()},
-         {"plan_name", run.plan_name()},
-         {"state", run.state()},
-         {"started_unix_ms", run.started_unix_ms()},
-         {"finished_unix_ms", run.finished_unix_ms()},
-         {"machines", std::vector<std::string>(run.machines().begin(), run.machines().end())},
-         {"jobs_ok", run.jobs_ok()},
-         {"jobs_failed", run.jobs_failed()}});
-  }
-  out << array.dump(2) << "\n";
+  out << report::RunListJson(runs);  // the same document as the dashboard's /api/runs
 }
 
 int ResultsListCommand(const CliOptions& options) {
