@@ -5,7 +5,7 @@
 # seed question in about a minute. Usage: scripts/run.sh [PLAN.json] [parlab run flags...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh programs
+PARLAB_BUILD_TESTS=OFF bash scripts/build.sh programs
 plan=${1:-examples/plans/cpu-sieve.json}
 shift || true
 exec "${PARLAB_BUILD_DIR:-build}/bin/parlab" run "$plan" "$@"
