@@ -19,9 +19,15 @@ Run it with Debian's /usr/bin/python3.11, the interpreter parlab embeds, on a qu
     /usr/bin/python3.11 bench/python_executors.py --workers 2 --repetitions 5 \
         --parlab build/bin/parlab --experiments sieve,factorial,is_prime,sleep
 
-`--experiments overhead` is the overhead pair of docs/performance.md: parlab `sequential` on
-the seed sieve against the plain loop in the same interpreter. `--http-url URL` adds the HTTP
-experiment against a server you started (see examples/plans/seeds-python/README.md).
+`--experiments overhead` is the overhead check of docs/performance.md: parlab `sequential` on
+the seed sieve (one task per n) against a plain loop over the same n in the *same* embedded
+interpreter (one parlab task running bench/python_overhead_loop.py), with the loop under
+/usr/bin/python3.11 as a third row.
+
+`--experiments http10,http100` are the seeds' HTTP experiments (10 GETs answered after 100 ms,
+100 GETs answered after 50 ms): the script starts a server of its own in a separate process,
+answering GET /task/<i> after that delay with the body the runner's server sends, so the
+executors' rows and parlab's (whose runner serves the same path with `http_delay_ms`) wait alike.
 """
 import argparse
 import asyncio
@@ -71,6 +77,7 @@ def _install_parlab_shim():
     shim.sleep = asyncio.sleep
     shim.readable = readable
     shim.writable = writable
+    shim.http_url = None  # set by _start_http_server, read by seeds.http_get_task
     sys.modules["parlab"] = shim
 
 
@@ -85,7 +92,49 @@ EXPERIMENTS = {
     "is_prime": ("is_prime_number", None, "check_is_prime_number", list(range(1, 10001))),
     "sleep": ("sleep_for", "sleep_for_async", "check_sleep", [0.1] * 100),
     "overhead": ("get_prime_numbers", None, "check_prime_numbers", list(range(1000, 16000))),
+    "http10": ("http_get_task", "http_get_task_async", "check_http_task", list(range(10))),
+    "http100": ("http_get_task", "http_get_task_async", "check_http_task", list(range(100))),
 }
+# The HTTP experiments' server delay (ms): the seeds' round trip stand-in, as in
+# examples/plans/seeds-python/002-http-10.json and 004-http-100-*.json.
+HTTP_DELAY_MS = {"http10": 100, "http100": 50}
+
+
+def _serve_http(port_pipe, delay_ms):
+    """GET /task/<i> -> 200 with the runner server's body, after delay_ms (in a child process)."""
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            time.sleep(delay_ms / 1000)
+            body = (self.path + ";") * 64
+            body = body[:64].encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 256  # 100 connects at once must not overflow the backlog
+
+    server = Server(("127.0.0.1", 0), Handler)
+    port_pipe.send(server.server_address[1])
+    server.serve_forever()
+
+
+def _start_http_server(delay_ms):
+    """Starts _serve_http in its own process (its threads must not share our GIL)."""
+    parent, child = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=_serve_http, args=(child, delay_ms), daemon=True)
+    process.start()
+    sys.modules["parlab"].http_url = f"http://127.0.0.1:{parent.recv()}"
+    return process
 
 
 def _verify(check, args, results):
@@ -165,8 +214,8 @@ def time_executor(name, experiment, workers):
     return elapsed
 
 
-def time_parlab(parlab, model, experiment, workers, plan_dir):
-    """One repetition of `parlab run` under `model`; the sample's wall time (run() only)."""
+def parlab_params(experiment, model):
+    """The python workload's params for one experiment under one model."""
     fn_name, afn_name, check_name, args = EXPERIMENTS[experiment]
     function = afn_name if (model.startswith("coroutines") or model == "fibers") and afn_name else fn_name
     params = {"module": "seeds.py", "function": function, "check": check_name}
@@ -174,10 +223,18 @@ def time_parlab(parlab, model, experiment, workers, plan_dir):
         params["range"] = [args[0], args[0] + len(args)]
     else:
         params["args"] = args
+    if experiment in HTTP_DELAY_MS:
+        params["http_delay_ms"] = HTTP_DELAY_MS[experiment]
+    return params
+
+
+def time_parlab(parlab, model, experiment, workers, plan_dir, params=None, label=None):
+    """One repetition of `parlab run` under `model`; the sample's wall time (run() only)."""
+    params = params or parlab_params(experiment, model)
     plan = {"name": f"bench-{experiment}", "workload": {"kind": "python", "params": params},
             "models": [model], "concurrency": [1 if model == "sequential" else workers],
             "warmup": 0, "repetitions": 1}
-    path = os.path.join(plan_dir, f"bench-{experiment}-{model}.json")
+    path = os.path.join(plan_dir, f"bench-{experiment}-{label or model}.json")
     with open(path, "w") as f:
         json.dump(plan, f)
     out = subprocess.run([parlab, "run", path, "--format", "json", "--no-store"],
@@ -215,12 +272,21 @@ def main():
     plan_dir = tempfile.mkdtemp(prefix="parlab-bench-") if opts.parlab else None
     if plan_dir:
         shutil.copy(os.path.join(SEEDS_DIR, "seeds.py"), plan_dir)
+        shutil.copy(os.path.join(HERE, "python_overhead_loop.py"), plan_dir)
+    servers = {}
     try:
         for experiment in experiments:
+            if experiment in HTTP_DELAY_MS:
+                servers[experiment] = _start_http_server(HTTP_DELAY_MS[experiment])
             runners = []
             executors = opts.executors.split(",")
             if experiment == "overhead":
                 executors, models = ["loop"], ["sequential"]
+                if opts.parlab:  # the same loop inside parlab's interpreter, as one task
+                    loop_params = {"module": "python_overhead_loop.py", "function": "sieve_loop",
+                                   "range": [0, 1]}
+                    runners.append(("parlab loop in one task", lambda: time_parlab(
+                        opts.parlab, "sequential", experiment, 1, plan_dir, loop_params, "loop")))
             else:
                 models = opts.models.split(",") if opts.parlab else []
             for name in executors:
@@ -237,18 +303,27 @@ def main():
                 for name, run in order:
                     times[name].append(run())
             loop = statistics.median(times["python loop"]) if "python loop" in times else None
+            # The overhead check's reference: the same loop in parlab's own interpreter.
+            same = times.get("parlab loop in one task")
+            same = statistics.median(same) if same else None
             for name, samples in times.items():
                 median = statistics.median(samples)
                 row = {"experiment": experiment, "runner": name, "workers": opts.workers,
                        "median_s": median, "min_s": min(samples), "max_s": max(samples),
                        "vs_loop": median / loop if loop else None, "samples_s": samples}
+                if same:
+                    row["vs_same_interpreter_loop"] = median / same
                 if opts.json:
                     print(json.dumps(row))
                 else:
                     ratio = f"{row['vs_loop']:.3f}x loop" if loop else ""
+                    if same:
+                        ratio += f", {row['vs_same_interpreter_loop']:.3f}x the loop in parlab"
                     print(f"{experiment:10} {name:30} x{opts.workers:<3} median {median:8.4f} s "
                           f"[{min(samples):.4f}, {max(samples):.4f}]  {ratio}")
     finally:
+        for process in servers.values():
+            process.terminate()
         if plan_dir:
             shutil.rmtree(plan_dir)
 
