@@ -37,7 +37,8 @@ const char kUsageHead[] =
     "                      [--format table|markdown|json|html] [--fail-if-slower PCT]\n"
     "       parlab export RUN [--store FILE|--coordinator HOST:PORT]\n"
     "                     [--format table|markdown|csv|json|gbench-json|html]\n"
-    "       parlab serve [--store FILE] [--listen 127.0.0.1:7480]\n"
+    "       parlab serve [--store FILE] [--listen 127.0.0.1:7480] [--tls-cert F --tls-key F "
+    "--tokens F]\n"
     "       parlab --help | --version\n"
     "\n"
     "  run       runs the plan under every model at every concurrency level and prints the\n"
@@ -88,7 +89,9 @@ const std::vector<flags::Flag> kCliFlags = {
      "`run` records every run there (docs/results-store.md)"},
     {"--no-store", "", "run: record nothing"},
     {"--limit", "N", "results list: the newest N runs only"},
-    {"--listen", "HOST:PORT", "serve: the loopback address to answer on (port 0: any free one)",
+    {"--listen", "HOST:PORT",
+     "serve: the address to answer on (port 0: any free one); beyond loopback\n"
+     "only with --tls-cert/--tls-key and --tokens, or --insecure (docs/security.md)",
      "127.0.0.1:7480"},
     {"--fail-if-slower", "PCT",
      "compare: exit 1 when some row of B is slower than A by more than PCT percent\n"
@@ -102,8 +105,16 @@ const std::vector<flags::Flag> kCliFlags = {
     {"--tls-ca", "FILE",
      "the lab CA (PEM): talk to the daemons over TLS, verifying them against it\n"
      "(docs/security.md)"},
-    {"--tls-cert", "FILE", "a client certificate (PEM) for daemons that require one (mutual TLS)"},
+    {"--tls-cert", "FILE",
+     "a certificate (PEM): the client certificate for daemons that require one\n"
+     "(mutual TLS); serve: the dashboard's HTTPS certificate"},
     {"--tls-key", "FILE", "the private key of --tls-cert (PEM)"},
+    {"--tokens", "FILE",
+     "serve: accepted bearer tokens, one `NAME ROLE SECRET` per line (the daemons'\n"
+     "format; roles submit and admin may read): every request must carry one"},
+    {"--insecure", "",
+     "serve: allow a non-loopback --listen without --tls-cert/--tls-key and\n"
+     "--tokens: anyone who reaches the port reads every result (a warning at start)"},
     {"--token-file", "FILE",
      "a file holding the bearer token to present (else $PARLAB_TOKEN, else the\n"
      "file named by $PARLAB_TOKEN_FILE); never a secret on the command line"},
@@ -172,8 +183,8 @@ const std::vector<CommandSpec>& Commands() {
        "A web dashboard over the store (read-only, beside runs being written): the runs,\n"
        "filterable by plan, machine and date; a run's report; two runs compared; a plan's\n"
        "history on one machine with regressions and improvements flagged; JSON under /api/.\n"
-       "Loopback only.",
-       {"--store", "--listen"}},
+       "Loopback by default; another address needs HTTPS and tokens (or --insecure).",
+       {"--store", "--listen", "--tls-cert", "--tls-key", "--tokens", "--insecure"}},
   };
   return *commands;
 }
@@ -362,6 +373,11 @@ absl::StatusOr<CliOptions> ParseCliArgs(const std::vector<std::string>& args) {
        : arg == "--tls-cert" ? options.tls_cert
        : arg == "--tls-key"  ? options.tls_key
                              : options.token_file) = value;
+    } else if (arg == "--tokens") {
+      if (value.empty()) return Invalid("--tokens: must name a file, got \"\"");
+      options.tokens = value;
+    } else if (arg == "--insecure") {
+      options.insecure = true;
     } else if (arg == "--listen") {
       options.listen = value;
     } else if (arg == "--fail-if-slower") {

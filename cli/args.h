@@ -50,7 +50,7 @@ struct CliOptions {
   std::string run_id;                // results show RUN, export RUN
   std::vector<std::string> compare;  // compare A [B]: RUN or RUN@HOST selectors
   std::optional<double> fail_if_slower_pct;   // compare --fail-if-slower PCT
-  std::string listen = "127.0.0.1:7480";      // serve --listen ADDR (loopback only)
+  std::string listen = "127.0.0.1:7480";      // serve --listen ADDR
   int limit = 0;                              // results list --limit N (0: every run)
   std::map<std::string, std::string> select;  // --select KEY=VALUE[,...] (run): plan.select
   std::string mode;                           // --mode broadcast|shard (run): plan.mode
@@ -62,6 +62,9 @@ struct CliOptions {
   std::string tls_cert;    // --tls-cert FILE: client certificate (mutual TLS)
   std::string tls_key;     // --tls-key FILE
   std::string token_file;  // --token-file FILE
+  // serve: --tls-cert/--tls-key above are the dashboard's HTTPS certificate.
+  std::string tokens;     // serve --tokens FILE: accepted tokens
+  bool insecure = false;  // serve --insecure: a non-loopback --listen without TLS and tokens
 };
 
 // Whether the command talks to daemons (--coordinator, --workers, --hostfile, --workers-dns)

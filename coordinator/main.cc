@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "parlab/cluster/worker_client.h"
 #include "parlab/common/flags.h"
 #include "parlab/common/log.h"
 #include "parlab/common/machine_info.h"
@@ -142,6 +143,8 @@ int main(int argc, char** argv) {
       parlab::security::DaemonClientSecurity(options.security);
   if (!client.ok()) return Fail(std::string(client.status().message()));
   parlab::security::SetProcessClientSecurity(*std::move(client));
+  // One channel per worker for the coordinator's lifetime: handshakes once, not per run.
+  parlab::cluster::KeepChannels(true);
   const std::string warning = (*security)->warning();
   const std::string summary = (*security)->Summary();
 
@@ -176,6 +179,7 @@ int main(int argc, char** argv) {
                                {"store", store_path.empty() ? "none" : store_path}});
   (*server)->Wait();
   watcher.reset();  // joins the watcher before the server it may touch goes away
+  parlab::cluster::KeepChannels(false);  // the channels go before gRPC's own statics
   parlab::log::Event("stop", {});
   return 0;
 }

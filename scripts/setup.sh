@@ -11,6 +11,8 @@ PACKAGES=(
   nlohmann-json3-dev libgmp-dev libhwloc-dev libsqlite3-dev
   # scripts/make-lab-certs.sh (the lab CA and TLS certificates; tests/security makes its own).
   openssl
+  # libcrypto for token digests (security/), libssl for the dashboard's HTTPS (serve/).
+  libssl-dev
   # --format html inlines Chart.js from Debian's package (report/CMakeLists.txt).
   libjs-chart.js
   libpython3.11-dev  # the python workload embeds CPython 3.11 (also gives python3.11 for bench/)

@@ -227,11 +227,14 @@ TEST_F(StoredRunCliTest, HtmlFromExportShowAndCompare) {
   EXPECT_THAT(compare.out, HasSubstr("<td class=\"faster\">faster</td>"));
 }
 
-// `parlab serve` refuses, before listening, an address beyond loopback and a missing store.
+// `parlab serve` refuses, before listening, an address beyond loopback without HTTPS and tokens
+// (naming the flags, --insecure among them) and a missing store.
 TEST_F(StoredRunCliTest, ServeRefusesANonLoopbackAddressAndAMissingStore) {
   Output open = Parlab("serve --store " + store_path_ + " --listen 0.0.0.0:7480 2>&1");
   EXPECT_EQ(open.exit_code, 2);
-  EXPECT_THAT(open.out, HasSubstr("--listen: must be a loopback address"));
+  EXPECT_THAT(open.out, HasSubstr("--listen 0.0.0.0:7480: a non-loopback address needs TLS and a "
+                                  "token; add --tls-cert/--tls-key FILE and --tokens FILE"));
+  EXPECT_THAT(open.out, HasSubstr("--insecure"));
   Output missing =
       Parlab("serve --store " + (dir_ / "none.db").string() + " --listen 127.0.0.1:0 2>&1");
   EXPECT_EQ(missing.exit_code, 2);

@@ -210,15 +210,14 @@ TEST_F(DashboardTest, ReadsARunWhileItIsWrittenWithoutBlockingTheWriter) {
   EXPECT_FALSE(store::ResultStore::OpenReadOnly((dir_ / "none.db").string()).ok());
 }
 
-TEST(ListenAddressTest, LoopbackOnly) {
-  for (const char* ok : {"127.0.0.1:7480", "127.0.0.1:0", "[::1]:7480", "localhost:1"}) {
+// Which addresses may be served is the bind policy's question (https_test.cc); this is syntax.
+TEST(ListenAddressTest, HostPortWithAnIpOrLocalhost) {
+  for (const char* ok : {"127.0.0.1:7480", "127.0.0.1:0", "[::1]:7480", "localhost:1",
+                         "0.0.0.0:7480", "10.1.2.3:80", "[::]:7480"}) {
     EXPECT_TRUE(CheckListenAddress(ok).ok()) << ok;
   }
-  for (const char* refused : {"0.0.0.0:7480", "10.1.2.3:80", "[::]:7480", "example.com:80"}) {
-    absl::Status status = CheckListenAddress(refused);
-    EXPECT_FALSE(status.ok()) << refused;
-    EXPECT_THAT(std::string(status.message()), HasSubstr("must be a loopback address")) << refused;
-  }
+  EXPECT_THAT(std::string(CheckListenAddress("example.com:80").message()),
+              HasSubstr("must be an IP address or localhost"));
   EXPECT_THAT(std::string(CheckListenAddress("7480").message()), HasSubstr("must be HOST:PORT"));
 }
 

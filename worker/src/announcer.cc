@@ -28,8 +28,11 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
   // A restarted coordinator is found again within a second or so.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // Despite its name this is gRPC's minimum *connect timeout* of one attempt, not a backoff: at
+  // 200 ms a TLS handshake with a coordinator busy with hundreds of registrations was cut off
+  // and retried for ever (coordinator/cluster/src/worker_client.cc has the whole story).
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20000);
   return security::CreateChannel(address, args);
 }
 

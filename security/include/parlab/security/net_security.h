@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -126,7 +127,13 @@ class ServerSecurity {
   // A warning to print at every start (--insecure on a non-loopback address), or "".
   const std::string& warning() const { return warning_; }
   bool tls() const { return !cert_.empty(); }
+  // The --tls-cert and --tls-key contents (PEM), "" without TLS: for a server that is not gRPC
+  // (the dashboard's HTTPS).
+  const std::string& cert_pem() const { return cert_; }
+  const std::string& key_pem() const { return key_; }
   bool tokens_required() const { return !tokens_.empty(); }
+  // The token whose secret is `secret`, or null. [thread-safe]
+  const Token* FindToken(absl::string_view secret) const;
 
  private:
   ServerSecurity() = default;
@@ -137,6 +144,8 @@ class ServerSecurity {
   std::string ca_;
   bool client_auth_ = false;
   std::vector<Token> tokens_;
+  // SHA-256 of each secret -> its index in tokens_: a call's token is found with one lookup.
+  absl::flat_hash_map<std::string, size_t> by_digest_;
   std::string warning_;
 };
 
@@ -190,6 +199,9 @@ std::string PeerIdentity(const std::shared_ptr<const grpc::AuthContext>& auth);
 
 // A random secret of `bytes` bytes as hex (getrandom): per-registration heartbeat secrets.
 std::string RandomSecret(size_t bytes = 24);
+
+// The SHA-256 of a secret (32 raw bytes): the key tokens are looked up by.
+std::string SecretDigest(absl::string_view secret);
 
 // Equal in time independent of where they differ (secrets).
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);

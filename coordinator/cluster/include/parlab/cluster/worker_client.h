@@ -25,12 +25,27 @@ namespace parlab::cluster {
 // "5 s", "0.5 s": how timeouts appear in messages.
 std::string FormatSeconds(absl::Duration duration);
 
-// Opens a channel to `address` and waits until it is connected. Errors:
-// `worker 127.0.0.1:1: unreachable (no connection within 5 s)` (role = "worker"), Cancelled
-// when `canceller` (may be null) fires while waiting.
+// Opens a channel to `address` (or takes the kept one, see KeepChannels) and waits until it is
+// connected. Errors: `worker 127.0.0.1:1: unreachable (no connection within 5 s)` (role =
+// "worker"), `...: unreachable (connection refused ...)` when the channel is still failing after
+// half a second (a refused connection or a failed TLS handshake: a slow handshake is waited for),
+// Cancelled when `canceller` (may be null) fires while waiting. `reused` (may be null): whether
+// the channel was a kept one.
 [[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(
     absl::string_view role, const std::string& address, absl::Duration timeout,
     const RunCanceller* canceller);
+[[nodiscard]] absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(
+    absl::string_view role, const std::string& address, absl::Duration timeout,
+    const RunCanceller* canceller, bool* reused);
+
+// Whether ConnectChannel keeps one channel per address (and client identity) for later calls,
+// so that a long-lived coordinator pays each worker's TCP and TLS handshakes once, not once per
+// run (docs/performance.md, "TLS and tokens"). Off by default (a one-shot CLI gains nothing);
+// parlab-coordinator turns it on at start and off (dropping the channels) before it exits. A
+// channel that fails to connect, or whose call fails, is dropped. [thread-safe]
+void KeepChannels(bool keep);
+// Drops `channel` if it is the one kept for `address` (a call on it failed). [thread-safe]
+void ForgetChannel(const std::string& address, const grpc::Channel* channel);
 
 // Whether a worker was lost during a run (no answer within `timeout`, or its connection
 // closed mid-job), and why. Shared by every job of the run on that worker: once lost, its
