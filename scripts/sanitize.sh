@@ -2,7 +2,8 @@
 # The test suite under sanitizers, each in a build folder of its own (docs/robustness.md):
 #   asan  build-asan: AddressSanitizer + UndefinedBehaviorSanitizer (no recovery: the first
 #         report fails the test) and LeakSanitizer; builds every target and runs the whole
-#         CTest suite.
+#         CTest suite (not yet run through clean: docs/robustness.md). .ci/run builds and runs
+#         a subset (PARLAB_ASAN_TARGETS, PARLAB_ASAN_TESTS).
 #   tsan  build-tsan: ThreadSanitizer; builds and runs the model, workload and runner tests
 #         (the code that runs tasks concurrently; gRPC and protobuf are not instrumented, so
 #         the daemons' tests would report races inside them that TSan cannot see through).
