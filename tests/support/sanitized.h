@@ -3,7 +3,9 @@
 // CI machine), so a test's few wall-clock bounds ("the waits overlapped: well under N s") are
 // checked by the normal build only; everything else is checked in both.
 //
-//   if (!parlab::testing::kSanitized) EXPECT_LT(wall, std::chrono::seconds(1));
+//   if (!parlab::testing::kSanitized) {
+//     EXPECT_LT(wall, std::chrono::seconds(1));
+//   }
 #ifndef PARLAB_TESTS_SUPPORT_SANITIZED_H_
 #define PARLAB_TESTS_SUPPORT_SANITIZED_H_
 

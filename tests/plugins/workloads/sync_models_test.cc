@@ -150,7 +150,9 @@ TEST_P(SpawnModels, ReportsCreationAndJoinTimes) {
     EXPECT_GE(Metric(s, "last_start_us"), Metric(s, "first_start_us"));
     EXPECT_GE(Metric(s, "join_us"), 0);
     // The units overlapped: less than 8 holds.
-    if (!parlab::testing::kSanitized) EXPECT_LT(s.wall_ns(), 8 * 20'000'000);
+    if (!parlab::testing::kSanitized) {
+      EXPECT_LT(s.wall_ns(), 8 * 20'000'000);
+    }
   }
 }
 
