@@ -1,0 +1,22 @@
+// kSanitized: true in the sanitizer builds (scripts/sanitize.sh: ASan + UBSan, or TSan). They run
+// the same code several times slower (TSan 5-15x, a fork() much more, and more again on a loaded
+// CI machine), so a test's few wall-clock bounds ("the waits overlapped: well under N s") are
+// checked by the normal build only; everything else is checked in both.
+//
+//   if (!parlab::testing::kSanitized) {
+//     EXPECT_LT(wall, std::chrono::seconds(1));
+//   }
+#ifndef PARLAB_TESTS_SUPPORT_SANITIZED_H_
+#define PARLAB_TESTS_SUPPORT_SANITIZED_H_
+
+namespace parlab::testing {
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
+}  // namespace parlab::testing
+
+#endif  // PARLAB_TESTS_SUPPORT_SANITIZED_H_
