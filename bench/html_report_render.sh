@@ -23,22 +23,16 @@ done
 
 tmp=$(mktemp -d /tmp/parlab-render.XXXXXX)
 export PARLAB_STORE="$tmp/runs.db"
-worker_pid=""
+# shellcheck source=scripts/lib/daemon.sh
+source "$HERE/scripts/lib/daemon.sh"
 cleanup() {
-  [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
+  daemon_stop_all
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$BIN/parlab-worker" --listen 127.0.0.1:0 >"$tmp/worker.out" 2>"$tmp/worker.err" &
-worker_pid=$!
-for _ in $(seq 1 200); do
-  address=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$tmp/worker.out" | head -n1)
-  [ -n "$address" ] && break
-  sleep 0.05
-done
-[ -n "${address:-}" ] || { echo "render: the worker did not start" >&2; cat "$tmp/worker.err" >&2; exit 1; }
+daemon_start "$tmp" worker "$BIN/parlab-worker" --listen 127.0.0.1:0
+address=$(daemon_address "$tmp" worker "$DAEMON_PID") || { echo "render: the worker did not start" >&2; exit 1; }
 
 cat >"$tmp/plan.json" <<'PLAN'
 {"name": "render-100", "workload": {"kind": "primes.sieve", "params": {"from": 1000, "to": 1100}},

@@ -19,6 +19,7 @@ set -euo pipefail
 BUILD=${1:-build}
 N=${2:-256}
 BIN="$BUILD/bin"
+HERE=$(cd "$(dirname "$0")/.." && pwd)
 for exe in parlab parlab-worker parlab-coordinator parlab-runner; do
   [ -x "$BIN/$exe" ] || { echo "scale: $BIN/$exe is missing (build first)" >&2; exit 2; }
 done
@@ -29,10 +30,10 @@ ulimit -n "$(ulimit -Hn)"
 
 tmp=$(mktemp -d /tmp/parlab-scale.XXXXXX)
 export PARLAB_STORE="$tmp/store.db"  # never the user's store
-pids=()
+# shellcheck source=scripts/lib/daemon.sh
+source "$HERE/scripts/lib/daemon.sh"
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  daemon_stop_all
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -41,7 +42,7 @@ worker_tls=()
 coordinator_tls=()
 cli_tls=()
 if [ "${PARLAB_SCALE_TLS:-0}" = 1 ]; then
-  bash "$(dirname "$0")/../scripts/make-lab-certs.sh" "$tmp/tls" 127.0.0.1 >/dev/null
+  bash "$HERE/scripts/make-lab-certs.sh" "$tmp/tls" 127.0.0.1 >/dev/null
   coord=$(openssl rand -hex 24)
   admin=$(openssl rand -hex 24)
   printf 'coord submit %s\nbench admin %s\n' "$coord" "$admin" >"$tmp/tls/tokens"
@@ -53,20 +54,6 @@ if [ "${PARLAB_SCALE_TLS:-0}" = 1 ]; then
   cli_tls=(--tls-ca "$tmp/tls/ca.crt" --token-file "$tmp/tls/admin.token")
 fi
 
-listening_address() {  # FILE -> the address from "... listening on HOST:PORT", or nothing
-  sed -n 's/.*listening on \(.*\)$/\1/p' "$1" 2>/dev/null | head -n1
-}
-
-wait_listening() {  # FILE PID
-  for _ in $(seq 1 600); do
-    [ -n "$(listening_address "$1")" ] && return 0
-    kill -0 "$2" 2>/dev/null || { echo "scale: pid $2 exited: $(cat "${1%.out}.err")" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "scale: no listening line in $1 within 60 s" >&2
-  return 1
-}
-
 # Workers start in batches: each one asks parlab-runner --describe at start-up, and 256 of
 # those at once on a 2-core machine only queue on the CPU.
 start=$(date +%s.%N)
@@ -75,24 +62,20 @@ addresses=()
 for ((i = 1; i <= N; i += batch)); do
   batch_pids=()
   for ((j = i; j < i + batch && j <= N; ++j)); do
-    "$BIN/parlab-worker" --listen 127.0.0.1:0 "${worker_tls[@]}" >"$tmp/w$j.out" 2>"$tmp/w$j.err" &
-    pids+=($!)
-    batch_pids+=("$j:$!")
+    daemon_start "$tmp" "w$j" "$BIN/parlab-worker" --listen 127.0.0.1:0 "${worker_tls[@]}"
+    batch_pids+=("$j:$DAEMON_PID")
   done
   for entry in "${batch_pids[@]}"; do
-    wait_listening "$tmp/w${entry%%:*}.out" "${entry##*:}"
-    addresses+=("$(listening_address "$tmp/w${entry%%:*}.out")")
+    address=$(daemon_address "$tmp" "w${entry%%:*}" "${entry##*:}")  # set -e: stops here
+    addresses+=("$address")
   done
 done
 workers_started=$(date +%s.%N)
 worker_list=$(IFS=,; echo "${addresses[*]}")
 
-"$BIN/parlab-coordinator" --listen 127.0.0.1:0 "${coordinator_tls[@]}" >"$tmp/c.out" \
-  2>"$tmp/c.err" &
-cpid=$!
-pids+=("$cpid")
-wait_listening "$tmp/c.out" "$cpid"
-coordinator=$(listening_address "$tmp/c.out")
+daemon_start "$tmp" c "$BIN/parlab-coordinator" --listen 127.0.0.1:0 "${coordinator_tls[@]}"
+cpid=$DAEMON_PID
+coordinator=$(daemon_address "$tmp" c "$cpid")
 
 cat >"$tmp/plan.json" <<'EOF'
 {"name": "scale", "workload": {"kind": "sleep", "params": {"tasks": 1, "ms": 1}},

@@ -13,24 +13,16 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 CHROMIUM=${PARLAB_CHROMIUM:-/usr/bin/chromium}
 tmp=$(mktemp -d /tmp/parlab-shots.XXXXXX)
 export PARLAB_STORE="$tmp/runs.db"
-worker_pid=""
-serve_pid=""
+# shellcheck source=scripts/lib/daemon.sh
+source "$HERE/scripts/lib/daemon.sh"
 cleanup() {
-  [ -n "$worker_pid" ] && kill "$worker_pid" 2>/dev/null || true
-  [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
+  daemon_stop_all
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-"$BIN/parlab-worker" --listen 127.0.0.1:0 >"$tmp/worker.out" 2>"$tmp/worker.err" &
-worker_pid=$!
-for _ in $(seq 1 200); do
-  address=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$tmp/worker.out" | head -n1)
-  [ -n "$address" ] && break
-  sleep 0.05
-done
-[ -n "${address:-}" ] || { echo "shots: the worker did not start" >&2; exit 1; }
+daemon_start "$tmp" worker "$BIN/parlab-worker" --listen 127.0.0.1:0
+address=$(daemon_address "$tmp" worker "$DAEMON_PID") || { echo "shots: the worker did not start" >&2; exit 1; }
 
 python3 - "$HERE/examples/plans/cpu-sieve.json" "$tmp/plan.json" <<'PY'
 import json, sys
@@ -53,13 +45,8 @@ for page in run compare; do
   echo "shots: docs/report-$page.png"
 done
 
-"$BIN/parlab" serve --store "$PARLAB_STORE" --listen 127.0.0.1:0 >"$tmp/serve.out" &
-serve_pid=$!
-for _ in $(seq 1 200); do
-  served=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$tmp/serve.out" | head -n1)
-  [ -n "$served" ] && break
-  sleep 0.05
-done
+daemon_start "$tmp" serve "$BIN/parlab" serve --store "$PARLAB_STORE" --listen 127.0.0.1:0
+served=$(daemon_address "$tmp" serve "$DAEMON_PID") || { echo "shots: parlab serve did not start" >&2; exit 1; }
 host=$("$BIN/parlab" export latest --format json | python3 -c \
   'import json,sys; print(json.load(sys.stdin)["machines"][0]["hostname"])')
 python3 "$HERE/tests/e2e/browser/cdp_page.py" --chromium "$CHROMIUM" --loopback-only \

@@ -385,7 +385,7 @@ absl::Status ValidateOutboundRequests(const v1::Plan& plan) {
     total += workloads::OutboundRequestsPerRepetition(spec) * runs * jobs;
   }
   if (total <= workloads::kMaxOutboundRequestsPerPlan) return absl::OkStatus();
-  return Invalid("plan.workload.requests",
+  return Invalid("plan.workload.params.requests",
                  absl::StrCat("a plan may send at most ", workloads::kMaxOutboundRequestsPerPlan,
                               " requests to a url outside the runner per worker, got up to ", total,
                               " (requests x (warmup + repetitions or max_repetitions) x ", jobs,
@@ -414,9 +414,10 @@ absl::Status ValidateSweep(const v1::Plan& plan) {
     (*spec.mutable_params())[sweep.param()] = value;
     absl::Status valid = workloads::ValidateWorkloadSpec(spec);
     if (valid.ok()) continue;
-    // The workload names an unknown parameter as "plan.workload.PARAM: unknown parameter ...".
+    // The workload names an unknown parameter as "plan.workload.params.PARAM: unknown parameter
+    // ...".
     const std::string unknown =
-        absl::StrCat("plan.workload.", sweep.param(), ": unknown parameter");
+        absl::StrCat("plan.workload.params.", sweep.param(), ": unknown parameter");
     if (absl::StartsWith(valid.message(), unknown)) {
       const size_t known = valid.message().find(" (valid");
       return Invalid(

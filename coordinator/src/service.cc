@@ -117,6 +117,18 @@ absl::Status AddressIsPeer(const std::string& address, const std::string& peer) 
       " (an admin token may register any address)"));
 }
 
+// A call bound to a registration (Heartbeat, DeregisterWorker) without its secret: logged as
+// `event`, refused, and the registration is left as it is.
+grpc::Status RefuseWrongSecret(absl::string_view method, absl::string_view event,
+                               const std::string& address, const grpc::ServerContext& context) {
+  log::Event(event, {{"worker", address}, {"peer", context.peer()}});
+  return grpc::Status(
+      grpc::StatusCode::PERMISSION_DENIED,
+      absl::StrCat(method, " for ", address,
+                   ": wrong registration secret (the call carries the heartbeat_secret its "
+                   "RegisterWorker returned)"));
+}
+
 }  // namespace
 
 CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
@@ -321,21 +333,36 @@ grpc::Status CoordinatorServiceImpl::Heartbeat(grpc::ServerContext* context,
     return allowed;
   }
   switch (registry_.Heartbeat(request->address(), request->secret(), request->busy())) {
-    case cluster::HeartbeatResult::kOk:
+    case cluster::SecretCheck::kOk:
       response->set_known(true);
       return grpc::Status::OK;
-    case cluster::HeartbeatResult::kUnknown:
+    case cluster::SecretCheck::kUnknown:
       response->set_known(false);
       return grpc::Status::OK;
-    case cluster::HeartbeatResult::kWrongSecret:
+    case cluster::SecretCheck::kWrongSecret:
       break;
   }
-  log::Event("heartbeat_refused", {{"worker", request->address()}, {"peer", context->peer()}});
-  return grpc::Status(
-      grpc::StatusCode::PERMISSION_DENIED,
-      absl::StrCat("Heartbeat for ", request->address(),
-                   ": wrong registration secret (a heartbeat carries the heartbeat_secret its "
-                   "RegisterWorker returned)"));
+  return RefuseWrongSecret("Heartbeat", "heartbeat_refused", request->address(), *context);
+}
+
+grpc::Status CoordinatorServiceImpl::DeregisterWorker(grpc::ServerContext* context,
+                                                      const v1::DeregisterWorkerRequest* request,
+                                                      v1::DeregisterWorkerResponse* response) {
+  if (grpc::Status allowed = Allow(*context, security::Role::kWorker, "DeregisterWorker", nullptr);
+      !allowed.ok()) {
+    return allowed;
+  }
+  switch (registry_.Deregister(request->address(), request->secret())) {
+    case cluster::SecretCheck::kOk:
+      response->set_removed(true);
+      return grpc::Status::OK;
+    case cluster::SecretCheck::kUnknown:
+      response->set_removed(false);
+      return grpc::Status::OK;
+    case cluster::SecretCheck::kWrongSecret:
+      break;
+  }
+  return RefuseWrongSecret("DeregisterWorker", "deregister_refused", request->address(), *context);
 }
 
 absl::StatusOr<std::unique_ptr<CoordinatorServer>> StartCoordinatorServer(

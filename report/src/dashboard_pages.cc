@@ -46,8 +46,6 @@ std::string Link(const std::string& href, const std::string& text) {
   return absl::StrCat("<a href=\"", Html(href), "\">", Html(text), "</a>");
 }
 
-double MedianOf(std::vector<double> walls) { return stats::Median(walls); }
-
 }  // namespace
 
 std::string RunListJson(const std::vector<v1::RunSummary>& runs) {
@@ -126,7 +124,7 @@ std::string HistoryJson(const std::string& plan, const std::string& host,
           {{"run_id", p.run_id},
            {"started_unix_ms", p.started_unix_ms},
            {"samples", p.walls.size()},
-           {"median_wall_ns", p.walls.empty() ? Json(nullptr) : Json(MedianOf(p.walls))}});
+           {"median_wall_ns", p.walls.empty() ? Json(nullptr) : Json(stats::Median(p.walls))}});
     }
     Json flags = Json::array();
     for (const results::HistoryFlag& f : row.flags) {
@@ -169,7 +167,7 @@ void WriteHistoryPage(const std::string& plan, const std::string& host,
     const std::string id = absl::StrCat("h", r);
     double max_ns = 0;
     for (const results::HistoryPoint& p : row.points) {
-      if (!p.walls.empty()) max_ns = std::max(max_ns, MedianOf(p.walls));
+      if (!p.walls.empty()) max_ns = std::max(max_ns, stats::Median(p.walls));
     }
     const double unit = max_ns < 1e3 ? 1 : max_ns < 1e6 ? 1e3 : max_ns < 1e9 ? 1e6 : 1e9;
     const char* unit_name = max_ns < 1e3 ? "ns" : max_ns < 1e6 ? "us" : max_ns < 1e9 ? "ms" : "s";
@@ -187,7 +185,7 @@ void WriteHistoryPage(const std::string& plan, const std::string& host,
       HtmlRow line{.cells = {TextCell(p.run_id), TextCell(Utc(p.started_unix_ms)),
                              TextCell(absl::StrCat(p.walls.size()))}};
       if (!p.walls.empty()) {
-        const double median = MedianOf(p.walls);
+        const double median = stats::Median(p.walls);
         medians.push_back({{"x", label}, {"y", median / unit}});
         line.cells.push_back(NumberCell("median_wall_ns", median, FormatNanos(median)));
       } else {
@@ -195,7 +193,7 @@ void WriteHistoryPage(const std::string& plan, const std::string& host,
       }
       if (flag != row.flags.end()) {
         const bool slower = flag->verdict == stats::Verdict::kSlower;
-        flagged.push_back({{"x", label}, {"y", MedianOf(p.walls) / unit}, {"outlier", true}});
+        flagged.push_back({{"x", label}, {"y", stats::Median(p.walls) / unit}, {"outlier", true}});
         line.cells.push_back(
             TextCell(slower ? "regression" : "improvement", slower ? "slower" : "faster"));
         line.cells.push_back(

@@ -175,10 +175,11 @@ TEST(PlanLimitsTest, RequestsToAUrlAreCappedPerPlan) {
       "concurrency": [1], "warmup": 1, "repetitions": 4})",
                     PlanLimits())
           .ok());
-  EXPECT_THAT(ErrorOf(R"({)" + url + R"("requests": 10000}}, "models": ["sequential", "threads"],
+  EXPECT_THAT(
+      ErrorOf(R"({)" + url + R"("requests": 10000}}, "models": ["sequential", "threads"],
       "concurrency": [1, 2], "warmup": 1, "repetitions": 4})"),
-              HasSubstr("plan.workload.requests: a plan may send at most 100000 requests to a url "
-                        "outside the runner per worker, got up to 200000"));
+      HasSubstr("plan.workload.params.requests: a plan may send at most 100000 requests to a url "
+                "outside the runner per worker, got up to 200000"));
   // Auto-repeat counts at its ceiling, max_repetitions.
   EXPECT_THAT(ErrorOf(R"({)" + url + R"("requests": 100}}, "models": ["threads"],
       "concurrency": [1], "repetitions": 5, "max_repetitions": 2000, "target_cv": 0.05})"),

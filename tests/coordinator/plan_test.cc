@@ -179,7 +179,7 @@ TEST(PlanTest, WorkloadShape) {
   EXPECT_THAT(
       ErrorOf(
           R"({"workload": {"kind": "sleep", "params": {"ms": [1]}}, "models": ["sequential"]})"),
-      HasSubstr(R"(plan.workload.ms: must be an integer, got "[1]")"));
+      HasSubstr(R"(plan.workload.params.ms: must be an integer, got "[1]")"));
 }
 
 // The workload library's own checks run as part of plan validation.
@@ -190,7 +190,7 @@ TEST(PlanTest, WorkloadValidation) {
   EXPECT_THAT(unknown, HasSubstr("nope.kernel"));
   std::string reversed = ErrorOf(
       R"({"workload": {"kind": "primes.sieve", "params": {"from": 5000, "to": 10}}, "models": ["sequential"]})");
-  EXPECT_THAT(reversed, HasSubstr("plan.workload.to"));
+  EXPECT_THAT(reversed, HasSubstr("plan.workload.params.to"));
   EXPECT_THAT(reversed, HasSubstr("10"));
 }
 
@@ -316,10 +316,10 @@ TEST(PlanTest, Sweep) {
   EXPECT_THAT(unknown, HasSubstr("from"));
   // Each value is checked by the workload itself: primes.sieve needs to > from (1000).
   std::string bad_value = ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": [16000, 500]})"));
-  EXPECT_THAT(bad_value, HasSubstr("plan.sweep.values[1]: to = 500: plan.workload.to"));
+  EXPECT_THAT(bad_value, HasSubstr("plan.sweep.values[1]: to = 500: plan.workload.params.to"));
   EXPECT_THAT(
       ErrorOf(PlanWith(R"("sweep": {"param": "to", "values": ["many"]})")),
-      HasSubstr(R"(plan.sweep.values[0]: to = many: plan.workload.to: must be an integer)"));
+      HasSubstr(R"(plan.sweep.values[0]: to = many: plan.workload.params.to: must be an integer)"));
 }
 
 TEST(PlanTest, ModeAndSelect) {

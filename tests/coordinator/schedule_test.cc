@@ -171,7 +171,7 @@ TEST(CheckWorkerHasPlanTest, RefusesAUrlTheWorkerDoesNotAllowBeforeAnyJob) {
   (*plan.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/";
   // A worker that describes no allowance (older than the field) allows loopback only.
   EXPECT_THAT(std::string(CheckWorkerHasPlan(plan, worker).message()),
-              HasSubstr("plan.workload.url: host 10.0.0.5:8080 is not allowed by the worker "
+              HasSubstr("plan.workload.params.url: host 10.0.0.5:8080 is not allowed by the worker "
                         "127.0.0.1:4511 (allowed: loopback;"));
   worker.add_allow_http("10.0.0.5");
   EXPECT_TRUE(CheckWorkerHasPlan(plan, worker).ok());

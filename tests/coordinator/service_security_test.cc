@@ -74,6 +74,16 @@ class SecureServiceTest : public ::testing::Test {
     return Stub(token)->Heartbeat(&context, request, response);
   }
 
+  grpc::Status Deregister(const std::string& token, const std::string& address,
+                          const std::string& secret, v1::DeregisterWorkerResponse* response) {
+    grpc::ClientContext context;
+    Deadline(context);
+    v1::DeregisterWorkerRequest request;
+    request.set_address(address);
+    request.set_secret(secret);
+    return Stub(token)->DeregisterWorker(&context, request, response);
+  }
+
   size_t Registered() {
     absl::StatusOr<std::vector<v1::WorkerStatus>> statuses =
         server_->service().registry().Statuses();
@@ -128,6 +138,28 @@ TEST_F(SecureServiceTest, SpoofedHeartbeatsAreRefused) {
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(Beat(kNode, "127.0.0.1:7471", registered.heartbeat_secret(), &response).ok());
   EXPECT_TRUE(response.known());
+}
+
+// Deregistering takes the worker role and the registration's secret; anything less leaves the
+// entry where it is.
+TEST_F(SecureServiceTest, SpoofedDeregistrationsAreRefused) {
+  v1::RegisterWorkerResponse registered;
+  ASSERT_TRUE(Register(kNode, "127.0.0.1:7471", &registered).ok());
+  const std::string& secret = registered.heartbeat_secret();
+  v1::DeregisterWorkerResponse response;
+  EXPECT_EQ(Deregister("", "127.0.0.1:7471", secret, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::Status submit = Deregister(kAlice, "127.0.0.1:7471", secret, &response);
+  EXPECT_EQ(submit.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(submit.error_message(), HasSubstr("DeregisterWorker needs role worker"));
+  grpc::Status spoofed = Deregister(kNode, "127.0.0.1:7471", "not-the-secret", &response);
+  EXPECT_EQ(spoofed.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(spoofed.error_message(), HasSubstr("wrong registration secret"));
+  EXPECT_EQ(Registered(), 1u);
+
+  ASSERT_TRUE(Deregister(kNode, "127.0.0.1:7471", secret, &response).ok());
+  EXPECT_TRUE(response.removed());
+  EXPECT_EQ(Registered(), 0u);
 }
 
 TEST_F(SecureServiceTest, TheRegistryIsCapped) {

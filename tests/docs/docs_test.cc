@@ -1,7 +1,8 @@
 // The docs agree with the code: every plan key the parser accepts, every workload kind and
 // every parameter its ParamReader accepts has its place in docs/plans.md, with the defaults of
 // ApplyPlanDefaults; every flag of the CLI's one flag table is documented (docs/ or README.md);
-// and every command's --help lists exactly the flags that command accepts.
+// every command's --help lists exactly the flags that command accepts; and every RPC of the
+// proto's services is listed in docs/api.md.
 //
 // The lists come from the code itself, through the errors it gives for an unknown name
 // ("unknown field (known: ...)", "unknown parameter of KIND (valid: ...)"), so a key or a
@@ -20,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "args.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "gtest/gtest.h"
 #include "parlab/coordinator/plan.h"
 #include "parlab/workloads/workload.h"
@@ -159,6 +161,25 @@ std::vector<CliFlag> CliFlagsFromHelp() {
     }
   }
   return flags;
+}
+
+// Every RPC of every service in parlab.proto is named in docs/api.md's list of the services, so
+// a call added to the proto cannot go undocumented.
+TEST(ApiDocTest, EveryRpcIsInTheServicesList) {
+  const std::string doc = ReadFile(std::filesystem::path(PARLAB_SOURCE_DIR) / "docs/api.md");
+  const std::string services = Section(doc, "## The services");
+  ASSERT_NE(services, "") << "docs/api.md has no section \"The services\"";
+  const google::protobuf::FileDescriptor* file = v1::Plan::descriptor()->file();
+  ASSERT_GE(file->service_count(), 2);
+  for (int s = 0; s < file->service_count(); ++s) {
+    const google::protobuf::ServiceDescriptor* service = file->service(s);
+    EXPECT_THAT(services, ::testing::HasSubstr("`" + service->name() + "`"));
+    for (int m = 0; m < service->method_count(); ++m) {
+      const std::string& rpc = service->method(m)->name();
+      EXPECT_TRUE(std::regex_search(services, std::regex("`" + rpc + "[`( ]")))
+          << "docs/api.md does not list " << service->name() << "." << rpc;
+    }
+  }
 }
 
 TEST(CliDocTest, EveryFlagIsDocumented) {

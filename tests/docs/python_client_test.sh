@@ -24,36 +24,19 @@ if [ -z "$python" ]; then
 fi
 
 dir=$(mktemp -d)
-pids=()
+# shellcheck source=../../scripts/lib/daemon.sh
+source "$(dirname "$0")/../../scripts/lib/daemon.sh"
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  daemon_stop_all
   rm -rf "$dir"
 }
 trap cleanup EXIT
 
-# Starts a daemon with --listen 127.0.0.1:0 and prints the address of its "listening on" line.
-start() {
-  local name=$1
-  shift
-  "$@" --listen 127.0.0.1:0 >"$dir/$name.out" 2>"$dir/$name.err" &
-  pids+=($!)
-  for _ in $(seq 1 300); do
-    local address
-    address=$(sed -n 's/.* listening on //p' "$dir/$name.out")
-    if [ -n "$address" ]; then
-      echo "$address"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "FAIL: $name did not start:" >&2
-  cat "$dir/$name.err" >&2
-  return 1
-}
-
-worker=$(start worker "$worker_bin")
-coordinator=$(start coordinator "$coordinator_bin" --no-store)
+daemon_start "$dir" worker "$worker_bin" --listen 127.0.0.1:0
+worker=$(daemon_address "$dir" worker "$DAEMON_PID") || { echo "FAIL: the worker did not start" >&2; exit 1; }
+daemon_start "$dir" coordinator "$coordinator_bin" --no-store --listen 127.0.0.1:0
+coordinator=$(daemon_address "$dir" coordinator "$DAEMON_PID") ||
+  { echo "FAIL: the coordinator did not start" >&2; exit 1; }
 
 status=0
 "$python" "$client" --coordinator "$coordinator" --workers "$worker" >"$dir/ok.out" \

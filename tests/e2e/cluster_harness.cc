@@ -6,16 +6,18 @@
 
 namespace parlab::scheduling {
 
-std::unique_ptr<Daemon> StartCoordinator(const std::vector<std::string>& args) {
+std::unique_ptr<Daemon> StartCoordinator(const std::vector<std::string>& args,
+                                         const std::string& err_path) {
   std::vector<std::string> argv = {PARLAB_COORDINATOR_BIN, "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return std::make_unique<Daemon>(argv);
+  return std::make_unique<Daemon>(argv, err_path);
 }
 
-std::unique_ptr<Daemon> StartWorker(const std::vector<std::string>& args) {
+std::unique_ptr<Daemon> StartWorker(const std::vector<std::string>& args,
+                                    const std::string& err_path) {
   std::vector<std::string> argv = {PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return std::make_unique<Daemon>(argv);
+  return std::make_unique<Daemon>(argv, err_path);
 }
 
 std::unique_ptr<v1::CoordinatorService::Stub> CoordinatorStub(const std::string& address) {

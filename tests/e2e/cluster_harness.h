@@ -21,8 +21,11 @@ namespace parlab::scheduling {
 
 using e2e::Daemon;
 
-std::unique_ptr<Daemon> StartCoordinator(const std::vector<std::string>& args);
-std::unique_ptr<Daemon> StartWorker(const std::vector<std::string>& args);
+// `err_path`: where its stderr (the logfmt event lines) goes; empty: the test's stderr.
+std::unique_ptr<Daemon> StartCoordinator(const std::vector<std::string>& args,
+                                         const std::string& err_path = "");
+std::unique_ptr<Daemon> StartWorker(const std::vector<std::string>& args,
+                                    const std::string& err_path = "");
 
 std::unique_ptr<v1::CoordinatorService::Stub> CoordinatorStub(const std::string& address);
 

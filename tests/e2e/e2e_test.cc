@@ -316,7 +316,7 @@ TEST_F(E2eTest, BadPlansNameTheField) {
                  {"plan.workload.kind", "no.such"});
   ExpectRejected(
       R"({"workload": {"kind": "primes.sieve", "params": {"from": 2000, "to": 1000}}, "models": ["sequential"]})",
-      unreachable, {"plan.workload.to", "1000"});
+      unreachable, {"plan.workload.params.to", "1000"});
 }
 
 TEST_F(E2eTest, UnknownModelIsNamedBeforeAnyJobRuns) {

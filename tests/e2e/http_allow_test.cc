@@ -1,6 +1,6 @@
 // Workers cannot be turned against their network (issue 11), through the real binaries: a URL the
 // worker does not allow, or a malformed one, is refused before any job with exit 2 naming
-// plan.workload.url, and a loopback listener standing in for the target sees no connection.
+// plan.workload.params.url, and a loopback listener standing in for the target sees no connection.
 // The control case (the same listener, allowed) shows that the listener does see a run's
 // requests, so the refusals cannot pass by accident.
 #include <arpa/inet.h>
@@ -138,7 +138,7 @@ TEST_F(HttpAllowTest, AHostTheWorkerDoesNotAllowIsRefusedBeforeAnyRequest) {
       {PARLAB_CLI_BIN, "run", WritePlan(listener.Url()), "--workers", worker.address()});
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_EQ(run.out, "");
-  EXPECT_THAT(run.err, HasSubstr("plan.workload.url: host 127.0.0.1:" +
+  EXPECT_THAT(run.err, HasSubstr("plan.workload.params.url: host 127.0.0.1:" +
                                  std::to_string(listener.port()) + " is not allowed"));
   EXPECT_THAT(run.err, HasSubstr("allowed: 127.0.0.1:" + other + ",10.9.8.7"));
   EXPECT_THAT(run.err, HasSubstr(listener.Url()));
@@ -158,7 +158,7 @@ TEST_F(HttpAllowTest, ACoordinatorRefusesTheRunToo) {
       RunToCompletion({PARLAB_CLI_BIN, "run", WritePlan(listener.Url()), "--coordinator",
                        coordinator.address(), "--workers", worker.address()});
   EXPECT_EQ(run.exit_code, 2) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("plan.workload.url: host 127.0.0.1:"));
+  EXPECT_THAT(run.err, HasSubstr("plan.workload.params.url: host 127.0.0.1:"));
   EXPECT_THAT(run.err, HasSubstr("is not allowed by the worker " + worker.address()));
   EXPECT_EQ(listener.accepted(), 0);
 }
@@ -182,7 +182,7 @@ TEST_F(HttpAllowTest, MalformedUrlsAreRefusedAtTheCli) {
     Completed run = RunToCompletion(
         {PARLAB_CLI_BIN, "run", WritePlan(url), "--plugins", PARLAB_PLUGIN_DIR, "--no-store"});
     EXPECT_EQ(run.exit_code, 2) << url << ": " << run.err;
-    EXPECT_THAT(run.err, HasSubstr("plan.workload.url: ")) << url;
+    EXPECT_THAT(run.err, HasSubstr("plan.workload.params.url: ")) << url;
     EXPECT_THAT(run.err, HasSubstr(reason)) << url;
     EXPECT_THAT(run.err, Not(HasSubstr("X-Injected: yes\r"))) << url;
     EXPECT_EQ(run.out, "") << url;

@@ -44,6 +44,15 @@ void Daemon::Kill() {
   if (child_ != nullptr) child_->Kill();
 }
 
+void Daemon::Signal(int signal) {
+  if (child_ != nullptr) child_->Signal(signal);
+}
+
+std::optional<int> Daemon::Wait(absl::Duration timeout) {
+  if (child_ == nullptr) return std::nullopt;
+  return child_->Wait(timeout);
+}
+
 Daemon::~Daemon() {
   if (child_ != nullptr && !child_->reaped()) child_->Terminate(absl::Seconds(5));
 }

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ class Daemon {
   pid_t pid() const;
   // SIGKILL to its process group, now: a machine that dies mid-run.
   void Kill();
+  // `signal` to the daemon alone, not its group: what `kill PID` or systemd's stop sends it.
+  void Signal(int signal);
+  // Its wait status once it exited within `timeout`; nullopt while it still runs.
+  std::optional<int> Wait(absl::Duration timeout);
 
  private:
   std::unique_ptr<test_support::ChildProcess> child_;  // holds its stdout open until the end

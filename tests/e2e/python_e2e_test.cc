@@ -124,22 +124,22 @@ TEST_F(PythonE2eTest, BadModulesAreRefusedBeforeAnyJob) {
   const std::vector<std::string> local = {"--no-store"};
   ExpectRejected(
       Plan({{"module", "missing.py"}, {"function", "f"}, {"range", {1, 3}}}, {"sequential"}), local,
-      {"plan.workload.module: no file \"missing.py\""});
+      {"plan.workload.params.module: no file \"missing.py\""});
   ExpectRejected(Plan({{"module", "broken.py"}, {"function", "count_primes"}, {"range", {1, 3}}},
                       {"sequential"}),
-                 local, {"plan.workload.module: cannot import", "broken.py", "SyntaxError"});
+                 local, {"plan.workload.params.module: cannot import", "broken.py", "SyntaxError"});
   ExpectRejected(
       Plan({{"module", "seeds.py"}, {"function", "nope"}, {"range", {1, 3}}}, {"threads"}), local,
-      {"plan.workload.function:", "seeds.py has no function 'nope'"});
+      {"plan.workload.params.function:", "seeds.py has no function 'nope'"});
   ExpectRejected(Plan({{"module", "seeds.py"},
                        {"function", "count_primes"},
                        {"check", "one_arg_check"},
                        {"range", {1, 3}}},
                       {"threads"}),
-                 local, {"plan.workload.check: one_arg_check(result) in", "seeds.py"});
+                 local, {"plan.workload.params.check: one_arg_check(result) in", "seeds.py"});
   ExpectRejected(
       Plan({{"module", "../outside.py"}, {"function", "nap"}, {"range", {1, 3}}}, {"sequential"}),
-      local, {"plan.workload.module: \"../outside.py\" is outside the directories"});
+      local, {"plan.workload.params.module: \"../outside.py\" is outside the directories"});
 }
 
 TEST_F(PythonE2eTest, ARemoteWorkerAllowsOnlyItsPythonPath) {

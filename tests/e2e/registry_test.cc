@@ -1,7 +1,15 @@
 // Discovery against real daemons: self-registration and heartbeats (idle, then lost within
-// the timeout after SIGKILL), labels and selection, a hostfile, and DNS ("localhost:PORT").
-#include <fstream>
+// the timeout after SIGKILL; gone at once after SIGTERM), labels and selection, a hostfile, and
+// DNS ("localhost:PORT").
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cluster_harness.h"
 #include "gmock/gmock.h"
@@ -11,6 +19,7 @@ namespace parlab::scheduling {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::optional<v1::WorkerStatus> Find(const std::vector<v1::WorkerStatus>& statuses,
                                      const std::string& address) {
@@ -58,6 +67,142 @@ TEST(RegistryTest, RegisteredWorkerIsIdleThenLostSoonAfterSigkill) {
   EXPECT_LT(absl::Now() - killed, absl::Seconds(2 + 4));
   EXPECT_THAT(FindIn(coordinator->address(), address)->lost_reason(),
               HasSubstr("no heartbeat for"));
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string TempPath(const std::string& name) {
+  return absl::StrCat(::testing::TempDir(), "/parlab-registry-", getpid(), "-", name);
+}
+
+// A coordinator whose heartbeat timeout (60 s) no test reaches, and one worker registered with it.
+struct Registered {
+  std::unique_ptr<Daemon> coordinator;
+  std::unique_ptr<Daemon> worker;
+};
+
+void StartRegistered(Registered* out) {
+  out->coordinator = StartCoordinator({"--heartbeat-timeout", "60"});
+  ASSERT_TRUE(out->coordinator->ok()) << out->coordinator->error();
+  out->worker =
+      StartWorker({"--coordinator", out->coordinator->address(), "--heartbeat-interval", "0.2"});
+  ASSERT_TRUE(out->worker->ok()) << out->worker->error();
+  ASSERT_TRUE(WaitUntil(
+      [&] { return FindIn(out->coordinator->address(), out->worker->address()).has_value(); },
+      absl::Seconds(10)));
+}
+
+// Issue 13: a worker stopped cleanly (SIGTERM) left the list only at the heartbeat timeout (60 s
+// here), showing idle until then. It deregisters before it exits, so the very next
+// `parlab workers` no longer lists it; the other worker stays.
+TEST(RegistryTest, AWorkerStoppedCleanlyLeavesTheListAtOnce) {
+  const std::string coordinator_log = TempPath("coordinator.err");
+  const std::string worker_log = TempPath("worker.err");
+  auto coordinator = StartCoordinator({"--heartbeat-timeout", "60"}, coordinator_log);
+  ASSERT_TRUE(coordinator->ok()) << coordinator->error();
+  auto staying =
+      StartWorker({"--coordinator", coordinator->address(), "--heartbeat-interval", "0.2"});
+  auto leaving = StartWorker(
+      {"--coordinator", coordinator->address(), "--heartbeat-interval", "0.2"}, worker_log);
+  ASSERT_TRUE(staying->ok() && leaving->ok());
+  const std::string leaving_address = leaving->address();
+  ASSERT_TRUE(
+      WaitUntil([&] { return Statuses(coordinator->address()).size() == 2; }, absl::Seconds(10)));
+
+  leaving->Signal(SIGTERM);
+  std::optional<int> exited = leaving->Wait(absl::Seconds(10));
+  ASSERT_TRUE(exited.has_value()) << "the worker did not exit within 10 s of SIGTERM";
+  EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0);
+
+  // No waiting: the entry is gone by the time the worker has exited.
+  e2e::Completed listed = e2e::RunToCompletion(
+      {PARLAB_CLI_BIN, "workers", "--coordinator", coordinator->address()}, absl::Seconds(30));
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(staying->address()));
+  EXPECT_THAT(listed.out, Not(HasSubstr(leaving_address)));
+  EXPECT_FALSE(FindIn(coordinator->address(), leaving_address).has_value());
+  EXPECT_THAT(ReadFile(coordinator_log),
+              HasSubstr("event=worker_deregistered worker=" + leaving_address));
+  EXPECT_THAT(ReadFile(worker_log), HasSubstr("event=deregistered worker=" + leaving_address));
+  std::remove(coordinator_log.c_str());
+  std::remove(worker_log.c_str());
+}
+
+// A deregistration is bound to its registration like a heartbeat: without the secret it is
+// refused and the entry stays; with it, the entry goes, and a second one finds nothing.
+TEST(RegistryTest, ADeregistrationWithAWrongSecretIsRefused) {
+  Registered pair;
+  ASSERT_NO_FATAL_FAILURE(StartRegistered(&pair));
+  Daemon* coordinator = pair.coordinator.get();
+  Daemon* worker = pair.worker.get();
+  auto deregister = [&](const std::string& address, const std::string& secret,
+                        v1::DeregisterWorkerResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::DeregisterWorkerRequest request;
+    request.set_address(address);
+    request.set_secret(secret);
+    return CoordinatorStub(coordinator->address())->DeregisterWorker(&context, request, response);
+  };
+
+  v1::DeregisterWorkerResponse response;
+  grpc::Status spoofed = deregister(worker->address(), "not-the-secret", &response);
+  EXPECT_EQ(spoofed.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(spoofed.error_message(), HasSubstr("DeregisterWorker for " + worker->address() +
+                                                 ": wrong registration secret"));
+  grpc::Status empty = deregister(worker->address(), "", &response);
+  EXPECT_EQ(empty.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  auto still = FindIn(coordinator->address(), worker->address());
+  ASSERT_TRUE(still.has_value()) << "a refused deregistration removed the entry";
+  EXPECT_EQ(still->state(), "idle");
+
+  // The owner of a registration (here the test itself, on an open coordinator) removes it.
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::RegisterWorkerRequest request;
+  request.mutable_description()->set_address("127.0.0.1:1");
+  v1::RegisterWorkerResponse registered;
+  ASSERT_TRUE(
+      CoordinatorStub(coordinator->address())->RegisterWorker(&context, request, &registered).ok());
+  ASSERT_TRUE(FindIn(coordinator->address(), "127.0.0.1:1").has_value());
+  ASSERT_TRUE(deregister("127.0.0.1:1", registered.heartbeat_secret(), &response).ok());
+  EXPECT_TRUE(response.removed());
+  EXPECT_FALSE(FindIn(coordinator->address(), "127.0.0.1:1").has_value());
+  ASSERT_TRUE(deregister("127.0.0.1:1", registered.heartbeat_secret(), &response).ok());
+  EXPECT_FALSE(response.removed());
+  EXPECT_TRUE(FindIn(coordinator->address(), worker->address()).has_value());
+}
+
+// Shutdown never waits on the coordinator: one that hangs (SIGSTOP: the connection stays up,
+// nothing answers) costs at most the deregistration's 1 s deadline, one that is gone nothing.
+// Without that deadline the first case would never exit; 4 s is that deadline plus slack for a
+// loaded machine, not a speed figure.
+TEST(RegistryTest, AStoppedWorkerExitsPromptlyWhenItsCoordinatorHangsOrIsGone) {
+  for (const bool hang : {true, false}) {
+    SCOPED_TRACE(hang ? "coordinator stopped (SIGSTOP)" : "coordinator killed");
+    Registered pair;
+    ASSERT_NO_FATAL_FAILURE(StartRegistered(&pair));
+    Daemon* coordinator = pair.coordinator.get();
+    Daemon* worker = pair.worker.get();
+    if (hang) {
+      coordinator->Signal(SIGSTOP);
+    } else {
+      coordinator->Kill();
+    }
+    const absl::Time stopped = absl::Now();
+    worker->Signal(SIGTERM);
+    std::optional<int> exited = worker->Wait(absl::Seconds(20));
+    const absl::Duration took = absl::Now() - stopped;
+    if (hang) coordinator->Signal(SIGCONT);
+    ASSERT_TRUE(exited.has_value()) << "the worker hung on its coordinator at shutdown";
+    EXPECT_TRUE(WIFEXITED(*exited) && WEXITSTATUS(*exited) == 0);
+    EXPECT_LT(took, absl::Seconds(4));
+  }
 }
 
 // A run of the registry's workers leaves a lost one out, and says so: a WorkerLost event naming

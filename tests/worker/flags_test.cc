@@ -108,13 +108,13 @@ TEST(WorkerValidateJobTest, RefusesAUrlTheWorkerDoesNotAllow) {
   absl::StatusOr<v1::ModelInfo> refused = ValidateJob(worker, job);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(refused.status().message(),
-              HasSubstr("plan.workload.url: host 10.0.0.5:8080 is not allowed by the worker "
+              HasSubstr("plan.workload.params.url: host 10.0.0.5:8080 is not allowed by the worker "
                         "(allowed: loopback;"));
   worker.add_allow_http("10.0.0.5:8080");
   EXPECT_TRUE(ValidateJob(worker, job).ok());
   (*job.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/x\r\nX: y";
   EXPECT_THAT(ValidateJob(worker, job).status().message(),
-              HasSubstr("plan.workload.url: must not contain a control character"));
+              HasSubstr("plan.workload.params.url: must not contain a control character"));
   // The per-job request cap: 10,000 requests x 11 runs.
   (*job.mutable_workload()->mutable_params())["url"] = "http://10.0.0.5:8080/x";
   (*job.mutable_workload()->mutable_params())["requests"] = "10000";

@@ -24,6 +24,10 @@ absl::Duration RpcDeadline(absl::Duration interval) {
   return std::clamp(interval, absl::Seconds(1), absl::Seconds(5));
 }
 
+// DeregisterWorker at shutdown waits at most this: a stopped or unreachable coordinator must not
+// hold up the worker's exit (the registration then goes lost at the heartbeat timeout, as before).
+constexpr absl::Duration kDeregisterDeadline = absl::Seconds(1);
+
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
   // A restarted coordinator is found again within a second or so.
@@ -60,8 +64,25 @@ Announcer::Announcer(std::string coordinator, absl::Duration interval,
 Announcer::~Announcer() { Stop(); }
 
 void Announcer::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
+  {
+    absl::MutexLock lock(&mutex_);
+    if (!stop_.HasBeenNotified()) stop_.Notify();
+    // A call to a coordinator that hangs would hold up the shutdown for its whole deadline.
+    if (in_flight_ != nullptr) in_flight_->TryCancel();
+  }
   if (thread_.joinable()) thread_.join();
+}
+
+bool Announcer::Track(grpc::ClientContext* context) {
+  absl::MutexLock lock(&mutex_);
+  if (stop_.HasBeenNotified()) return false;
+  in_flight_ = context;
+  return true;
+}
+
+void Announcer::Untrack() {
+  absl::MutexLock lock(&mutex_);
+  in_flight_ = nullptr;
 }
 
 void Announcer::Loop() {
@@ -75,6 +96,7 @@ void Announcer::Loop() {
   while (!stop_.HasBeenNotified()) {
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + RpcDeadline(interval)));
+    if (!Track(&context)) break;
     grpc::Status status;
     if (!registered) {
       v1::RegisterWorkerRequest request;
@@ -82,6 +104,7 @@ void Announcer::Loop() {
       address = request.description().address();
       v1::RegisterWorkerResponse response;
       status = stub->RegisterWorker(&context, request, &response);
+      Untrack();
       if (status.ok()) {
         registered = true;
         secret = response.heartbeat_secret();
@@ -98,6 +121,7 @@ void Announcer::Loop() {
       request.set_secret(secret);
       v1::HeartbeatResponse response;
       status = stub->Heartbeat(&context, request, &response);
+      Untrack();
       if (status.ok() && !response.known()) {
         log::Event("reregistering", {{"coordinator", coordinator_},
                                      {"reason", "the coordinator does not know this worker"}});
@@ -109,6 +133,7 @@ void Announcer::Loop() {
         registered = false;
       }
     }
+    if (stop_.HasBeenNotified()) break;  // cancelled by Stop(): not the coordinator's fault
     const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                          status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
     if (refused && !reported_down) {
@@ -126,6 +151,26 @@ void Announcer::Loop() {
     }
     reported_down = !status.ok();
     stop_.WaitForNotificationWithTimeout(interval);
+  }
+  if (registered) Deregister(*stub, address, secret);
+}
+
+void Announcer::Deregister(v1::CoordinatorService::Stub& stub, const std::string& address,
+                           const std::string& secret) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kDeregisterDeadline));
+  v1::DeregisterWorkerRequest request;
+  request.set_address(address);
+  request.set_secret(secret);
+  v1::DeregisterWorkerResponse response;
+  grpc::Status status = stub.DeregisterWorker(&context, request, &response);
+  if (status.ok()) {
+    log::Event("deregistered", {{"worker", address},
+                                {"coordinator", coordinator_},
+                                {"removed", response.removed() ? "yes" : "no"}});
+  } else {
+    log::Event("deregister_failed",
+               {{"coordinator", coordinator_}, {"error", status.error_message()}});
   }
 }
 

@@ -79,19 +79,40 @@ absl::StatusOr<std::string> WorkerRegistry::Register(const v1::WorkerDescription
   return entry.secret;
 }
 
-HeartbeatResult WorkerRegistry::Heartbeat(const std::string& address, const std::string& secret,
-                                          bool busy) {
+SecretCheck WorkerRegistry::CheckSecretLocked(const std::string& address,
+                                              const std::string& secret) {
+  auto it = registered_.find(address);
+  if (it == registered_.end()) return SecretCheck::kUnknown;
+  return security::ConstantTimeEquals(it->second.secret, secret) ? SecretCheck::kOk
+                                                                 : SecretCheck::kWrongSecret;
+}
+
+SecretCheck WorkerRegistry::Heartbeat(const std::string& address, const std::string& secret,
+                                      bool busy) {
   const absl::Time now = absl::Now();
   absl::MutexLock lock(&mutex_);
   PruneLocked(now);
-  auto it = registered_.find(address);
-  if (it == registered_.end()) return HeartbeatResult::kUnknown;
-  if (!security::ConstantTimeEquals(it->second.secret, secret)) {
-    return HeartbeatResult::kWrongSecret;
+  const SecretCheck check = CheckSecretLocked(address, secret);
+  if (check == SecretCheck::kOk) {
+    Registered& entry = registered_.at(address);
+    entry.last_seen = now;
+    entry.busy = busy;
   }
-  it->second.last_seen = now;
-  it->second.busy = busy;
-  return HeartbeatResult::kOk;
+  return check;
+}
+
+SecretCheck WorkerRegistry::Deregister(const std::string& address, const std::string& secret) {
+  absl::MutexLock lock(&mutex_);
+  PruneLocked(absl::Now());
+  const SecretCheck check = CheckSecretLocked(address, secret);
+  if (check == SecretCheck::kOk) {
+    auto it = registered_.find(address);
+    log::Event("worker_deregistered",
+               {{"worker", address},
+                {"identity", it->second.identity.empty() ? "anonymous" : it->second.identity}});
+    registered_.erase(it);
+  }
+  return check;
 }
 
 bool WorkerRegistry::IsKnown(const std::string& address) {

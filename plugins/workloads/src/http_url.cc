@@ -21,7 +21,7 @@ namespace parlab::workloads {
 namespace {
 
 constexpr absl::string_view kScheme = "http://";
-constexpr char kUrlField[] = "plan.workload.url";  // as params.h's FieldName("url")
+constexpr char kUrlField[] = "plan.workload.params.url";  // as params.h's FieldName("url")
 constexpr char kHttpGetKind[] = "http.get";
 constexpr char kLoopback[] = "loopback";
 

@@ -9,7 +9,9 @@
 
 namespace parlab::workloads {
 
-std::string FieldName(absl::string_view param) { return absl::StrCat("plan.workload.", param); }
+std::string FieldName(absl::string_view param) {
+  return absl::StrCat("plan.workload.params.", param);
+}
 
 absl::StatusOr<ParamReader> ParamReader::Create(absl::string_view kind, const ParamMap& params,
                                                 std::vector<std::string> valid) {
@@ -24,7 +26,7 @@ absl::StatusOr<ParamReader> ParamReader::Create(absl::string_view kind, const Pa
       return absl::InvalidArgumentError(absl::StrCat(
           FieldName(unknown[0]), ": unknown parameter of ", kind, " (valid: ", known, ")"));
     }
-    return absl::InvalidArgumentError(absl::StrCat("plan.workload: unknown parameters ",
+    return absl::InvalidArgumentError(absl::StrCat("plan.workload.params: unknown parameters ",
                                                    absl::StrJoin(unknown, ", "), " of ", kind,
                                                    " (valid: ", known, ")"));
   }

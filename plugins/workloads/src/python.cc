@@ -372,10 +372,10 @@ absl::StatusOr<std::unique_ptr<Workload>> Create(const v1::WorkloadSpec& spec) {
   const bool has_range = params.contains("range");
   const bool has_args = params.contains("args");
   if (has_range == has_args) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("plan.workload: python needs exactly one of range [from, to] (task i gets "
-                     "from+i) and args [...] (task i gets args[i]), got ",
-                     has_range ? "both" : "neither"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "plan.workload.params: python needs exactly one of range [from, to] (task i gets "
+        "from+i) and args [...] (task i gets args[i]), got ",
+        has_range ? "both" : "neither"));
   }
   if (has_range) {
     const std::string& text = params.at("range");

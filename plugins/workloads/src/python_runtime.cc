@@ -97,16 +97,16 @@ def _inspect(module, path, function, check):
     """(function, check or None, error message or None)."""
     fn = getattr(module, function, None)
     if fn is None or not callable(fn):
-        return None, None, (f"plan.workload.function: {path} has no function {function!r}")
-    err = _signature_error(fn, (0,), f"plan.workload.function: {function}{_sig(fn)} in {path}")
+        return None, None, (f"plan.workload.params.function: {path} has no function {function!r}")
+    err = _signature_error(fn, (0,), f"plan.workload.params.function: {function}{_sig(fn)} in {path}")
     if err:
         return None, None, err
     ck = None
     if check:
         ck = getattr(module, check, None)
         if ck is None or not callable(ck):
-            return None, None, f"plan.workload.check: {path} has no function {check!r}"
-        err = _signature_error(ck, (0, 0), f"plan.workload.check: {check}{_sig(ck)} in {path} "
+            return None, None, f"plan.workload.params.check: {path} has no function {check!r}"
+        err = _signature_error(ck, (0, 0), f"plan.workload.params.check: {check}{_sig(ck)} in {path} "
                                "(arg, result)")
         if err:
             return None, None, err

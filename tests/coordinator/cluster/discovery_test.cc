@@ -99,7 +99,7 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   WorkerRegistry registry(options);
   EXPECT_FALSE(registry.HasAnySource());
   EXPECT_EQ(registry.Heartbeat("w:1", "", false),
-            HeartbeatResult::kUnknown);  // never registered: register again
+            SecretCheck::kUnknown);  // never registered: register again
   absl::StatusOr<std::string> secret = registry.Register(Labelled("w:1", {{"rack", "a"}}));
   ASSERT_TRUE(secret.ok()) << secret.status();
   EXPECT_FALSE(registry.Register(v1::WorkerDescription()).ok());
@@ -111,7 +111,7 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   EXPECT_EQ(status.description().labels().at("rack"), "a");
   EXPECT_GT(status.last_seen_unix_ms(), 0);
 
-  EXPECT_EQ(registry.Heartbeat("w:1", *secret, true), HeartbeatResult::kOk);
+  EXPECT_EQ(registry.Heartbeat("w:1", *secret, true), SecretCheck::kOk);
   EXPECT_EQ(StatusOf(*registry.Statuses(), "w:1").state(), kStateBusy);
 
   absl::SleepFor(absl::Milliseconds(500));
@@ -122,7 +122,7 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   EXPECT_TRUE(registry.RunnableAddresses(&lost)->empty());
   EXPECT_THAT(lost, ElementsAre(HasSubstr("w:1 (no heartbeat for")));
 
-  EXPECT_EQ(registry.Heartbeat("w:1", *secret, false), HeartbeatResult::kOk);  // it came back
+  EXPECT_EQ(registry.Heartbeat("w:1", *secret, false), SecretCheck::kOk);  // it came back
   EXPECT_EQ(StatusOf(*registry.Statuses(), "w:1").state(), kStateIdle);
 }
 
@@ -131,20 +131,37 @@ TEST(RegistryTest, AHeartbeatMustCarryItsRegistrationsSecret) {
   absl::StatusOr<std::string> first = registry.Register(Labelled("w:1", {}), "token:node1");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_GE(first->size(), 32u);
-  EXPECT_EQ(registry.Heartbeat("w:1", "", false), HeartbeatResult::kWrongSecret);
-  EXPECT_EQ(registry.Heartbeat("w:1", "guess", true), HeartbeatResult::kWrongSecret);
-  EXPECT_EQ(registry.Heartbeat("w:1", *first, false), HeartbeatResult::kOk);
+  EXPECT_EQ(registry.Heartbeat("w:1", "", false), SecretCheck::kWrongSecret);
+  EXPECT_EQ(registry.Heartbeat("w:1", "guess", true), SecretCheck::kWrongSecret);
+  EXPECT_EQ(registry.Heartbeat("w:1", *first, false), SecretCheck::kOk);
   EXPECT_EQ(registry.IdentityOf("w:1"), "token:node1");
   // Registering again gives a new secret; the old one no longer counts.
   absl::StatusOr<std::string> second = registry.Register(Labelled("w:1", {}), "token:node1");
   ASSERT_TRUE(second.ok());
   EXPECT_NE(*first, *second);
-  EXPECT_EQ(registry.Heartbeat("w:1", *first, false), HeartbeatResult::kWrongSecret);
-  EXPECT_EQ(registry.Heartbeat("w:1", *second, false), HeartbeatResult::kOk);
+  EXPECT_EQ(registry.Heartbeat("w:1", *first, false), SecretCheck::kWrongSecret);
+  EXPECT_EQ(registry.Heartbeat("w:1", *second, false), SecretCheck::kOk);
   // Another identity cannot take over a live registration.
   absl::StatusOr<std::string> stolen = registry.Register(Labelled("w:1", {}), "token:rogue");
   EXPECT_EQ(stolen.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(stolen.status().message(), HasSubstr("registered by token:node1, which is alive"));
+}
+
+// A worker that stops cleanly leaves at once (not lost after the timeout); only with its own
+// registration's secret, so nobody else removes it.
+TEST(RegistryTest, DeregisteringNeedsTheSecretAndRemovesTheEntry) {
+  WorkerRegistry registry(RegistryOptions{});
+  absl::StatusOr<std::string> secret = registry.Register(Labelled("w:1", {}), "token:node1");
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  EXPECT_EQ(registry.Deregister("w:1", ""), SecretCheck::kWrongSecret);
+  EXPECT_EQ(registry.Deregister("w:1", "guess"), SecretCheck::kWrongSecret);
+  EXPECT_EQ(registry.Deregister("w:2", *secret), SecretCheck::kUnknown);
+  ASSERT_EQ(registry.Statuses()->size(), 1u);  // refused: still there
+  EXPECT_EQ(registry.Deregister("w:1", *secret), SecretCheck::kOk);
+  EXPECT_TRUE(registry.Statuses()->empty());
+  EXPECT_FALSE(registry.IsKnown("w:1"));
+  EXPECT_EQ(registry.Deregister("w:1", *secret), SecretCheck::kUnknown);  // twice: gone
+  EXPECT_EQ(registry.Heartbeat("w:1", *secret, false), SecretCheck::kUnknown);
 }
 
 TEST(RegistryTest, SilentRegistrationsExpireAndTheRegistryHasACap) {
@@ -167,7 +184,7 @@ TEST(RegistryTest, SilentRegistrationsExpireAndTheRegistryHasACap) {
   absl::SleepFor(absl::Milliseconds(450));
   EXPECT_TRUE(registry.Statuses()->empty());  // pruned, not listed as lost forever
   EXPECT_FALSE(registry.IsKnown("w:1"));
-  EXPECT_EQ(registry.Heartbeat("w:1", "x", false), HeartbeatResult::kUnknown);
+  EXPECT_EQ(registry.Heartbeat("w:1", "x", false), SecretCheck::kUnknown);
   EXPECT_TRUE(registry.Register(Labelled("w:3", {})).ok());
 }
 

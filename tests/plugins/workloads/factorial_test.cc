@@ -56,13 +56,14 @@ TEST(Factorial, ParamsAreValidated) {
   auto defaults = CreateWorkload(MakeSpec("factorial", {}));
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ((*defaults)->task_count(), 4u);  // the seed's n = 111116 .. 111119
-  EXPECT_EQ(RefusalOf("factorial", {{"from", "0"}}), "plan.workload.from: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("factorial", {{"from", "0"}}),
+            "plan.workload.params.from: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("factorial", {{"from", "10"}, {"to", "10"}}),
-            "plan.workload.to: must be greater than from (10), got 10");
+            "plan.workload.params.to: must be greater than from (10), got 10");
   EXPECT_EQ(RefusalOf("factorial", {{"from", "10"}, {"to", "1000002"}}),
-            "plan.workload.to: must be <= 1000001, got 1000002");
+            "plan.workload.params.to: must be <= 1000001, got 1000002");
   EXPECT_EQ(RefusalOf("factorial", {{"n", "5"}}),
-            "plan.workload.n: unknown parameter of factorial (valid: from, to)");
+            "plan.workload.params.n: unknown parameter of factorial (valid: from, to)");
 }
 
 TEST(Factorial, SmallRunVerifies) {

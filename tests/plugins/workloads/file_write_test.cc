@@ -113,12 +113,14 @@ TEST(FileWriteParams, AreValidated) {
   auto defaults = CreateWorkload(MakeSpec("file.write", {}));
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ((*defaults)->task_count(), 100u);
-  EXPECT_EQ(RefusalOf("file.write", {{"tasks", "0"}}), "plan.workload.tasks: must be >= 1, got 0");
-  EXPECT_EQ(RefusalOf("file.write", {{"kib", "0"}}), "plan.workload.kib: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("file.write", {{"tasks", "0"}}),
+            "plan.workload.params.tasks: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("file.write", {{"kib", "0"}}),
+            "plan.workload.params.kib: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("file.write", {{"kib", "1048577"}}),
-            "plan.workload.kib: must be <= 1048576, got 1048577");
+            "plan.workload.params.kib: must be <= 1048576, got 1048577");
   EXPECT_EQ(RefusalOf("file.write", {{"bytes", "1"}}),
-            "plan.workload.bytes: unknown parameter of file.write (valid: tasks, kib)");
+            "plan.workload.params.bytes: unknown parameter of file.write (valid: tasks, kib)");
 }
 
 }  // namespace

@@ -76,27 +76,29 @@ uint16_t UnusedPort() {
 TEST(HttpGetParams, DefaultsAreValidAndBadValuesNameTheField) {
   EXPECT_TRUE(ValidateWorkloadSpec(Spec({})).ok());
   EXPECT_EQ((*CreateWorkload(Spec({})))->task_count(), 100u);
-  EXPECT_EQ(ErrorOf({{"requests", "0"}}), "plan.workload.requests: must be >= 1, got 0");
-  EXPECT_EQ(ErrorOf({{"delay_ms", "-1"}}), "plan.workload.delay_ms: must be >= 0, got -1");
+  EXPECT_EQ(ErrorOf({{"requests", "0"}}), "plan.workload.params.requests: must be >= 1, got 0");
+  EXPECT_EQ(ErrorOf({{"delay_ms", "-1"}}), "plan.workload.params.delay_ms: must be >= 0, got -1");
   EXPECT_EQ(ErrorOf({{"body_bytes", "x"}}),
-            "plan.workload.body_bytes: must be an integer, got \"x\"");
+            "plan.workload.params.body_bytes: must be an integer, got \"x\"");
   EXPECT_THAT(ErrorOf({{"body_bytes", "99999999"}}),
-              HasSubstr("plan.workload.body_bytes: must be <="));
-  EXPECT_THAT(ErrorOf({{"delay", "5"}}), HasSubstr("plan.workload.delay: unknown parameter"));
+              HasSubstr("plan.workload.params.body_bytes: must be <="));
+  EXPECT_THAT(ErrorOf({{"delay", "5"}}),
+              HasSubstr("plan.workload.params.delay: unknown parameter"));
 }
 
 TEST(HttpGetParams, UrlMustBePlainHttpToAnAddress) {
   EXPECT_TRUE(ValidateWorkloadSpec(Spec({{"url", "http://127.0.0.1:8080/x"}})).ok());
   EXPECT_TRUE(ValidateWorkloadSpec(Spec({{"url", "http://localhost"}})).ok());
   EXPECT_THAT(ErrorOf({{"url", "https://127.0.0.1/"}}),
-              HasSubstr("plan.workload.url: must use the http scheme"));
+              HasSubstr("plan.workload.params.url: must use the http scheme"));
   EXPECT_THAT(
       ErrorOf({{"url", "http://example.com/"}}),
-      HasSubstr("plan.workload.url: host must be an IPv4 address in dotted decimal or localhost"));
+      HasSubstr(
+          "plan.workload.params.url: host must be an IPv4 address in dotted decimal or localhost"));
   EXPECT_THAT(ErrorOf({{"url", "http://127.0.0.1:0/"}}),
-              HasSubstr("plan.workload.url: port must be 1..65535"));
+              HasSubstr("plan.workload.params.url: port must be 1..65535"));
   EXPECT_THAT(ErrorOf({{"url", "http://127.0.0.1/"}, {"delay_ms", "5"}}),
-              HasSubstr("plan.workload.delay_ms: configures the built-in server"));
+              HasSubstr("plan.workload.params.delay_ms: configures the built-in server"));
 }
 
 TEST(HttpGet, RunTaskMakesOneVerifiedRoundTrip) {

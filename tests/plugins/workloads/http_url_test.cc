@@ -174,14 +174,15 @@ TEST(CheckWorkloadDestinations, NamesTheFieldTheValueAndWhatIsAllowed) {
   absl::Status refused = CheckWorkloadDestinations(
       HttpGetSpec({{"url", "http://169.254.169.254/latest"}}), loopback, "10.1.1.1:4511");
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(refused.message(),
-              AllOf(HasSubstr("plan.workload.url: host 169.254.169.254:80 is not allowed by the "
-                              "worker 10.1.1.1:4511 (allowed: loopback;"),
-                    HasSubstr("--allow-http"), HasSubstr("\"http://169.254.169.254/latest\"")));
+  EXPECT_THAT(
+      refused.message(),
+      AllOf(HasSubstr("plan.workload.params.url: host 169.254.169.254:80 is not allowed by the "
+                      "worker 10.1.1.1:4511 (allowed: loopback;"),
+            HasSubstr("--allow-http"), HasSubstr("\"http://169.254.169.254/latest\"")));
   absl::Status malformed =
       CheckWorkloadDestinations(HttpGetSpec({{"url", "http://127.0.0.1/\r\nX: y"}}), loopback);
   EXPECT_THAT(malformed.message(),
-              AllOf(HasSubstr("plan.workload.url: must not contain a control character"),
+              AllOf(HasSubstr("plan.workload.params.url: must not contain a control character"),
                     Not(HasSubstr("\r"))));
 }
 
@@ -197,11 +198,12 @@ TEST(HttpGetUrl, RequestsToSomeoneElsesServerAreCapped) {
   EXPECT_THAT(
       ValidateWorkloadSpec(HttpGetSpec({{"url", "http://127.0.0.1/"}, {"requests", "10001"}}))
           .message(),
-      HasSubstr("plan.workload.requests: must be <= 10000 per repetition when url is given"));
+      HasSubstr(
+          "plan.workload.params.requests: must be <= 10000 per repetition when url is given"));
   // The built-in loopback server keeps its own, larger cap.
   EXPECT_TRUE(ValidateWorkloadSpec(HttpGetSpec({{"requests", "10001"}, {"delay_ms", "0"}})).ok());
   EXPECT_THAT(ValidateWorkloadSpec(HttpGetSpec({{"url", "http://u@127.0.0.1/"}})).message(),
-              HasSubstr("plan.workload.url: must not carry userinfo"));
+              HasSubstr("plan.workload.params.url: must not carry userinfo"));
 }
 
 // A URL built by hand (not through ParseHttpUrl) with CR/LF is refused before a socket exists: a

@@ -46,14 +46,16 @@ TEST(Mandelbrot, ParamsAreValidated) {
   auto banded = CreateWorkload(MakeSpec("mandelbrot", {{"height", "100"}, {"bands", "7"}}));
   ASSERT_TRUE(banded.ok()) << banded.status();
   EXPECT_EQ((*banded)->task_count(), 7u);
-  EXPECT_EQ(RefusalOf("mandelbrot", {{"width", "0"}}), "plan.workload.width: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("mandelbrot", {{"width", "0"}}),
+            "plan.workload.params.width: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("mandelbrot", {{"height", "100001"}}),
-            "plan.workload.height: must be <= 100000, got 100001");
+            "plan.workload.params.height: must be <= 100000, got 100001");
   EXPECT_EQ(RefusalOf("mandelbrot", {{"max_iter", "0"}}),
-            "plan.workload.max_iter: must be >= 1, got 0");
+            "plan.workload.params.max_iter: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("mandelbrot", {{"height", "10"}, {"bands", "11"}}),
-            "plan.workload.bands: must be <= 10, got 11");
-  EXPECT_EQ(RefusalOf("mandelbrot", {{"bands", "0"}}), "plan.workload.bands: must be >= 1, got 0");
+            "plan.workload.params.bands: must be <= 10, got 11");
+  EXPECT_EQ(RefusalOf("mandelbrot", {{"bands", "0"}}),
+            "plan.workload.params.bands: must be >= 1, got 0");
 }
 
 TEST(Mandelbrot, SmallRunsVerify) {

@@ -52,34 +52,36 @@ TEST(WorkloadParams, UnknownKindListsKnownOnes) {
 
 TEST(WorkloadParams, NonIntegerIsNamed) {
   EXPECT_EQ(ErrorOf(Spec("primes.sieve", {{"to", "abc"}})),
-            "plan.workload.to: must be an integer, got \"abc\"");
+            "plan.workload.params.to: must be an integer, got \"abc\"");
   EXPECT_EQ(ErrorOf(Spec("sleep", {{"ms", "1.5"}})),
-            "plan.workload.ms: must be an integer, got \"1.5\"");
+            "plan.workload.params.ms: must be an integer, got \"1.5\"");
   EXPECT_EQ(ErrorOf(Spec("sleep", {{"tasks", "99999999999999999999"}})),
-            "plan.workload.tasks: must be an integer, got \"99999999999999999999\"");
+            "plan.workload.params.tasks: must be an integer, got \"99999999999999999999\"");
 }
 
 TEST(WorkloadParams, FromNotBelowToIsRefused) {
   EXPECT_EQ(ErrorOf(Spec("primes.sieve", {{"from", "1000"}, {"to", "10"}})),
-            "plan.workload.to: must be greater than from (1000), got 10");
+            "plan.workload.params.to: must be greater than from (1000), got 10");
   EXPECT_EQ(ErrorOf(Spec("primes.sieve", {{"from", "500"}, {"to", "500"}})),
-            "plan.workload.to: must be greater than from (500), got 500");
+            "plan.workload.params.to: must be greater than from (500), got 500");
 }
 
 TEST(WorkloadParams, RangesAreChecked) {
   EXPECT_EQ(ErrorOf(Spec("primes.sieve", {{"from", "1"}})),
-            "plan.workload.from: must be >= 2, got 1");
+            "plan.workload.params.from: must be >= 2, got 1");
   EXPECT_EQ(ErrorOf(Spec("primes.sieve", {{"to", "100000001"}})),
-            "plan.workload.to: must be <= 100000000, got 100000001");
-  EXPECT_EQ(ErrorOf(Spec("sleep", {{"tasks", "0"}})), "plan.workload.tasks: must be >= 1, got 0");
-  EXPECT_EQ(ErrorOf(Spec("sleep", {{"ms", "-1"}})), "plan.workload.ms: must be >= 0, got -1");
+            "plan.workload.params.to: must be <= 100000000, got 100000001");
+  EXPECT_EQ(ErrorOf(Spec("sleep", {{"tasks", "0"}})),
+            "plan.workload.params.tasks: must be >= 1, got 0");
+  EXPECT_EQ(ErrorOf(Spec("sleep", {{"ms", "-1"}})),
+            "plan.workload.params.ms: must be >= 0, got -1");
 }
 
 TEST(WorkloadParams, UnknownParamIsNamedWithTheValidOnes) {
   EXPECT_EQ(ErrorOf(Spec("primes.sieve", {{"form", "10"}})),
-            "plan.workload.form: unknown parameter of primes.sieve (valid: from, to)");
+            "plan.workload.params.form: unknown parameter of primes.sieve (valid: from, to)");
   EXPECT_EQ(ErrorOf(Spec("sleep", {{"zzz", "1"}, {"aaa", "2"}, {"ms", "3"}})),
-            "plan.workload: unknown parameters aaa, zzz of sleep (valid: tasks, ms)");
+            "plan.workload.params: unknown parameters aaa, zzz of sleep (valid: tasks, ms)");
 }
 
 TEST(WorkloadParams, ListWorkloadsDescribesEveryKind) {
@@ -104,20 +106,21 @@ TEST(WorkloadParams, ListWorkloadsDescribesEveryKind) {
 
 // Parameters that are each in range can still ask for a runaway total together.
 TEST(WorkloadParams, ProductsOfSizesAreCapped) {
-  EXPECT_EQ(ErrorOf(Spec("sleep", {{"tasks", "100000000"}, {"ms", "3600000"}})),
-            "plan.workload.ms: tasks x ms must be <= 3600000 (an hour of sleep per repetition), "
-            "got 100000000 x 3600000");
+  EXPECT_EQ(
+      ErrorOf(Spec("sleep", {{"tasks", "100000000"}, {"ms", "3600000"}})),
+      "plan.workload.params.ms: tasks x ms must be <= 3600000 (an hour of sleep per repetition), "
+      "got 100000000 x 3600000");
   EXPECT_TRUE(ValidateWorkloadSpec(Spec("sleep", {{"tasks", "5000"}, {"ms", "100"}})).ok());
   EXPECT_THAT(ErrorOf(Spec("http.get", {{"requests", "1000000"}, {"delay_ms", "60000"}})),
-              HasSubstr("plan.workload.delay_ms: requests x delay_ms must be <= 3600000"));
+              HasSubstr("plan.workload.params.delay_ms: requests x delay_ms must be <= 3600000"));
   EXPECT_THAT(
       ErrorOf(Spec("http.get",
                    {{"requests", "1000000"}, {"delay_ms", "0"}, {"body_bytes", "16777216"}})),
-      HasSubstr("plan.workload.body_bytes: requests x body_bytes must be <= 68719476736"));
+      HasSubstr("plan.workload.params.body_bytes: requests x body_bytes must be <= 68719476736"));
   EXPECT_THAT(ErrorOf(Spec("mandelbrot", {{"width", "100000"}, {"height", "100000"}})),
-              HasSubstr("plan.workload.height: width x height must be <= 100000000"));
+              HasSubstr("plan.workload.params.height: width x height must be <= 100000000"));
   EXPECT_THAT(ErrorOf(Spec("file.write", {{"tasks", "10000000"}, {"kib", "1048576"}})),
-              HasSubstr("plan.workload.kib: tasks x kib must be <= 1073741824"));
+              HasSubstr("plan.workload.params.kib: tasks x kib must be <= 1073741824"));
 }
 
 // file.write keeps one file per unit in flight: the coordinator asks CheckModel per level.
@@ -127,9 +130,10 @@ TEST(WorkloadParams, FileWriteCapsTheDiskInFlight) {
   ModelBounds model{.name = "threads", .concurrency = 16};
   EXPECT_TRUE((*workload)->CheckModel(model).ok());
   model.concurrency = 17;
-  EXPECT_EQ((*workload)->CheckModel(model).message(),
-            "plan.workload.kib: concurrency x kib must be <= 16777216 (KiB on disk at once), got "
-            "17 x 1048576");
+  EXPECT_EQ(
+      (*workload)->CheckModel(model).message(),
+      "plan.workload.params.kib: concurrency x kib must be <= 16777216 (KiB on disk at once), got "
+      "17 x 1048576");
 }
 
 }  // namespace

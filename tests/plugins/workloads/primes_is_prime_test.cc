@@ -35,15 +35,16 @@ TEST(PrimesIsPrime, ParamsAreValidated) {
   auto chunked = CreateWorkload(MakeSpec("primes.is_prime", {{"n", "1001"}, {"chunk", "100"}}));
   ASSERT_TRUE(chunked.ok()) << chunked.status();
   EXPECT_EQ((*chunked)->task_count(), 11u);  // the last chunk holds only k = 1001
-  EXPECT_EQ(RefusalOf("primes.is_prime", {{"n", "0"}}), "plan.workload.n: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("primes.is_prime", {{"n", "0"}}),
+            "plan.workload.params.n: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("primes.is_prime", {{"n", "100000001"}}),
-            "plan.workload.n: must be <= 100000000, got 100000001");
+            "plan.workload.params.n: must be <= 100000000, got 100000001");
   EXPECT_EQ(RefusalOf("primes.is_prime", {{"n", "10"}, {"chunk", "0"}}),
-            "plan.workload.chunk: must be >= 1, got 0");
+            "plan.workload.params.chunk: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("primes.is_prime", {{"n", "10"}, {"chunk", "11"}}),
-            "plan.workload.chunk: must be <= 10, got 11");
+            "plan.workload.params.chunk: must be <= 10, got 11");
   EXPECT_EQ(RefusalOf("primes.is_prime", {{"k", "10"}}),
-            "plan.workload.k: unknown parameter of primes.is_prime (valid: n, chunk)");
+            "plan.workload.params.k: unknown parameter of primes.is_prime (valid: n, chunk)");
 }
 
 TEST(PrimesIsPrime, SmallRunsVerify) {

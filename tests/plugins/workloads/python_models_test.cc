@@ -29,7 +29,8 @@ struct Outcome {
 
 Outcome RunModel(const std::string& model, const std::map<std::string, std::string>& params,
                  int concurrency) {
-  workloads::SetPythonPath({PARLAB_PY_FIXTURES});
+  // The fixtures, and the seed example whose HTTP functions PythonHttp runs as its plans do.
+  workloads::SetPythonPath({PARLAB_PY_FIXTURES, PARLAB_PY_SEEDS});
   Outcome out;
   absl::StatusOr<Plugin> plugin = LoadPlugin(std::string(PARLAB_PLUGIN_DIR) + "/" + model + ".so");
   EXPECT_TRUE(plugin.ok()) << plugin.status();
@@ -148,7 +149,9 @@ INSTANTIATE_TEST_SUITE_P(
 
 // GETs of the runner's own HTTP server (http_delay_ms): verified bodies under every kind of
 // model, and 10 delayed GETs overlap where CPython's would (blocking sockets under threads,
-// awaited fds under coroutines on one thread).
+// awaited fds under coroutines on one thread). The functions are the seed example's own
+// (examples/plans/seeds-python/seeds.py, as its 002-http-10.json and 004-http-100-*.json run
+// them), not a copy: this test guards the example too.
 TEST(PythonHttp, GetsOfTheRunnersServerAreVerifiedAndOverlap) {
   for (const auto& [model, function] :
        std::vector<std::pair<std::string, std::string>>{{"sequential", "http_get_task"},
@@ -157,7 +160,7 @@ TEST(PythonHttp, GetsOfTheRunnersServerAreVerifiedAndOverlap) {
                                                         {"coroutines", "http_get_task_async"},
                                                         {"fibers", "http_get_task_async"}}) {
     Outcome run = RunModel(model,
-                           {{"module", "tasks.py"},
+                           {{"module", "seeds.py"},
                             {"function", function},
                             {"check", "check_http_task"},
                             {"range", "[0, 10]"},

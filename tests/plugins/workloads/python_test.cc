@@ -53,31 +53,31 @@ std::string ErrorOf(const std::map<std::string, std::string>& params) {
 
 TEST(Python, ParametersAreChecked) {
   EXPECT_THAT(Created({{"function", "f"}, {"range", "[1, 2]"}}).message(),
-              HasSubstr("plan.workload.module: required"));
+              HasSubstr("plan.workload.params.module: required"));
   EXPECT_THAT(Created({{"module", "a.txt"}, {"function", "f"}, {"range", "[1, 2]"}}).message(),
-              HasSubstr(R"(plan.workload.module: must name a .py file, got "a.txt")"));
+              HasSubstr(R"(plan.workload.params.module: must name a .py file, got "a.txt")"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"range", "[1, 2]"}}).message(),
-              HasSubstr("plan.workload.function: required"));
+              HasSubstr("plan.workload.params.function: required"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"function", "a.b"}, {"range", "[1, 2]"}}).message(),
-              HasSubstr("plan.workload.function: must be a Python identifier"));
+              HasSubstr("plan.workload.params.function: must be a Python identifier"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"function", "f"}}).message(),
               HasSubstr("exactly one of range [from, to]"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"function", "f"}, {"range", "[1, 2]"}, {"args", "[1]"}})
                   .message(),
               HasSubstr("got both"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"function", "f"}, {"range", "[5, 5]"}}).message(),
-              HasSubstr("plan.workload.range: to must be greater than from (5), got 5"));
+              HasSubstr("plan.workload.params.range: to must be greater than from (5), got 5"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"function", "f"}, {"range", "7"}}).message(),
-              HasSubstr("plan.workload.range: must be [from, to] with two integers, got 7"));
+              HasSubstr("plan.workload.params.range: must be [from, to] with two integers, got 7"));
   EXPECT_THAT(Created({{"module", "a.py"}, {"function", "f"}, {"args", "[]"}}).message(),
-              HasSubstr("plan.workload.args: must be a non-empty array"));
+              HasSubstr("plan.workload.params.args: must be a non-empty array"));
   EXPECT_THAT(
       Created({{"module", "a.py"}, {"function", "f"}, {"range", "[1,2]"}, {"x", "1"}}).message(),
-      HasSubstr("plan.workload.x: unknown parameter of python"));
+      HasSubstr("plan.workload.params.x: unknown parameter of python"));
   EXPECT_THAT(
       Created({{"module", "a.py"}, {"function", "f"}, {"range", "[1,2]"}, {"http_delay_ms", "-1"}})
           .message(),
-      HasSubstr("plan.workload.http_delay_ms: must be >= 0, got -1"));
+      HasSubstr("plan.workload.params.http_delay_ms: must be >= 0, got -1"));
   // Creating parses only: no interpreter, no file needed (the coordinator validates this way).
   absl::StatusOr<std::unique_ptr<Workload>> ok =
       CreateWorkload(Spec({{"module", "nowhere.py"}, {"function", "f"}, {"args", R"([1, "a"])"}}));
@@ -99,8 +99,9 @@ TEST(Python, ModulesResolveOnlyInsideTheAllowedFolders) {
   const std::string sub = kFixtures + "/sub";
   absl::StatusOr<std::string> up = ResolvePythonModule("../tasks.py", {sub});
   EXPECT_EQ(up.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(up.status().message(),
-              HasSubstr(R"(plan.workload.module: "../tasks.py" is outside the directories)"));
+  EXPECT_THAT(
+      up.status().message(),
+      HasSubstr(R"(plan.workload.params.module: "../tasks.py" is outside the directories)"));
   EXPECT_EQ(ResolvePythonModule(kFixtures + "/tasks.py", {sub}).status().code(),
             absl::StatusCode::kPermissionDenied);
   char tmpl[] = "/tmp/parlab-py-test-XXXXXX";
@@ -112,7 +113,7 @@ TEST(Python, ModulesResolveOnlyInsideTheAllowedFolders) {
   std::filesystem::remove_all(dir);
 
   EXPECT_THAT(ResolvePythonModule("missing.py", {kFixtures}).status().message(),
-              HasSubstr(R"(plan.workload.module: no file "missing.py" in )"));
+              HasSubstr(R"(plan.workload.params.module: no file "missing.py" in )"));
   EXPECT_THAT(ResolvePythonModule("tasks.py", {}).status().message(),
               HasSubstr("allows Python code from no directory (start parlab-worker with "
                         "--python-path DIR)"));
@@ -120,29 +121,30 @@ TEST(Python, ModulesResolveOnlyInsideTheAllowedFolders) {
 
 TEST(Python, BadInputIsRejectedInPrepareNamingFieldFileAndError) {
   EXPECT_THAT(ErrorOf({{"module", "missing.py"}, {"function", "f"}, {"range", "[1, 2]"}}),
-              HasSubstr(R"(plan.workload.module: no file "missing.py")"));
+              HasSubstr(R"(plan.workload.params.module: no file "missing.py")"));
   EXPECT_THAT(ErrorOf({{"module", "bad_syntax.py"}, {"function", "f"}, {"range", "[1, 2]"}}),
-              AllOf(HasSubstr("plan.workload.module: cannot import"), HasSubstr("bad_syntax.py"),
-                    HasSubstr("SyntaxError")));
+              AllOf(HasSubstr("plan.workload.params.module: cannot import"),
+                    HasSubstr("bad_syntax.py"), HasSubstr("SyntaxError")));
   EXPECT_THAT(ErrorOf({{"module", "bad_import.py"}, {"function", "f"}, {"range", "[1, 2]"}}),
-              AllOf(HasSubstr("plan.workload.module: cannot import"),
+              AllOf(HasSubstr("plan.workload.params.module: cannot import"),
                     HasSubstr("ModuleNotFoundError: No module named 'does_not_exist_anywhere'")));
-  EXPECT_THAT(ErrorOf({{"module", "tasks.py"}, {"function", "nope"}, {"range", "[1, 2]"}}),
-              AllOf(HasSubstr("plan.workload.function:"), HasSubstr("tasks.py has no function "
-                                                                    "'nope'")));
+  EXPECT_THAT(
+      ErrorOf({{"module", "tasks.py"}, {"function", "nope"}, {"range", "[1, 2]"}}),
+      AllOf(HasSubstr("plan.workload.params.function:"), HasSubstr("tasks.py has no function "
+                                                                   "'nope'")));
   EXPECT_THAT(ErrorOf({{"module", "tasks.py"}, {"function", "two_args"}, {"range", "[1, 2]"}}),
-              AllOf(HasSubstr("plan.workload.function: two_args(a, b) in"),
+              AllOf(HasSubstr("plan.workload.params.function: two_args(a, b) in"),
                     HasSubstr("must accept 1 positional argument")));
   EXPECT_THAT(ErrorOf({{"module", "tasks.py"},
                        {"function", "echo"},
                        {"check", "missing_check"},
                        {"range", "[1, 2]"}}),
-              HasSubstr("plan.workload.check:"));
+              HasSubstr("plan.workload.params.check:"));
   EXPECT_THAT(ErrorOf({{"module", "tasks.py"},
                        {"function", "echo"},
                        {"check", "check_one_arg"},
                        {"range", "[1, 2]"}}),
-              AllOf(HasSubstr("plan.workload.check: check_one_arg(result) in"),
+              AllOf(HasSubstr("plan.workload.params.check: check_one_arg(result) in"),
                     HasSubstr("must accept 2 positional argument")));
 }
 

@@ -14,13 +14,15 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(CounterParams, RefusesBadValues) {
-  EXPECT_EQ(RefusalOf("counter", {{"tasks", "0"}}), "plan.workload.tasks: must be >= 1, got 0");
-  EXPECT_THAT(RefusalOf("counter", {{"increments", "0"}}), HasSubstr("plan.workload.increments"));
+  EXPECT_EQ(RefusalOf("counter", {{"tasks", "0"}}),
+            "plan.workload.params.tasks: must be >= 1, got 0");
+  EXPECT_THAT(RefusalOf("counter", {{"increments", "0"}}),
+              HasSubstr("plan.workload.params.increments"));
   EXPECT_EQ(RefusalOf("counter", {{"strategy", "spin"}}),
-            "plan.workload.strategy: must be one of none, mutex, recursive_mutex, atomic, "
+            "plan.workload.params.strategy: must be one of none, mutex, recursive_mutex, atomic, "
             "try_lock, got \"spin\"");
   EXPECT_EQ(RefusalOf("counter", {{"shared", "yes"}}),
-            "plan.workload.shared: must be true or false, got \"yes\"");
+            "plan.workload.params.shared: must be true or false, got \"yes\"");
   EXPECT_THAT(RefusalOf("counter", {{"threads", "2"}}), HasSubstr("threads"));
   EXPECT_TRUE(
       ValidateWorkloadSpec(MakeSpec("counter", {{"strategy", "try_lock"}, {"shared", "false"}}))
@@ -28,16 +30,19 @@ TEST(CounterParams, RefusesBadValues) {
 }
 
 TEST(QueueParams, RefusesBadValues) {
-  EXPECT_EQ(RefusalOf("queue", {{"items", "0"}}), "plan.workload.items: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("queue", {{"items", "0"}}),
+            "plan.workload.params.items: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("queue", {{"producers", "0"}}),
-            "plan.workload.producers: must be >= 1, got 0");
+            "plan.workload.params.producers: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("queue", {{"consumers", "2000"}}),
-            "plan.workload.consumers: must be <= 1024, got 2000");
+            "plan.workload.params.consumers: must be <= 1024, got 2000");
 }
 
 TEST(SpawnParams, RefusesBadValues) {
-  EXPECT_EQ(RefusalOf("spawn", {{"units", "0"}}), "plan.workload.units: must be >= 1, got 0");
-  EXPECT_EQ(RefusalOf("spawn", {{"hold_ms", "-1"}}), "plan.workload.hold_ms: must be >= 0, got -1");
+  EXPECT_EQ(RefusalOf("spawn", {{"units", "0"}}),
+            "plan.workload.params.units: must be >= 1, got 0");
+  EXPECT_EQ(RefusalOf("spawn", {{"hold_ms", "-1"}}),
+            "plan.workload.params.hold_ms: must be >= 0, got -1");
 }
 
 std::unique_ptr<Workload> Prepared(const std::string& kind,

@@ -30,13 +30,13 @@ TEST(SysbenchCpu, ParamsAreValidated) {
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ((*defaults)->task_count(), 10000u);
   EXPECT_EQ(RefusalOf("sysbench.cpu", {{"events", "0"}}),
-            "plan.workload.events: must be >= 1, got 0");
+            "plan.workload.params.events: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("sysbench.cpu", {{"cpu_max_prime", "0"}}),
-            "plan.workload.cpu_max_prime: must be >= 1, got 0");
+            "plan.workload.params.cpu_max_prime: must be >= 1, got 0");
   EXPECT_EQ(RefusalOf("sysbench.cpu", {{"cpu_max_prime", "x"}}),
-            "plan.workload.cpu_max_prime: must be an integer, got \"x\"");
+            "plan.workload.params.cpu_max_prime: must be an integer, got \"x\"");
   EXPECT_EQ(RefusalOf("sysbench.cpu", {{"cpu-max-prime", "10"}}),
-            "plan.workload.cpu-max-prime: unknown parameter of sysbench.cpu (valid: events, "
+            "plan.workload.params.cpu-max-prime: unknown parameter of sysbench.cpu (valid: events, "
             "cpu_max_prime)");
 }
 

@@ -61,7 +61,7 @@ TEST(JobRunner, InvalidJobsAreRefusedNamingTheField) {
       {MakeJob("x", {}),
        "plan.workload.kind: unknown workload \"x\" (known: " + KnownWorkloadKinds() + ")"},
       {MakeJob("primes.sieve", {{"to", "abc"}}),
-       "plan.workload.to: must be an integer, got \"abc\""},
+       "plan.workload.params.to: must be an integer, got \"abc\""},
   };
   v1::Job wrong_model = MakeJob("sleep", {});
   wrong_model.set_model("threads");

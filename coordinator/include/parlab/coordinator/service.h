@@ -41,6 +41,10 @@ class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
                               v1::RegisterWorkerResponse* response) override;
   grpc::Status Heartbeat(grpc::ServerContext* context, const v1::HeartbeatRequest* request,
                          v1::HeartbeatResponse* response) override;
+  // The worker stopped cleanly: its registration goes now, not at the heartbeat timeout.
+  grpc::Status DeregisterWorker(grpc::ServerContext* context,
+                                const v1::DeregisterWorkerRequest* request,
+                                v1::DeregisterWorkerResponse* response) override;
 
   // The store runs are recorded in and ListRuns/GetRun read (docs/results-store.md); null:
   // runs are not kept. Set before serving.
@@ -56,9 +60,9 @@ class CoordinatorServiceImpl final : public v1::CoordinatorService::Service {
   cluster::WorkerRegistry& registry() { return registry_; }
 
   // Who may call what (docs/security.md): SubmitRun, ListWorkers, ListRuns and GetRun need the
-  // submit role, RegisterWorker and Heartbeat the worker role; SubmitRun.workers naming an
-  // address the coordinator does not know needs admin. Default: open (everyone is admin). Set
-  // before serving; owned by the service.
+  // submit role, RegisterWorker, Heartbeat and DeregisterWorker the worker role; SubmitRun.workers
+  // naming an address the coordinator does not know needs admin. Default: open (everyone is admin).
+  // Set before serving; owned by the service.
   void set_security(std::unique_ptr<security::ServerSecurity> security) {
     security_ = std::move(security);
   }

@@ -38,7 +38,7 @@ namespace parlab::security {
 // addresses in SubmitRun.workers.
 enum class Role {
   kSubmit,  // run plans (SubmitRun, RunJob), read results and workers
-  kWorker,  // RegisterWorker, Heartbeat
+  kWorker,  // RegisterWorker, Heartbeat, DeregisterWorker
   kAdmin,
 };
 const char* RoleName(Role role);

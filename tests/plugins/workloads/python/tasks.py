@@ -1,5 +1,6 @@
 """Fixtures of the python workload's tests: a CPU-bound function, waits in both forms, and
-functions that fail in each way a task can fail."""
+functions that fail in each way a task can fail. The HTTP GETs of the runner's own server are
+not here: python_models_test runs the seed example's (examples/plans/seeds-python/seeds.py)."""
 import os
 import socket
 import time
@@ -106,62 +107,3 @@ def os_fork(n):
 
 def check_echo(n, result):
     return result == n
-
-
-# --- HTTP GET /task/<i> against the runner's own server (params: "http_delay_ms": N) -------
-
-
-def _split_response(data):
-    head, _, body = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    if status != 200:
-        raise RuntimeError(f"HTTP status {status}")
-    return body
-
-
-def _task_request(i):
-    host_port = parlab.http_url.split("://", 1)[1]
-    return f"GET /task/{i} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n".encode()
-
-
-def _address():
-    host, _, port = parlab.http_url.split("://", 1)[1].partition(":")
-    return host, int(port)
-
-
-def http_get_task(i):
-    """Blocking GET /task/i (socket waits release the GIL); returns the body."""
-    with socket.create_connection(_address(), timeout=30) as s:
-        s.sendall(_task_request(i))
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    return _split_response(data)
-
-
-async def http_get_task_async(i):
-    """The same GET with every wait handed to the model (parlab.writable/readable)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setblocking(False)
-    try:
-        try:
-            s.connect(_address())
-        except BlockingIOError:
-            pass
-        await parlab.writable(s, 30.0)
-        s.sendall(_task_request(i))
-        data = b""
-        while True:
-            await parlab.readable(s, 30.0)
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        s.close()
-    return _split_response(data)
-
-
-def check_http_task(i, body):
-    """The server's body for /task/i: "/task/i;" repeated, cut to 64 bytes."""
-    return body == (f"/task/{i};" * 64)[:64].encode()

@@ -3,7 +3,7 @@
 // inspects the function and check, in a process of its own (user code never runs in the daemon).
 //
 //   absl::Status ok = CheckWorkloadWithRunner(runner_path, {"--python-path", "/srv/py"}, spec);
-//   // InvalidArgument "plan.workload.function: /srv/py/seeds.py has no function 'f'"
+//   // InvalidArgument "plan.workload.params.function: /srv/py/seeds.py has no function 'f'"
 #ifndef PARLAB_WORKER_RUNNER_CHECK_H_
 #define PARLAB_WORKER_RUNNER_CHECK_H_
 

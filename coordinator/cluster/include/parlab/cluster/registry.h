@@ -9,7 +9,8 @@
 //
 //   WorkerRegistry registry({.workers = {"10.0.0.5:7471"}, .workers_dns = "parlab:7471"});
 //   PARLAB_ASSIGN_OR_RETURN(std::string secret, registry.Register(description, "token:node1"));
-//   HeartbeatResult beat = registry.Heartbeat("10.0.0.6:7471", secret, true);  // Heartbeat RPC
+//   SecretCheck beat = registry.Heartbeat("10.0.0.6:7471", secret, true);  // Heartbeat RPC
+//   registry.Deregister("10.0.0.6:7471", secret);  // DeregisterWorker RPC: the worker stopped
 // A registration expires (and is removed) after `expire_after` without a heartbeat; at most
 // `max_registered` are kept.
 //   PARLAB_ASSIGN_OR_RETURN(std::vector<v1::WorkerStatus> all, registry.Statuses());
@@ -40,10 +41,11 @@ struct RegistryOptions {
   size_t max_registered = 1024;
 };
 
-enum class HeartbeatResult {
+// What a call bound to a registration (Heartbeat, Deregister) found.
+enum class SecretCheck {
   kOk,
   kUnknown,      // no such registration (expired, or the coordinator restarted): register again
-  kWrongSecret,  // not the secret of that registration: someone else's heartbeat
+  kWrongSecret,  // not the secret of that registration: someone else's call
 };
 
 // WorkerStatus.state values.
@@ -65,7 +67,10 @@ class WorkerRegistry {
   [[nodiscard]] absl::StatusOr<std::string> Register(const v1::WorkerDescription& description,
                                                      const std::string& identity = "");
   // [thread-safe] A heartbeat for `address` carrying `secret`.
-  HeartbeatResult Heartbeat(const std::string& address, const std::string& secret, bool busy);
+  SecretCheck Heartbeat(const std::string& address, const std::string& secret, bool busy);
+  // [thread-safe] The worker at `address` stopped cleanly: its registration is removed (kOk)
+  // when `secret` is its registration's; a wrong secret leaves it as it is.
+  SecretCheck Deregister(const std::string& address, const std::string& secret);
   // [thread-safe] Whether `address` is a worker this coordinator knows: registered, or in its
   // list, hostfile or DNS name.
   bool IsKnown(const std::string& address);
@@ -94,6 +99,9 @@ class WorkerRegistry {
     std::string secret;    // RegisterWorkerResponse.heartbeat_secret
     std::string identity;  // who registered it
   };
+  // Whether `address` is registered and `secret` is its registration's.
+  SecretCheck CheckSecretLocked(const std::string& address, const std::string& secret)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Removes registrations silent for longer than expire_after.
   void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Duration ExpireAfter() const;

@@ -89,9 +89,9 @@ uint64_t OutboundRequestsPerRepetition(const v1::WorkloadSpec& spec);
 
 // OK unless `spec` names a network destination (http.get's `url`) that is malformed
 // (ParseHttpUrl) or that `allow` does not allow. InvalidArgument naming the field, the value and
-// what is allowed: `plan.workload.url: host 10.1.2.3:80 is not allowed by this worker (allowed:
-// loopback; the worker's operator widens it with parlab-worker --allow-http HOST[:PORT]), got
-// "http://10.1.2.3/"`. `where` is added after "this worker" when not empty (an address).
+// what is allowed: `plan.workload.params.url: host 10.1.2.3:80 is not allowed by this worker
+// (allowed: loopback; the worker's operator widens it with parlab-worker --allow-http HOST[:PORT]),
+// got "http://10.1.2.3/"`. `where` is added after "this worker" when not empty (an address).
 [[nodiscard]] absl::Status CheckWorkloadDestinations(const v1::WorkloadSpec& spec,
                                                      const HttpAllowList& allow,
                                                      absl::string_view where = "");

@@ -5,7 +5,7 @@
 //   PARLAB_ASSIGN_OR_RETURN(ParamReader params,
 //                           ParamReader::Create("primes.sieve", spec.params(), {"from", "to"}));
 //   PARLAB_ASSIGN_OR_RETURN(int64_t from, params.Int("from", 1000));
-//   // plan.workload.from: must be an integer, got "abc"
+//   // plan.workload.params.from: must be an integer, got "abc"
 #ifndef PARLAB_WORKLOADS_PARAMS_H_
 #define PARLAB_WORKLOADS_PARAMS_H_
 
@@ -20,7 +20,7 @@
 
 namespace parlab::workloads {
 
-// "plan.workload.<name>": how every workload error names its field.
+// "plan.workload.params.<name>": how every workload error names its field.
 std::string FieldName(absl::string_view param);
 
 class ParamReader {
@@ -40,22 +40,22 @@ class ParamReader {
   const ParamMap* params_;
 };
 
-// `plan.workload.<name>: must be >= <min>, got <value>` unless value >= min.
+// `plan.workload.params.<name>: must be >= <min>, got <value>` unless value >= min.
 [[nodiscard]] absl::Status RequireAtLeast(absl::string_view name, int64_t value, int64_t min);
-// `plan.workload.<name>: must be <= <max>, got <value>` unless value <= max.
+// `plan.workload.params.<name>: must be <= <max>, got <value>` unless value <= max.
 [[nodiscard]] absl::Status RequireAtMost(absl::string_view name, int64_t value, int64_t max);
 // RequireAtLeast, then RequireAtMost: the bounds every workload parameter has.
 [[nodiscard]] absl::Status RequireInRange(absl::string_view name, int64_t value, int64_t min,
                                           int64_t max);
 
-// `plan.workload.<b>: <a> x <b> must be <= <max> (<why>), got 100 x 3600000` unless the
+// `plan.workload.params.<b>: <a> x <b> must be <= <max> (<why>), got 100 x 3600000` unless the
 // product fits: caps what two parameters ask for together (an hour of sleep per repetition).
 [[nodiscard]] absl::Status RequireProductAtMost(absl::string_view a, int64_t a_value,
                                                 absl::string_view b, int64_t b_value, int64_t max,
                                                 absl::string_view why);
 
 // A half-open task range [from, to): from >= min_from, to > from, to <= max_to;
-// `plan.workload.to: must be greater than from (1000), got 10`.
+// `plan.workload.params.to: must be greater than from (1000), got 10`.
 [[nodiscard]] absl::Status RequireTaskRange(int64_t from, int64_t to, int64_t min_from,
                                             int64_t max_to);
 

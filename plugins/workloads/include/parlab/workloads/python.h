@@ -6,7 +6,7 @@
 //
 //   workloads::SetPythonPath({"/srv/parlab/python"});      // once, before any job
 //   absl::StatusOr<std::string> file = ResolvePythonModule("seeds.py", PythonPath());
-//   // "/srv/parlab/python/seeds.py", or an error naming plan.workload.module
+//   // "/srv/parlab/python/seeds.py", or an error naming plan.workload.params.module
 #ifndef PARLAB_WORKLOADS_PYTHON_H_
 #define PARLAB_WORKLOADS_PYTHON_H_
 
@@ -25,8 +25,8 @@ const std::vector<std::string>& PythonPath();
 
 // The real path of `module` (a ".py" file, relative to one of `dirs` or absolute) when it lies
 // inside one of `dirs` after every symbolic link is resolved. Errors name the field:
-// `plan.workload.module: "../x.py" is outside the directories this worker allows Python code
-// from (/srv/py)`, `plan.workload.module: no file "x.py" in /srv/py`.
+// `plan.workload.params.module: "../x.py" is outside the directories this worker allows Python code
+// from (/srv/py)`, `plan.workload.params.module: no file "x.py" in /srv/py`.
 [[nodiscard]] absl::StatusOr<std::string> ResolvePythonModule(absl::string_view module,
                                                               const std::vector<std::string>& dirs);
 

@@ -128,7 +128,7 @@ struct WorkloadCapabilities {
 };
 
 // Builds the workload a spec names, validating every parameter. Errors name the field and the
-// value: `plan.workload.to: must be greater than from (1000), got 10`.
+// value: `plan.workload.params.to: must be greater than from (1000), got 10`.
 [[nodiscard]] absl::StatusOr<std::unique_ptr<Workload>> CreateWorkload(
     const v1::WorkloadSpec& spec);
 
