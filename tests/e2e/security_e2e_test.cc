@@ -134,6 +134,18 @@ class SecurityE2eTest : public ::testing::Test {
         security::CreateChannel(address, grpc::ChannelArguments(), *client));
   }
 
+  // A raw gRPC stub to a worker over TLS with `token` (empty: none).
+  std::unique_ptr<v1::WorkerService::Stub> WorkerStub(const std::string& address,
+                                                      const std::string& token) {
+    security::ClientSecurityFiles files;
+    files.tls_ca = certs_.ca();
+    files.token = token;
+    absl::StatusOr<security::ClientSecurity> client = security::LoadClientSecurity(files);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return v1::WorkerService::NewStub(
+        security::CreateChannel(address, grpc::ChannelArguments(), *client));
+  }
+
   LabCerts certs_;
   std::string tokens_, alice_, node_, coord_, store_, plan_;
 };
@@ -372,3 +384,29 @@ TEST_F(SecurityE2eTest, TheLocalDefaultNeedsNoConfiguration) {
 
 }  // namespace
 }  // namespace parlab::e2e
+
+// CheckWorkload starts a runner that imports a module (the python workload): like RunJob, it
+// needs the submit role, or anyone reaching a worker could make it run one.
+TEST_F(SecurityE2eTest, CheckingAWorkloadNeedsTheSubmitRole) {
+  std::unique_ptr<Daemon> coordinator = StartCoordinator();
+  ASSERT_TRUE(coordinator->ok()) << coordinator->error();
+  std::unique_ptr<Daemon> worker = StartWorker(coordinator->address());
+  ASSERT_TRUE(worker->ok()) << worker->error();
+  v1::CheckWorkloadRequest request;
+  request.mutable_workload()->set_kind("sleep");
+  (*request.mutable_workload()->mutable_params())["ms"] = "1";
+  auto check = [&](const std::string& token) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    v1::CheckWorkloadResponse response;
+    return WorkerStub(worker->address(), token)->CheckWorkload(&context, request, &response);
+  };
+  grpc::Status anonymous = check("");
+  EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(anonymous.error_message(), HasSubstr("CheckWorkload needs a bearer token"));
+  grpc::Status node = check(kNode);
+  EXPECT_EQ(node.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(node.error_message(), HasSubstr("CheckWorkload needs role submit"));
+  grpc::Status alice = check(kAlice);
+  EXPECT_TRUE(alice.ok()) << alice.error_message();
+}

@@ -75,10 +75,10 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
   // Unvalidated numbers from a client: bound each factor before multiplying.
   constexpr uint64_t kMax = workloads::kMaxOutboundRequestsPerPlan;
   if (outbound > 0 && (outbound > kMax || runs > kMax || outbound * runs > kMax)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("job.workload.requests: requests x (warm-ups + repetitions) to a URL outside "
-                     "the runner must be <= ",
-                     kMax, " per job, got ", outbound, " x ", runs));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job.workload.params.requests: requests x (warm-ups + repetitions) to a URL outside "
+        "the runner must be <= ",
+        kMax, " per job, got ", outbound, " x ", runs));
   }
   return *model;
 }
@@ -128,9 +128,15 @@ void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
   limits_description_ = std::move(limits_description);
 }
 
-grpc::Status WorkerServiceImpl::CheckWorkload(grpc::ServerContext*,
+grpc::Status WorkerServiceImpl::CheckWorkload(grpc::ServerContext* context,
                                               const v1::CheckWorkloadRequest* request,
                                               v1::CheckWorkloadResponse* response) {
+  // It starts a runner that imports code (the python workload): the submit role, as RunJob.
+  if (security_ != nullptr) {
+    grpc::Status allowed =
+        security_->Authorize(*context, security::Role::kSubmit, "CheckWorkload", nullptr);
+    if (!allowed.ok()) return allowed;
+  }
   absl::Status checked =
       CheckWorkloadWithRunner(runner_path_, runner_limit_args_, request->workload());
   if (absl::IsInvalidArgument(checked)) {
