@@ -18,6 +18,7 @@
 
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -54,6 +55,10 @@ inline constexpr char kStateLost[] = "lost";
 class WorkerRegistry {
  public:
   explicit WorkerRegistry(RegistryOptions options) : options_(std::move(options)) {}
+  // Stops the loss watch, if it runs.
+  ~WorkerRegistry();
+  WorkerRegistry(const WorkerRegistry&) = delete;
+  WorkerRegistry& operator=(const WorkerRegistry&) = delete;
 
   const RegistryOptions& options() const { return options_; }
 
@@ -85,14 +90,25 @@ class WorkerRegistry {
   // Whether any source is configured or any worker registered.
   bool HasAnySource();
 
+  // [thread-safe] Logs `worker_lost` (worker, state, reason) once for each registered worker
+  // whose heartbeats stopped for heartbeat_timeout, whether or not a run uses it, and
+  // `worker_back` (worker, silent_s) when a lost one heartbeats again. Returns how many were
+  // newly lost. Listed workers (--workers, hostfile, DNS) are judged only when asked
+  // (Statuses) and are not swept.
+  int SweepLost();
+  // Calls SweepLost every heartbeat_interval on a thread of its own until destruction, so a
+  // worker lost while idle is logged within heartbeat_timeout + heartbeat_interval.
+  void StartLossWatch();
+
  private:
   struct Registered {
     v1::WorkerDescription description;
     absl::Time last_seen;
     bool busy = false;
     int64_t order = 0;
-    std::string secret;    // RegisterWorkerResponse.heartbeat_secret
-    std::string identity;  // who registered it
+    std::string secret;        // RegisterWorkerResponse.heartbeat_secret
+    std::string identity;      // who registered it
+    bool lost_logged = false;  // SweepLost said worker_lost; cleared by a heartbeat
   };
   // Removes registrations silent for longer than expire_after.
   void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -105,6 +121,9 @@ class WorkerRegistry {
   std::map<std::string, Registered> registered_ ABSL_GUARDED_BY(mutex_);
   int64_t next_order_ ABSL_GUARDED_BY(mutex_) = 0;
   std::map<std::string, absl::Time> listed_last_seen_ ABSL_GUARDED_BY(mutex_);
+  absl::Mutex watch_mutex_;
+  bool stop_watch_ ABSL_GUARDED_BY(watch_mutex_) = false;
+  std::thread watch_;
 };
 
 }  // namespace parlab::cluster
