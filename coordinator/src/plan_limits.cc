@@ -14,20 +14,12 @@ absl::Status Invalid(absl::string_view field, absl::string_view message) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", message));
 }
 
-absl::Status CheckBytes(absl::string_view field, absl::string_view value, size_t max) {
-  if (value.size() <= max) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("must be at most ", max, " bytes, got ", value.size(),
-                                     " bytes (\"", Truncated(value), "\")"));
-}
+using limits::CheckAtMost;
+using limits::CheckBytes;
 
 absl::Status CheckCount(absl::string_view field, int count, int max) {
   if (count <= max) return absl::OkStatus();
   return Invalid(field, absl::StrCat("must list at most ", max, " entries, got ", count));
-}
-
-absl::Status CheckAtMost(absl::string_view field, int64_t value, int64_t max) {
-  if (value <= max) return absl::OkStatus();
-  return Invalid(field, absl::StrCat("must be <= ", max, ", got ", value));
 }
 
 absl::Status CheckStrings(const v1::Plan& plan) {
@@ -114,30 +106,28 @@ absl::Status CheckPlanLimits(const v1::Plan& plan, const PlanLimits& limits) {
 }
 
 int32_t WorkerConcurrencyLimit(const v1::WorkerDescription& worker) {
-  const int64_t pus = std::max(worker.machine().pus(), worker.machine().logical_cores());
-  const int64_t limit = std::max<int64_t>(kMinWorkerConcurrency, kConcurrencyPerPu * pus);
-  return static_cast<int32_t>(std::min<int64_t>(limit, kMaxConcurrency));
+  return limits::WorkerMaxConcurrency(worker);
 }
 
 absl::Status CheckConcurrencyFitsWorker(const v1::Plan& plan, const v1::WorkerDescription& worker) {
-  const int32_t limit = WorkerConcurrencyLimit(worker);
+  const int32_t limit = limits::WorkerLevelLimit(worker);
   for (int i = 0; i < plan.concurrency_size(); ++i) {
     if (plan.concurrency(i) <= limit) continue;
     const int32_t pus = std::max(worker.machine().pus(), worker.machine().logical_cores());
+    std::string why = worker.max_concurrency() > 0
+                          ? std::string("its parlab-worker --max-concurrency")
+                          : absl::StrCat(pus, " PUs: at most max(", kMinWorkerConcurrency, ", ",
+                                         kConcurrencyPerPu, " per PU)");
+    if (limit < WorkerConcurrencyLimit(worker)) {
+      why =
+          "its --max-job-processes: it has no cgroup to count a job's processes and threads, "
+          "so a level may not exceed it";
+    }
     return Invalid(absl::StrCat("plan.concurrency[", i, "]"),
-                   absl::StrCat("must be <= ", limit, " on worker ", worker.address(), " (", pus,
-                                " PUs: at most max(", kMinWorkerConcurrency, ", ",
-                                kConcurrencyPerPu, " per PU)), got ", plan.concurrency(i)));
+                   absl::StrCat("must be <= ", limit, " on worker ", worker.address(), " (", why,
+                                "), got ", plan.concurrency(i)));
   }
   return absl::OkStatus();
-}
-
-std::string Truncated(absl::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return std::string(text);
-  size_t end = max_bytes;
-  // Back up to the first byte of a UTF-8 character (continuation bytes are 10xxxxxx).
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return absl::StrCat(text.substr(0, end), "... (", text.size(), " bytes)");
 }
 
 }  // namespace parlab::coordinator

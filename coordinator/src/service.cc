@@ -136,7 +136,10 @@ CoordinatorServiceImpl::CoordinatorServiceImpl(std::vector<std::string> workers,
                                                cluster::RegistryOptions discovery)
     : workers_(std::move(workers)),
       connect_timeout_(connect_timeout),
-      registry_(WithListed(std::move(discovery), workers_)) {}
+      registry_(WithListed(std::move(discovery), workers_)) {
+  // A registered worker that dies between runs is logged when it goes, not at the next run.
+  registry_.StartLossWatch();
+}
 
 grpc::Status CoordinatorServiceImpl::Allow(const grpc::ServerContext& context, security::Role need,
                                            absl::string_view method,

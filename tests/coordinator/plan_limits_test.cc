@@ -213,6 +213,32 @@ TEST(PlanLimitsTest, ConcurrencyMustFitEachWorker) {
   EXPECT_TRUE(CheckConcurrencyFitsWorker(plan, big).ok());
 }
 
+// What a worker publishes (parlab-worker --max-concurrency; --max-job-processes where it has no
+// cgroup to count processes) is what the coordinator holds each level to, before any job.
+TEST(PlanLimitsTest, ConcurrencyMustFitWhatTheWorkerPublishes) {
+  v1::WorkerDescription worker;
+  worker.set_address("10.0.0.5:4511");
+  worker.mutable_machine()->set_pus(2);
+  worker.set_max_concurrency(500);
+  EXPECT_EQ(WorkerConcurrencyLimit(worker), 500);
+  v1::Plan plan;
+  plan.add_concurrency(1);
+  plan.add_concurrency(501);
+  EXPECT_EQ(CheckConcurrencyFitsWorker(plan, worker).message(),
+            "plan.concurrency[1]: must be <= 500 on worker 10.0.0.5:4511 (its parlab-worker "
+            "--max-concurrency), got 501");
+  plan.set_concurrency(1, 100);
+  EXPECT_TRUE(CheckConcurrencyFitsWorker(plan, worker).ok());
+
+  worker.set_max_job_processes(64);
+  worker.set_job_process_limit("check");
+  EXPECT_THAT(CheckConcurrencyFitsWorker(plan, worker).message(),
+              HasSubstr("plan.concurrency[1]: must be <= 64 on worker 10.0.0.5:4511 (its "
+                        "--max-job-processes: it has no cgroup"));
+  worker.set_job_process_limit("cgroup2");  // the cgroup counts: no level cap beyond 500
+  EXPECT_TRUE(CheckConcurrencyFitsWorker(plan, worker).ok());
+}
+
 TEST(PlanLimitsTest, TruncatedKeepsUtf8CharactersWhole) {
   EXPECT_EQ(Truncated("short"), "short");
   // "é" is two bytes; cutting after 3 bytes would split the second one.

@@ -122,6 +122,10 @@ TEST(SystemdUnitsTest, WorkerUnitStartsAWorkerThatCanForkRunners) {
   const std::string memory_max = Get(unit.service, "MemoryMax");
   EXPECT_NE(memory_max, "");
   EXPECT_NE(memory_max, "infinity");
+  // A cgroup per job (pids.max, memory.max) needs the unit's cgroup delegated and writable.
+  EXPECT_NE(Get(unit.service, "Delegate").find("pids"), std::string::npos)
+      << "Delegate= must hand the worker the pids controller";
+  EXPECT_NE(Get(unit.service, "ProtectControlGroups"), "yes") << "it makes cgroups read-only";
   EXPECT_EQ(unit.service.count("SystemCallFilter"), 0u) << "runners fork, exec, set affinity";
   EXPECT_EQ(unit.service.count("MemoryDenyWriteExecute"), 0u) << "plugins are dlopen'd";
   ASSERT_FALSE(unit.argv.empty());

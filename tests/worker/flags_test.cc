@@ -3,7 +3,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+
+#include "parlab/common/run_limits.h"
 #include "parlab/worker/worker_service.h"
 
 namespace parlab {
@@ -127,6 +131,76 @@ TEST(WorkerValidateJobTest, RefusesAUrlTheWorkerDoesNotAllow) {
   job.set_repetitions(2);
   job.set_warmup(0);
   EXPECT_THAT(ValidateJob(worker, job).status().message(), HasSubstr("per job, got"));
+}
+
+// --max-concurrency, --max-job-processes and --job-cgroups: defaults from the machine's PUs,
+// bounds named.
+TEST(WorkerFlagsTest, ConcurrencyAndProcessLimitsHaveMachineDefaultsAndBounds) {
+  auto defaults = ParseWorkerFlags({}, "/bin");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  const int64_t pus = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+  EXPECT_EQ(defaults->max_concurrency, limits::DefaultMaxConcurrency(pus));
+  EXPECT_EQ(defaults->max_job_processes, limits::DefaultMaxJobProcesses(pus));
+  EXPECT_GE(defaults->max_concurrency, 10'000);
+  EXPECT_GE(defaults->max_job_processes, 1'024);
+  EXPECT_TRUE(defaults->job_cgroups);
+  EXPECT_EQ(limits::DefaultMaxJobProcesses(2), 1'024);
+  EXPECT_EQ(limits::DefaultMaxJobProcesses(256), 8'192);
+  EXPECT_EQ(limits::DefaultMaxConcurrency(2), 10'000);
+
+  auto set = ParseWorkerFlags(
+      {"--max-concurrency", "500", "--max-job-processes", "64", "--job-cgroups", "off"}, "/bin");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->max_concurrency, 500);
+  EXPECT_EQ(set->max_job_processes, 64);
+  EXPECT_FALSE(set->job_cgroups);
+
+  EXPECT_THAT(ParseWorkerFlags({"--max-concurrency", "0"}, "/bin").status().message(),
+              HasSubstr("--max-concurrency: must be at least 1, got 0"));
+  EXPECT_THAT(ParseWorkerFlags({"--max-concurrency", "100001"}, "/bin").status().message(),
+              HasSubstr("--max-concurrency: must be an integer in [0, 100000], got \"100001\""));
+  EXPECT_THAT(ParseWorkerFlags({"--max-job-processes", "8"}, "/bin").status().message(),
+              HasSubstr("--max-job-processes: must be at least 16, got 8"));
+  EXPECT_THAT(ParseWorkerFlags({"--job-cgroups", "yes"}, "/bin").status().message(),
+              HasSubstr("--job-cgroups: must be auto or off, got \"yes\""));
+}
+
+// A job sent straight to a worker meets the limits of a plan (parlab/common/run_limits.h),
+// against what this worker publishes.
+TEST(WorkerValidateJobTest, AppliesThePlanLimitsAndTheWorkersOwn) {
+  v1::WorkerDescription worker;
+  v1::ModelInfo* model = worker.add_models();
+  model->set_name("threads");
+  v1::Job job;
+  job.set_model("threads");
+  job.set_concurrency(64);
+  job.set_repetitions(1);
+  job.mutable_workload()->set_kind("sleep");
+  EXPECT_TRUE(ValidateJob(worker, job).ok());
+
+  job.set_repetitions(20'000);
+  EXPECT_EQ(ValidateJob(worker, job).status().message(),
+            "job.repetitions: must be <= 10000, got 20000");
+  job.set_repetitions(1);
+  (*job.mutable_workload()->mutable_params())["ms"] = std::string(5000, '9');
+  EXPECT_THAT(ValidateJob(worker, job).status().message(),
+              HasSubstr("job.workload.params.ms: must be at most 4096 bytes, got 5000 bytes"));
+  job.mutable_workload()->clear_params();
+
+  worker.set_max_concurrency(32);
+  EXPECT_EQ(ValidateJob(worker, job).status().message(),
+            "job.concurrency: must be <= 32 (this worker's maximum concurrency, parlab-worker "
+            "--max-concurrency), got 64");
+  worker.set_max_concurrency(0);  // a worker that publishes none: max(10000, 64 x PUs)
+  EXPECT_TRUE(ValidateJob(worker, job).ok());
+
+  // No cgroup: concurrency is held to --max-job-processes; with one, the cgroup counts.
+  worker.set_max_job_processes(16);
+  worker.set_job_process_limit("check");
+  EXPECT_THAT(ValidateJob(worker, job).status().message(),
+              HasSubstr("job.concurrency: must be <= 16 on this worker (--max-job-processes 16"));
+  worker.set_job_process_limit("cgroup2");
+  EXPECT_TRUE(ValidateJob(worker, job).ok());
 }
 
 // --python-path: repeatable, each an existing directory, kept as its real path.

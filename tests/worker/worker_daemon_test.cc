@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -524,6 +525,129 @@ TEST(WorkerDaemonLimitsTest, AJobOverItsMemoryLimitFailsNamingItAndTheWorkerKeep
 
   outcome = RunJob(worker.stub(), SieveJob("thread_pool", 2));
   ASSERT_TRUE(outcome.has_result);
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+}
+
+v1::WorkerDescription DescribeWorker(WorkerDaemon& worker) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::WorkerDescription description;
+  grpc::Status status = worker.stub().Describe(&context, {}, &description);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return description;
+}
+
+// Issue 12: a job sent straight to RunJob (no coordinator validated a plan) meets the same
+// limits as a plan: each refused before any runner starts, naming the field and the limit.
+TEST_F(WorkerDaemonTest, AJobSentStraightToTheWorkerMeetsThePlanLimits) {
+  v1::Job job = SieveJob("thread_pool", 2);
+  job.set_repetitions(1'000'000'000);
+  JobOutcome outcome = RunJob(worker_->stub(), job);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(),
+              HasSubstr("job.repetitions: must be <= 10000, got 1000000000"));
+  EXPECT_FALSE(outcome.has_result);
+
+  job = SieveJob("thread_pool", 2);
+  job.set_warmup(5000);
+  EXPECT_THAT(RunJob(worker_->stub(), job).status.error_message(),
+              HasSubstr("job.warmup: must be <= 1000, got 5000"));
+
+  job = SieveJob("thread_pool", 2);
+  job.set_model(std::string(100'000, 'm'));
+  outcome = RunJob(worker_->stub(), job);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(),
+              HasSubstr("job.model: must be at most 256 bytes, got 100000 bytes"));
+  EXPECT_LT(outcome.status.error_message().size(), 300u) << "the value is shortened";
+
+  job = SieveJob("thread_pool", 2);
+  job.set_job_timeout_s(1e300);
+  EXPECT_THAT(RunJob(worker_->stub(), job).status.error_message(),
+              HasSubstr("job.job_timeout_s: must be <= 604800 (a week)"));
+
+  job = SieveJob("thread_pool", 2);
+  job.set_concurrency(100'001);
+  EXPECT_THAT(RunJob(worker_->stub(), job).status.error_message(),
+              HasSubstr("job.concurrency: must be <= "));
+  ExpectSieveJobSucceeds();
+}
+
+// --max-concurrency: published in the description, and a RunJob above it is refused.
+TEST(WorkerDaemonLimitsTest, MaxConcurrencyIsPublishedAndEnforced) {
+  auto started = WorkerDaemon::Start({"--plugins", PluginDirs(), "--max-concurrency", "8"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  EXPECT_EQ(DescribeWorker(worker).max_concurrency(), 8);
+  JobOutcome outcome = RunJob(worker.stub(), SieveJob("thread_pool", 9));
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(),
+              HasSubstr("job.concurrency: must be <= 8 (this worker's maximum concurrency, "
+                        "parlab-worker --max-concurrency), got 9"));
+  outcome = RunJob(worker.stub(), SieveJob("thread_pool", 8));
+  ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+}
+
+// Without job cgroups (forced here, so this runs everywhere) nothing can count a job's
+// processes, so a job may not ask for more units than --max-job-processes.
+TEST(WorkerDaemonLimitsTest, WithoutCgroupsAJobAboveMaxJobProcessesIsRefusedBeforeItForks) {
+  auto started = WorkerDaemon::Start(
+      {"--plugins", PluginDirs(), "--job-cgroups", "off", "--max-job-processes", "16"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  const v1::WorkerDescription description = DescribeWorker(worker);
+  EXPECT_EQ(description.job_process_limit(), "check");
+  EXPECT_EQ(description.max_job_processes(), 16);
+  JobOutcome outcome = RunJob(worker.stub(), SleepJob("processes", 17, 17, 1));
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(),
+              HasSubstr("job.concurrency: must be <= 16 on this worker (--max-job-processes 16; "
+                        "it has no cgroup"));
+  EXPECT_TRUE(ChildrenOf(worker.pid()).empty()) << "no runner was started";
+  outcome = RunJob(worker.stub(), SleepJob("processes", 16, 16, 1));
+  ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+}
+
+// Issue 12, item 3 ("one plan makes a runner hold 2,000 forked children"): with a cgroup per
+// job, a process model that forks past --max-job-processes fails naming pids.max, its cgroup
+// is removed, and the worker keeps serving. Needs cgroups this worker may create.
+TEST(WorkerDaemonLimitsTest, AJobForkingPastItsCgroupsPidsMaxFailsNamingIt) {
+  auto started = WorkerDaemon::Start({"--plugins", PluginDirs(), "--max-job-processes", "16"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  const v1::WorkerDescription description = DescribeWorker(worker);
+  if (description.job_process_limit() == "check") {
+    GTEST_SKIP() << "the worker may create no cgroup here (no cgroup v2 with the pids "
+                    "controller delegated to it, no writable cgroup v1 pids hierarchy); its "
+                    "event=job_limits log line above says why";
+  }
+  // 64 children of 300 ms each at once, under pids.max 16 + 16.
+  JobOutcome outcome = RunJob(worker.stub(), SleepJob("processes", 64, 64, 300));
+  ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_THAT(outcome.result.error(),
+              HasSubstr("the job reached its process limit: pids.max 32 (--max-job-processes 16, "
+                        "plus 16 for the runner itself)"));
+  // Its cgroup is gone: no parlab-job-<worker pid>-N is left on any cgroup mount.
+  const std::string prefix = "parlab-job-" + std::to_string(worker.pid()) + "-";
+  std::ifstream mounts("/proc/self/mounts");
+  for (std::string dev, dir, type, rest;
+       mounts >> dev >> dir >> type && std::getline(mounts, rest);) {
+    if (type != "cgroup" && type != "cgroup2") continue;
+    std::error_code error;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+      std::error_code ignored;
+      if (it->is_directory(ignored) && it->path().filename().string().rfind(prefix, 0) == 0) {
+        ADD_FAILURE() << "left behind: " << it->path();
+      }
+      if (it.depth() >= 3) it.disable_recursion_pending();
+    }
+  }
+  outcome = RunJob(worker.stub(), SieveJob("thread_pool", 2));
+  ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
   EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
 }
 

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "parlab/common/flags.h"
 #include "parlab/common/lifeline.h"
+#include "parlab/common/run_limits.h"
 #include "parlab/common/status_macros.h"
 
 namespace parlab {
@@ -38,6 +40,19 @@ const std::vector<flags::Flag> kWorkerOwnFlags = {
      "0"},
     {"--max-job-files", "N", "open-file limit of each job's runner (RLIMIT_NOFILE; 0: inherited)",
      "0"},
+    {"--max-job-processes", "N",
+     "processes and threads one job may hold at once: a cgroup per job\n"
+     "with pids.max N where the worker may create cgroups, else a job\n"
+     "whose concurrency exceeds N is refused; a job that reaches it fails",
+     "max(1024, 32 x PUs)"},
+    {"--job-cgroups", "auto|off",
+     "auto: a cgroup per job (pids.max, memory.max) when cgroups can be\n"
+     "created here (cgroup v2 delegated, or cgroup v1 pids as root); off: never",
+     "auto"},
+    {"--max-concurrency", "N",
+     "the largest concurrency level a job may ask for; published to\n"
+     "coordinators, which refuse a plan above it before any job",
+     "max(10000, 64 x PUs)"},
     {"--scratch", "DIR",
      "where each job gets its scratch directory ($TMPDIR of the runner),\n"
      "removed when the job ends",
@@ -109,6 +124,21 @@ absl::Status Apply(const std::string& flag, const std::string& value, WorkerOpti
       return absl::InvalidArgumentError(
           absl::StrCat(flag, ": must be 0 (inherited) or >= 16, got ", value));
     }
+  } else if (flag == "--max-job-processes" || flag == "--max-concurrency") {
+    // 16: the runner's own threads; 100000: kMaxConcurrency, the cap of any plan.
+    PARLAB_ASSIGN_OR_RETURN(const int64_t count, Count(flag, value, limits::kMaxConcurrency));
+    if (count < 1 || (flag == "--max-job-processes" && count < 16)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, ": must be at least ", flag == "--max-job-processes" ? 16 : 1, ", got ", value));
+    }
+    (flag == "--max-concurrency" ? options.max_concurrency : options.max_job_processes) =
+        static_cast<int32_t>(count);
+  } else if (flag == "--job-cgroups") {
+    if (value != "auto" && value != "off") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": must be auto or off, got \"", value, "\""));
+    }
+    options.job_cgroups = value == "auto";
   } else if (flag == "--python-path") {
     // Absolute and resolved now: runners resolve modules against it whatever their cwd.
     char real[PATH_MAX];
@@ -152,6 +182,12 @@ absl::StatusOr<WorkerOptions> ParseWorkerFlags(const std::vector<std::string>& a
   }
   for (const auto& [flag, value] : parsed.values) {
     PARLAB_RETURN_IF_ERROR(Apply(flag, value, options));
+  }
+  // The PUs the kernel has online (what hwloc counts as PUs, without loading the topology).
+  const int64_t pus = std::max<int64_t>(1, sysconf(_SC_NPROCESSORS_ONLN));
+  if (options.max_concurrency == 0) options.max_concurrency = limits::DefaultMaxConcurrency(pus);
+  if (options.max_job_processes == 0) {
+    options.max_job_processes = limits::DefaultMaxJobProcesses(pus);
   }
   return options;
 }

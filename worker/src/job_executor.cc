@@ -151,6 +151,18 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
     return result;
   }
   const ScratchDir scratch{*scratch_path};
+  // Declared after the scratch directory: everything in the cgroup is dead before it goes.
+  std::unique_ptr<JobCgroup> cgroup;
+  if (target.cgroups != nullptr && target.cgroups->available()) {
+    absl::StatusOr<std::unique_ptr<JobCgroup>> created =
+        target.cgroups->Create(target.cgroup_max_tasks, target.cgroup_limit_words);
+    if (!created.ok()) {
+      result.set_status(v1::JOB_STATUS_FAILED);
+      result.set_error(std::string(created.status().message()));
+      return result;
+    }
+    cgroup = *std::move(created);
+  }
 
   std::vector<std::string> args = {"--job", "--plugin", target.plugin_path};
   args.insert(args.end(), target.runner_limit_args.begin(), target.runner_limit_args.end());
@@ -165,6 +177,16 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
     return result;
   }
   RunnerProcess& runner = **spawned;
+  // Into the job's cgroup before it has its job: it has forked nothing yet.
+  if (cgroup != nullptr) {
+    absl::Status placed = cgroup->Add(runner.pid());
+    if (!placed.ok()) {
+      runner.Terminate(absl::ZeroDuration());
+      result.set_status(v1::JOB_STATUS_FAILED);
+      result.set_error(std::string(placed.message()));
+      return result;
+    }
+  }
   // A failed write means the runner is already gone; how it ended tells the real story.
   absl::Status sent = runner.SendFrame(job);
   runner.CloseStdin();
@@ -178,6 +200,13 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
                           : (report.cancelled || !report.stream_error.empty())
                               ? runner.Terminate(kCancelGrace)
                               : runner.Finish(kExitGrace);
+  // What the runner's group did not take with it (a child that left the group) dies here; and
+  // a limit the cgroup enforced is the likeliest reason of a failure, so it comes first.
+  std::string limit_hit;
+  if (cgroup != nullptr) {
+    cgroup->KillAll();
+    limit_hit = cgroup->LimitsHit();
+  }
 
   result.set_status(v1::JOB_STATUS_FAILED);
   if (report.timed_out) {
@@ -206,6 +235,9 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
     result.set_error(WithRunnerStderr(why, runner.stderr_tail()));
   } else {
     result.set_status(v1::JOB_STATUS_OK);
+  }
+  if (result.status() == v1::JOB_STATUS_FAILED && !limit_hit.empty()) {
+    result.set_error(absl::StrCat(limit_hit, ": ", result.error()));
   }
   return result;
 }

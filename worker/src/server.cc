@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "parlab/common/lifeline.h"
 #include "parlab/common/log.h"
+#include "parlab/common/run_limits.h"
 #include "parlab/worker/announcer.h"
 #include "parlab/worker/runner_describe.h"
 
@@ -68,6 +69,26 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   LogDescription(description);
   description.mutable_labels()->insert(options.labels.begin(), options.labels.end());
   for (const std::string& entry : options.allow_http.entries()) description.add_allow_http(entry);
+  description.set_max_concurrency(options.max_concurrency);
+  description.set_max_job_processes(options.max_job_processes);
+  // Before any thread of ours runs: cgroup v2 moves this whole process into a leaf.
+  std::unique_ptr<JobCgroups> cgroups =
+      options.job_cgroups ? JobCgroups::Setup({.memory_max_mib = options.max_job_memory_mib})
+                          : JobCgroups::None("--job-cgroups off");
+  description.set_job_process_limit(cgroups->available() ? cgroups->mechanism()
+                                                         : limits::kProcessLimitCheck);
+  // Once, which mechanism holds each job to --max-job-processes and why.
+  if (cgroups->available()) {
+    log::Event("job_limits", {{"max_concurrency", options.max_concurrency},
+                              {"max_job_processes", options.max_job_processes},
+                              {"mechanism", cgroups->mechanism()},
+                              {"cgroup", cgroups->parent()}});
+  } else {
+    log::Event("job_limits", {{"max_concurrency", options.max_concurrency},
+                              {"max_job_processes", options.max_job_processes},
+                              {"mechanism", limits::kProcessLimitCheck},
+                              {"reason", cgroups->reason()}});
+  }
 
   std::unique_ptr<WorkerServer> server(new WorkerServer());
   server->options_ = options;
@@ -81,6 +102,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   }
   server->service_->SetJobEnvironment(options.scratch_root, std::move(limit_args),
                                       std::move(limit_words));
+  server->service_->SetJobCgroups(std::move(cgroups), options.max_job_processes);
   server->service_->SetSecurity(server->security_.get());
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -13,6 +13,7 @@
 #include "parlab/common/grpc_status.h"
 #include "parlab/common/log.h"
 #include "parlab/common/machine_info.h"
+#include "parlab/common/run_limits.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/runner/job_check.h"
 #include "parlab/worker/job_executor.h"
@@ -22,6 +23,9 @@
 namespace parlab {
 
 absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, const v1::Job& job) {
+  // The limits every plan meets (parlab/common/run_limits.h), first: a job sent straight here
+  // was validated by nobody, and nothing below should quote a megabyte-long model name.
+  PARLAB_RETURN_IF_ERROR(limits::CheckJobLimits(job, limits::WorkerMaxConcurrency(worker)));
   if (job.model().empty()) return absl::InvalidArgumentError("job.model: must be set");
   const v1::ModelInfo* model = nullptr;
   std::vector<std::string> names;
@@ -61,6 +65,17 @@ absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker, c
   const uint32_t max_concurrency =
       model->max_concurrency() > 0 ? static_cast<uint32_t>(model->max_concurrency()) : 0;
   PARLAB_RETURN_IF_ERROR(runner::CheckJobFitsModel(job, model->name(), max_concurrency));
+  // Without a cgroup nothing counts the processes and threads a job makes, so the job is held
+  // to the ABI's promise instead: at most `concurrency` units at once.
+  if (worker.job_process_limit() == limits::kProcessLimitCheck && worker.max_job_processes() > 0 &&
+      job.concurrency() > worker.max_job_processes()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "job.concurrency: must be <= ", worker.max_job_processes(),
+        " on this worker (--max-job-processes ", worker.max_job_processes(),
+        "; it has no cgroup to count a job's processes and threads, so a job may ask for at most "
+        "that many units), got ",
+        job.concurrency()));
+  }
   // Where the job would send requests, before a runner exists: a client that calls RunJob
   // directly (no coordinator, no plan validation) cannot point this worker at its network.
   workloads::HttpAllowList allow;
@@ -128,6 +143,14 @@ void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
   limits_description_ = std::move(limits_description);
 }
 
+void WorkerServiceImpl::SetJobCgroups(std::unique_ptr<JobCgroups> cgroups,
+                                      int32_t max_job_processes) {
+  cgroups_ = std::move(cgroups);
+  cgroup_max_tasks_ = max_job_processes + kRunnerOwnTasks;
+  cgroup_limit_words_ = absl::StrCat("--max-job-processes ", max_job_processes, ", plus ",
+                                     kRunnerOwnTasks, " for the runner itself");
+}
+
 grpc::Status WorkerServiceImpl::CheckWorkload(grpc::ServerContext* context,
                                               const v1::CheckWorkloadRequest* request,
                                               v1::CheckWorkloadResponse* response) {
@@ -171,6 +194,9 @@ grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
   target.scratch_root = scratch_root_;
   target.runner_limit_args = runner_limit_args_;
   target.limits_description = limits_description_;
+  target.cgroups = cgroups_.get();
+  target.cgroup_max_tasks = cgroup_max_tasks_;
+  target.cgroup_limit_words = cgroup_limit_words_;
   target.plugin_path = model->path();
 
   auto stop = [&] { return shutting_down_.load() || context->IsCancelled(); };

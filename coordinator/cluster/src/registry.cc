@@ -95,6 +95,11 @@ SecretCheck WorkerRegistry::Heartbeat(const std::string& address, const std::str
   const SecretCheck check = CheckSecretLocked(address, secret);
   if (check == SecretCheck::kOk) {
     Registered& entry = registered_.at(address);
+    if (entry.lost_logged) {
+      log::Event("worker_back",
+                 {{"worker", address}, {"silent_s", absl::ToInt64Seconds(now - entry.last_seen)}});
+      entry.lost_logged = false;
+    }
     entry.last_seen = now;
     entry.busy = busy;
   }
@@ -113,6 +118,51 @@ SecretCheck WorkerRegistry::Deregister(const std::string& address, const std::st
     registered_.erase(it);
   }
   return check;
+}
+
+WorkerRegistry::~WorkerRegistry() {
+  {
+    absl::MutexLock lock(&watch_mutex_);
+    stop_watch_ = true;
+  }
+  if (watch_.joinable()) watch_.join();
+}
+
+int WorkerRegistry::SweepLost() {
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mutex_);
+  PruneLocked(now);
+  int lost = 0;
+  for (auto& [address, entry] : registered_) {
+    const absl::Duration silent = now - entry.last_seen;
+    if (entry.lost_logged || silent <= options_.heartbeat_timeout) continue;
+    entry.lost_logged = true;
+    ++lost;
+    const bool busy = entry.busy || WorkerLocks::Global().Busy(address);
+    log::Event(
+        "worker_lost",
+        {{"worker", address},
+         {"state", busy ? kStateBusy : kStateIdle},
+         {"reason", absl::StrCat("no heartbeat for ",
+                                 FormatSeconds(absl::Trunc(silent, absl::Milliseconds(100))))}});
+  }
+  return lost;
+}
+
+void WorkerRegistry::StartLossWatch() {
+  if (watch_.joinable()) return;
+  watch_ = std::thread([this] {
+    while (true) {
+      {
+        absl::MutexLock lock(&watch_mutex_);
+        if (watch_mutex_.AwaitWithTimeout(absl::Condition(&stop_watch_),
+                                          options_.heartbeat_interval)) {
+          return;
+        }
+      }
+      SweepLost();
+    }
+  });
 }
 
 bool WorkerRegistry::IsKnown(const std::string& address) {

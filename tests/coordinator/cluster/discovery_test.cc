@@ -126,6 +126,27 @@ TEST(RegistryTest, HeartbeatsKeepAWorkerAliveAndSilenceLosesIt) {
   EXPECT_EQ(StatusOf(*registry.Statuses(), "w:1").state(), kStateIdle);
 }
 
+// A registered worker that dies while no run uses it is logged when it goes (the loss watch),
+// once, and again when it comes back; nothing else asks for its status meanwhile.
+TEST(RegistryTest, TheLossWatchLogsAWorkerLostWhileIdleOnce) {
+  RegistryOptions options;
+  options.heartbeat_timeout = absl::Milliseconds(200);
+  options.heartbeat_interval = absl::Milliseconds(50);
+  WorkerRegistry registry(options);
+  absl::StatusOr<std::string> secret = registry.Register(Labelled("idle:1", {}));
+  ASSERT_TRUE(secret.ok()) << secret.status();
+  ::testing::internal::CaptureStderr();
+  registry.StartLossWatch();
+  absl::SleepFor(absl::Milliseconds(600));  // three timeouts: one line, not three
+  EXPECT_EQ(registry.SweepLost(), 0) << "the watch has already logged it";
+  EXPECT_EQ(registry.Heartbeat("idle:1", *secret, false), SecretCheck::kOk);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(log, HasSubstr("event=worker_lost worker=idle:1 state=idle reason=\"no heartbeat "
+                             "for"));
+  EXPECT_EQ(log.find("event=worker_lost"), log.rfind("event=worker_lost")) << log;
+  EXPECT_THAT(log, HasSubstr("event=worker_back worker=idle:1 silent_s=0"));
+}
+
 TEST(RegistryTest, AHeartbeatMustCarryItsRegistrationsSecret) {
   WorkerRegistry registry(RegistryOptions{});
   absl::StatusOr<std::string> first = registry.Register(Labelled("w:1", {}), "token:node1");

@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "parlab/common/run_limits.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab::coordinator {
@@ -31,27 +32,28 @@ inline constexpr char kMaxPlanBytesEnv[] = "PARLAB_MAX_PLAN_BYTES";
 // JSON nesting: a plan needs 3 levels (plan.workload.params); deeper is an attack or a bug.
 inline constexpr int kMaxJsonDepth = 16;
 
-// String fields, in bytes.
-inline constexpr size_t kMaxNameBytes = 256;               // name, models, kinds, keys, labels
-inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;  // plan.description
-inline constexpr size_t kMaxParamValueBytes = 4096;        // a workload parameter (a URL)
+// String fields, in bytes. The limits a single job has too live in parlab/common/run_limits.h,
+// which the worker applies to every RunJob; they are named here as well.
+inline constexpr size_t kMaxNameBytes = limits::kMaxNameBytes;  // name, models, kinds, keys
+inline constexpr size_t kMaxDescriptionBytes = 16 * 1024;       // plan.description
+inline constexpr size_t kMaxParamValueBytes = limits::kMaxParamValueBytes;  // a URL
 
 // Counts and sizes of the run fields.
 inline constexpr int kMaxModels = 64;
 inline constexpr int kMaxConcurrencyLevels = 64;
-inline constexpr int kMaxParams = 64;
+inline constexpr int kMaxParams = limits::kMaxParams;
 inline constexpr int kMaxSweepValues = 1000;
 inline constexpr int kMaxSelectLabels = 64;
-inline constexpr int32_t kMaxConcurrency = 100'000;  // any worker, any model
-inline constexpr int32_t kMaxRepetitions = 10'000;   // repetitions and max_repetitions
-inline constexpr int32_t kMaxWarmup = 1'000;
-inline constexpr double kMaxTimeBudgetS = 7 * 24 * 3600.0;  // a week
+inline constexpr int32_t kMaxConcurrency = limits::kMaxConcurrency;  // any worker, any model
+inline constexpr int32_t kMaxRepetitions = limits::kMaxRepetitions;  // and max_repetitions
+inline constexpr int32_t kMaxWarmup = limits::kMaxWarmup;
+inline constexpr double kMaxTimeBudgetS = limits::kMaxTimeBudgetS;  // a week
 
-// Per worker: a level may ask for at most max(kMinWorkerConcurrency, kConcurrencyPerPu x PUs)
-// units. The floor lets coroutines keep 5,000 sleeping tasks in flight on a small machine
-// (examples/plans/sleep-5000-coroutines.json); the multiple lets big machines go further.
-inline constexpr int32_t kMinWorkerConcurrency = 10'000;
-inline constexpr int32_t kConcurrencyPerPu = 64;
+// Per worker: a level may ask for at most what the worker publishes
+// (WorkerDescription.max_concurrency, parlab-worker --max-concurrency), by default
+// max(kMinWorkerConcurrency, kConcurrencyPerPu x PUs) units (parlab/common/run_limits.h).
+inline constexpr int32_t kMinWorkerConcurrency = limits::kMinWorkerConcurrency;
+inline constexpr int32_t kConcurrencyPerPu = limits::kConcurrencyPerPu;
 
 struct PlanLimits {
   int64_t max_plan_bytes = kDefaultMaxPlanBytes;
@@ -70,17 +72,19 @@ struct PlanLimits {
 // concurrency, repetitions, warm-ups and the time budget. ValidatePlan calls it.
 [[nodiscard]] absl::Status CheckPlanLimits(const v1::Plan& plan, const PlanLimits& limits);
 
-// max(kMinWorkerConcurrency, kConcurrencyPerPu x the worker's PUs), at most kMaxConcurrency.
+// The worker's published maximum (WorkerDescription.max_concurrency), or for a worker older than
+// that field max(kMinWorkerConcurrency, kConcurrencyPerPu x its PUs); at most kMaxConcurrency.
 int32_t WorkerConcurrencyLimit(const v1::WorkerDescription& worker);
 
 // Every level of the plan against WorkerConcurrencyLimit(worker), before any job runs:
-// `plan.concurrency[0]: must be <= 10000 on worker 10.0.0.5:4511 (2 PUs), got 50000`.
+// `plan.concurrency[0]: must be <= 10000 on worker 10.0.0.5:4511 (its --max-concurrency), got
+// 50000`.
 [[nodiscard]] absl::Status CheckConcurrencyFitsWorker(const v1::Plan& plan,
                                                       const v1::WorkerDescription& worker);
 
 // At most `max_bytes` of `text` followed by "... (N bytes)", never splitting a UTF-8
 // character: how an error quotes a value that may be huge.
-std::string Truncated(absl::string_view text, size_t max_bytes = 60);
+using limits::Truncated;
 
 }  // namespace parlab::coordinator
 

@@ -31,8 +31,17 @@ struct WorkerOptions {
   std::string advertise;                      // --advertise: empty = the bound address
   absl::Duration heartbeat_interval = absl::Seconds(1);
   // Limits of every job's runner (0: none). See parlab/runner/job_limits.h.
-  int64_t max_job_memory_mib = 0;        // --max-job-memory MiB (RLIMIT_DATA)
-  int64_t max_job_files = 0;             // --max-job-files N (RLIMIT_NOFILE)
+  int64_t max_job_memory_mib = 0;  // --max-job-memory MiB (RLIMIT_DATA)
+  int64_t max_job_files = 0;       // --max-job-files N (RLIMIT_NOFILE)
+  // --max-job-processes N: processes and threads one job may hold at once (a cgroup's pids.max,
+  // or a check of each job's concurrency without one). 0: the default for this machine,
+  // limits::DefaultMaxJobProcesses(PUs), filled in by ParseWorkerFlags.
+  int32_t max_job_processes = 0;
+  // --job-cgroups auto|off: a cgroup per job where the worker may create them (auto), or never.
+  bool job_cgroups = true;
+  // --max-concurrency N: the largest concurrency level a job may ask for; 0 until
+  // ParseWorkerFlags fills in limits::DefaultMaxConcurrency(PUs). Published in the description.
+  int32_t max_concurrency = 0;
   std::string scratch_root;              // --scratch DIR: parent of each job's scratch directory
   std::vector<std::string> python_path;  // --python-path DIR...: where python modules may be
   int lifeline_fd = -1;  // --lifeline FD: exit when FD reaches EOF (cli/local_worker)

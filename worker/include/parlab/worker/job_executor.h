@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "parlab/v1/parlab.pb.h"
+#include "parlab/worker/job_cgroup.h"
 
 namespace parlab {
 
@@ -31,6 +32,12 @@ struct JobTarget {
   // The limits in words ("memory limit 512 MiB (--max-job-memory)"), added to the error of a
   // runner that dies from a signal, since a limit is a likely reason. Empty: no limits.
   std::string limits_description;
+  // The job's cgroup (parlab/worker/job_cgroup.h), or null: the runner is moved into a fresh
+  // cgroup with pids.max `cgroup_max_tasks` before it receives its job, everything left in it
+  // is killed when the job ends, and a limit it reached is named in the job's error.
+  JobCgroups* cgroups = nullptr;
+  int32_t cgroup_max_tasks = 0;
+  std::string cgroup_limit_words;  // "--max-job-processes 64, plus 16 for the runner itself"
 };
 
 // Receives each progress and sample event as it arrives; returns false when nobody listens any

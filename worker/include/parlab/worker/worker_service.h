@@ -10,6 +10,7 @@
 #define PARLAB_WORKER_WORKER_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -18,12 +19,15 @@
 #include "parlab/security/net_security.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 #include "parlab/v1/parlab.pb.h"
+#include "parlab/worker/job_cgroup.h"
 
 namespace parlab {
 
 // The checks a job must pass before a runner starts: returns the model it names, or
 // INVALID_ARGUMENT (a missing or out-of-range field) / NOT_FOUND (unknown model or workload).
-// The numbers are checked by runner::CheckJobFitsModel, as the runner checks them again.
+// The limits every plan meets (parlab/common/run_limits.h) against the worker's published
+// max_concurrency; the numbers by runner::CheckJobFitsModel, as the runner checks them again;
+// without job cgroups (job_process_limit "check"), concurrency against max_job_processes.
 [[nodiscard]] absl::StatusOr<v1::ModelInfo> ValidateJob(const v1::WorkerDescription& worker,
                                                         const v1::Job& job);
 
@@ -36,6 +40,10 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   // JobTarget fields of the same names). Set before the server starts.
   void SetJobEnvironment(std::string scratch_root, std::vector<std::string> runner_limit_args,
                          std::string limits_description);
+
+  // Each job's cgroup comes from `cgroups` (none when it is not available()), with pids.max
+  // max_job_processes + kRunnerOwnTasks. Set before the server starts.
+  void SetJobCgroups(std::unique_ptr<JobCgroups> cgroups, int32_t max_job_processes);
 
   // Who may call (TLS, tokens; docs/security.md): Describe and RunJob need the submit role.
   // Default: an open server. Set before the server starts; must outlive the service.
@@ -69,6 +77,9 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   std::string scratch_root_;
   std::vector<std::string> runner_limit_args_;
   std::string limits_description_;
+  std::unique_ptr<JobCgroups> cgroups_;
+  int32_t cgroup_max_tasks_ = 0;
+  std::string cgroup_limit_words_;
   std::mutex description_mutex_;
   v1::WorkerDescription description_;  // guarded by description_mutex_
   // One job at a time: benchmarks running side by side would disturb each other's timings.

@@ -19,6 +19,7 @@
 
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -56,6 +57,10 @@ inline constexpr char kStateLost[] = "lost";
 class WorkerRegistry {
  public:
   explicit WorkerRegistry(RegistryOptions options) : options_(std::move(options)) {}
+  // Stops the loss watch, if it runs.
+  ~WorkerRegistry();
+  WorkerRegistry(const WorkerRegistry&) = delete;
+  WorkerRegistry& operator=(const WorkerRegistry&) = delete;
 
   const RegistryOptions& options() const { return options_; }
 
@@ -90,14 +95,25 @@ class WorkerRegistry {
   // Whether any source is configured or any worker registered.
   bool HasAnySource();
 
+  // [thread-safe] Logs `worker_lost` (worker, state, reason) once for each registered worker
+  // whose heartbeats stopped for heartbeat_timeout, whether or not a run uses it, and
+  // `worker_back` (worker, silent_s) when a lost one heartbeats again. Returns how many were
+  // newly lost. Listed workers (--workers, hostfile, DNS) are judged only when asked
+  // (Statuses) and are not swept.
+  int SweepLost();
+  // Calls SweepLost every heartbeat_interval on a thread of its own until destruction, so a
+  // worker lost while idle is logged within heartbeat_timeout + heartbeat_interval.
+  void StartLossWatch();
+
  private:
   struct Registered {
     v1::WorkerDescription description;
     absl::Time last_seen;
     bool busy = false;
     int64_t order = 0;
-    std::string secret;    // RegisterWorkerResponse.heartbeat_secret
-    std::string identity;  // who registered it
+    std::string secret;        // RegisterWorkerResponse.heartbeat_secret
+    std::string identity;      // who registered it
+    bool lost_logged = false;  // SweepLost said worker_lost; cleared by a heartbeat
   };
   // Whether `address` is registered and `secret` is its registration's.
   SecretCheck CheckSecretLocked(const std::string& address, const std::string& secret)
@@ -113,6 +129,9 @@ class WorkerRegistry {
   std::map<std::string, Registered> registered_ ABSL_GUARDED_BY(mutex_);
   int64_t next_order_ ABSL_GUARDED_BY(mutex_) = 0;
   std::map<std::string, absl::Time> listed_last_seen_ ABSL_GUARDED_BY(mutex_);
+  absl::Mutex watch_mutex_;
+  bool stop_watch_ ABSL_GUARDED_BY(watch_mutex_) = false;
+  std::thread watch_;
 };
 
 }  // namespace parlab::cluster

@@ -1,0 +1,124 @@
+// The worker's own limits through the real daemons and `parlab run` (issue 12): a level above a
+// worker's --max-concurrency, or above its --max-job-processes where it has no cgroup to count
+// processes, is refused before any job (exit 2, naming the worker and the flag); and a
+// registered worker that dies while idle is logged by the coordinator when it goes.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "process.h"
+
+namespace parlab::e2e {
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+class WorkerLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parlab-worker-limits-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string WritePlan(const Json& plan) {
+    std::string path = (dir_ / "plan.json").string();
+    std::ofstream(path) << plan.dump();
+    return path;
+  }
+
+  static std::string ReadFile(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  static bool WaitForText(const std::filesystem::path& path, const std::string& text,
+                          absl::Duration timeout) {
+    for (const absl::Time deadline = absl::Now() + timeout; absl::Now() < deadline;
+         absl::SleepFor(absl::Milliseconds(50))) {
+      if (ReadFile(path).find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  static Json SleepPlan(int concurrency) {
+    return {{"name", "limits"},
+            {"workload", {{"kind", "sleep"}, {"params", {{"tasks", 4}, {"ms", 1}}}}},
+            {"models", {"threads"}},
+            {"concurrency", {1, concurrency}},
+            {"repetitions", 1},
+            {"warmup", 0}};
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(WorkerLimitsTest, ALevelAboveTheWorkersMaxConcurrencyIsRefusedBeforeAnyJob) {
+  Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0", "--max-concurrency", "8"});
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  Completed refused = RunToCompletion({PARLAB_CLI_BIN, "run", WritePlan(SleepPlan(9)), "--workers",
+                                       worker.address(), "--no-store"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err,
+              HasSubstr("plan.concurrency[1]: must be <= 8 on worker " + worker.address() +
+                        " (its parlab-worker --max-concurrency), "
+                        "got 9"));
+  Completed ok = RunToCompletion({PARLAB_CLI_BIN, "run", WritePlan(SleepPlan(8)), "--workers",
+                                  worker.address(), "--no-store"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+// Without job cgroups (forced, so this runs on every machine) the worker holds each level to
+// --max-job-processes, and the coordinator knows it from the description.
+TEST_F(WorkerLimitsTest, WithoutCgroupsALevelAboveMaxJobProcessesIsRefusedBeforeAnyJob) {
+  const std::filesystem::path log = dir_ / "worker.log";
+  Daemon worker({PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0", "--job-cgroups", "off",
+                 "--max-job-processes", "16"},
+                log.string());
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  // Which mechanism holds jobs to the limit is logged once, at start.
+  EXPECT_TRUE(WaitForText(log, "event=job_limits", absl::Seconds(5)));
+  EXPECT_THAT(ReadFile(log), HasSubstr("max_job_processes=16 mechanism=check "
+                                       "reason=\"--job-cgroups off\""));
+  Completed refused = RunToCompletion({PARLAB_CLI_BIN, "run", WritePlan(SleepPlan(17)), "--workers",
+                                       worker.address(), "--no-store"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("plan.concurrency[1]: must be <= 16 on worker " +
+                                     worker.address() + " (its --max-job-processes"));
+}
+
+TEST_F(WorkerLimitsTest, TheCoordinatorLogsARegisteredWorkerLostWhileIdle) {
+  const std::filesystem::path log = dir_ / "coordinator.log";
+  Daemon coordinator(
+      {PARLAB_COORDINATOR_BIN, "--listen", "127.0.0.1:0", "--no-store", "--heartbeat-timeout", "1"},
+      log.string());
+  ASSERT_TRUE(coordinator.ok()) << coordinator.error();
+  Daemon worker(
+      {PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0", "--coordinator", coordinator.address()});
+  ASSERT_TRUE(worker.ok()) << worker.error();
+  ASSERT_TRUE(
+      WaitForText(log, "event=worker_registered worker=" + worker.address(), absl::Seconds(20)));
+  worker.Kill();  // no run is going on: only the heartbeats stop
+  EXPECT_TRUE(WaitForText(log, "event=worker_lost worker=" + worker.address(), absl::Seconds(10)))
+      << ReadFile(log);
+  EXPECT_THAT(ReadFile(log),
+              ContainsRegex("parlab-coordinator: event=worker_lost worker=" + worker.address() +
+                            " state=idle reason=\"no heartbeat for [0-9.]+ s\"\n"));
+}
+
+}  // namespace
+}  // namespace parlab::e2e
