@@ -15,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "parlab/common/run_limits.h"
 #include "parlab/common/spawn.h"
 
 namespace parlab::cli {
@@ -77,7 +78,11 @@ absl::StatusOr<std::unique_ptr<LocalWorker>> LocalWorker::Start(const std::strin
     return lifeline.status();
   }
   // fd 3 of the worker: a pipe only we can write to, at EOF once we are gone however we died.
+  // The user's own machine and plan: no per-job process cap beyond the plan limits. A worker's
+  // default cap is for operators of shared workers; without a cgroup it would count a plan's
+  // 5,000 coroutines as 5,000 processes and refuse examples/plans/sleep-5000-coroutines.json.
   std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--lifeline", "3"};
+  args.insert(args.end(), {"--max-job-processes", absl::StrCat(limits::kMaxConcurrency)});
   if (!plugins.empty()) args.insert(args.end(), {"--plugins", plugins});
   if (!python_path.empty()) args.insert(args.end(), {"--python-path", python_path});
   absl::StatusOr<pid_t> spawned = SpawnInOwnProcessGroup(
