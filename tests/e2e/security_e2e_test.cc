@@ -382,9 +382,6 @@ TEST_F(SecurityE2eTest, TheLocalDefaultNeedsNoConfiguration) {
   EXPECT_THAT(pointless.err, HasSubstr("--tls-ca: does nothing without --coordinator"));
 }
 
-}  // namespace
-}  // namespace parlab::e2e
-
 // CheckWorkload starts a runner that imports a module (the python workload): like RunJob, it
 // needs the submit role, or anyone reaching a worker could make it run one.
 TEST_F(SecurityE2eTest, CheckingAWorkloadNeedsTheSubmitRole) {
@@ -410,3 +407,6 @@ TEST_F(SecurityE2eTest, CheckingAWorkloadNeedsTheSubmitRole) {
   grpc::Status alice = check(kAlice);
   EXPECT_TRUE(alice.ok()) << alice.error_message();
 }
+
+}  // namespace
+}  // namespace parlab::e2e
