@@ -122,28 +122,22 @@ class SecurityE2eTest : public ::testing::Test {
     return list.exit_code == 0 ? Json::parse(list.out).size() : 999;
   }
 
-  // A raw gRPC stub to the coordinator over TLS with `token`.
+  // A raw TLS channel presenting `token` (empty: none), for the stubs below.
+  std::shared_ptr<grpc::Channel> TlsChannel(const std::string& address, const std::string& token) {
+    security::ClientSecurityFiles files;
+    files.tls_ca = certs_.ca();
+    files.token = token;
+    absl::StatusOr<security::ClientSecurity> client = security::LoadClientSecurity(files);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return security::CreateChannel(address, grpc::ChannelArguments(), *client);
+  }
   std::unique_ptr<v1::CoordinatorService::Stub> Stub(const std::string& address,
                                                      const std::string& token) {
-    security::ClientSecurityFiles files;
-    files.tls_ca = certs_.ca();
-    files.token = token;
-    absl::StatusOr<security::ClientSecurity> client = security::LoadClientSecurity(files);
-    EXPECT_TRUE(client.ok()) << client.status();
-    return v1::CoordinatorService::NewStub(
-        security::CreateChannel(address, grpc::ChannelArguments(), *client));
+    return v1::CoordinatorService::NewStub(TlsChannel(address, token));
   }
-
-  // A raw gRPC stub to a worker over TLS with `token` (empty: none).
   std::unique_ptr<v1::WorkerService::Stub> WorkerStub(const std::string& address,
                                                       const std::string& token) {
-    security::ClientSecurityFiles files;
-    files.tls_ca = certs_.ca();
-    files.token = token;
-    absl::StatusOr<security::ClientSecurity> client = security::LoadClientSecurity(files);
-    EXPECT_TRUE(client.ok()) << client.status();
-    return v1::WorkerService::NewStub(
-        security::CreateChannel(address, grpc::ChannelArguments(), *client));
+    return v1::WorkerService::NewStub(TlsChannel(address, token));
   }
 
   LabCerts certs_;
