@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "process.h"
+#include "scratch_dir_test.h"
 
 namespace parlab::e2e {
 namespace {
@@ -21,22 +22,9 @@ using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-class DaemonRobustnessTest : public ::testing::Test {
+class DaemonRobustnessTest : public ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("parlab-robustness-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string WritePlan(const Json& plan) {
-    std::string path = (dir_ / "plan.json").string();
-    std::ofstream(path) << plan.dump();
-    return path;
-  }
+  DaemonRobustnessTest() : ScratchDirTest("parlab-robustness") {}
 
   std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream in(path);
@@ -44,8 +32,6 @@ class DaemonRobustnessTest : public ::testing::Test {
     text << in.rdbuf();
     return text.str();
   }
-
-  std::filesystem::path dir_;
 };
 
 // The acceptance case of issue 12, item 8: SIGKILL the coordinator after the first job result.

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "process.h"
+#include "scratch_dir_test.h"
 
 namespace parlab::e2e {
 namespace {
@@ -22,22 +23,9 @@ using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
 
-class WorkerLimitsTest : public ::testing::Test {
+class WorkerLimitsTest : public ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("parlab-worker-limits-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string WritePlan(const Json& plan) {
-    std::string path = (dir_ / "plan.json").string();
-    std::ofstream(path) << plan.dump();
-    return path;
-  }
+  WorkerLimitsTest() : ScratchDirTest("parlab-worker-limits") {}
 
   static std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream in(path);
@@ -63,8 +51,6 @@ class WorkerLimitsTest : public ::testing::Test {
             {"repetitions", 1},
             {"warmup", 0}};
   }
-
-  std::filesystem::path dir_;
 };
 
 TEST_F(WorkerLimitsTest, ALevelAboveTheWorkersMaxConcurrencyIsRefusedBeforeAnyJob) {
