@@ -6,6 +6,12 @@
 #   bench/scale_workers.sh [BUILD_DIR (default build)] [N (default 256)]
 #   PARLAB_SCALE_TLS=1 bench/scale_workers.sh build 256   # the same over TLS with tokens
 #   PARLAB_SCALE_RUNS=3 bench/scale_workers.sh build 256  # runs of the plan in a row (default 2)
+#   PARLAB_SCALE_REGISTER=1 bench/scale_workers.sh build 256  # workers register first
+#
+# With PARLAB_SCALE_REGISTER=1 the coordinator starts first and every worker registers with it
+# (--coordinator; a worker-role token with TLS), as a lab's workers do: the coordinator connects
+# back to each one when it registers, so run 1 finds the channels connected. Without it the
+# workers are named only by the run (--workers, an admin's right) and run 1 connects to each.
 #
 # With PARLAB_SCALE_TLS=1 every daemon serves TLS (certificates from scripts/make-lab-certs.sh)
 # and checks bearer tokens, the coordinator presents its token to the workers and the CLI an
@@ -34,7 +40,7 @@ export PARLAB_STORE="$tmp/store.db"  # never the user's store
 source "$HERE/scripts/lib/daemon.sh"
 cleanup() {
   daemon_stop_all
-  rm -rf "$tmp"
+  [ -n "${PARLAB_SCALE_KEEP:-}" ] && echo "kept: $tmp" >&2 || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -45,13 +51,31 @@ if [ "${PARLAB_SCALE_TLS:-0}" = 1 ]; then
   bash "$HERE/scripts/make-lab-certs.sh" "$tmp/tls" 127.0.0.1 >/dev/null
   coord=$(openssl rand -hex 24)
   admin=$(openssl rand -hex 24)
-  printf 'coord submit %s\nbench admin %s\n' "$coord" "$admin" >"$tmp/tls/tokens"
+  worker=$(openssl rand -hex 24)
+  printf 'coord submit %s\nbench admin %s\nworkers worker %s\n' "$coord" "$admin" "$worker" \
+    >"$tmp/tls/tokens"
   echo "$coord" >"$tmp/tls/coord.token"
   echo "$admin" >"$tmp/tls/admin.token"
-  worker_tls=(--tls-cert "$tmp/tls/127.0.0.1.crt" --tls-key "$tmp/tls/127.0.0.1.key"
+  echo "$worker" >"$tmp/tls/worker.token"
+  daemon_tls=(--tls-cert "$tmp/tls/127.0.0.1.crt" --tls-key "$tmp/tls/127.0.0.1.key"
               --tls-ca "$tmp/tls/ca.crt" --tokens "$tmp/tls/tokens")
-  coordinator_tls=("${worker_tls[@]}" --token-file "$tmp/tls/coord.token")
+  worker_tls=("${daemon_tls[@]}")
+  coordinator_tls=("${daemon_tls[@]}" --token-file "$tmp/tls/coord.token")
   cli_tls=(--tls-ca "$tmp/tls/ca.crt" --token-file "$tmp/tls/admin.token")
+fi
+
+register=()
+if [ "${PARLAB_SCALE_REGISTER:-0}" = 1 ]; then
+  # Heartbeats every 5 s, lost after 30 s: 257 daemons share this machine's cores, and at the
+  # default 1 s / 5 s their heartbeats and the liveness pings queue long enough behind the
+  # runner launches to call live workers lost (each of a lab's workers has a machine of its own).
+  daemon_start "$tmp" c "$BIN/parlab-coordinator" --listen 127.0.0.1:0 "${coordinator_tls[@]}" \
+    --heartbeat-timeout 30
+  cpid=$DAEMON_PID
+  coordinator=$(daemon_address "$tmp" c "$cpid")
+  register=(--coordinator "$coordinator" --heartbeat-interval 5)
+  # Registering needs the worker role; the worker's --token-file is what it presents.
+  if [ "${PARLAB_SCALE_TLS:-0}" = 1 ]; then worker_tls+=(--token-file "$tmp/tls/worker.token"); fi
 fi
 
 # Workers start in batches: each one asks parlab-runner --describe at start-up, and 256 of
@@ -62,7 +86,8 @@ addresses=()
 for ((i = 1; i <= N; i += batch)); do
   batch_pids=()
   for ((j = i; j < i + batch && j <= N; ++j)); do
-    daemon_start "$tmp" "w$j" "$BIN/parlab-worker" --listen 127.0.0.1:0 "${worker_tls[@]}"
+    daemon_start "$tmp" "w$j" "$BIN/parlab-worker" --listen 127.0.0.1:0 "${worker_tls[@]}" \
+      "${register[@]}"
     batch_pids+=("$j:$DAEMON_PID")
   done
   for entry in "${batch_pids[@]}"; do
@@ -73,9 +98,18 @@ done
 workers_started=$(date +%s.%N)
 worker_list=$(IFS=,; echo "${addresses[*]}")
 
-daemon_start "$tmp" c "$BIN/parlab-coordinator" --listen 127.0.0.1:0 "${coordinator_tls[@]}"
-cpid=$DAEMON_PID
-coordinator=$(daemon_address "$tmp" c "$cpid")
+if [ "${#register[@]}" -gt 0 ]; then
+  # Every worker registered (one log line each), then a moment for the connections back.
+  for ((waited = 0; $(grep -c 'event=worker_registered' "$tmp/c.err") < N; ++waited)); do
+    [ "$waited" -lt 600 ] || { echo "scale: not all $N workers registered" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep 2
+else
+  daemon_start "$tmp" c "$BIN/parlab-coordinator" --listen 127.0.0.1:0 "${coordinator_tls[@]}"
+  cpid=$DAEMON_PID
+  coordinator=$(daemon_address "$tmp" c "$cpid")
+fi
 
 cat >"$tmp/plan.json" <<'EOF'
 {"name": "scale", "workload": {"kind": "sleep", "params": {"tasks": 1, "ms": 1}},
@@ -90,7 +124,8 @@ status_kib() {  # PID FIELD -> the field of /proc/PID/status in KiB
   awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-# Run 1 is cold: the coordinator connects to every worker (N TCP and, with TLS, N handshakes).
+# Run 1 is cold: the coordinator connects to every worker (N TCP and, with TLS, N handshakes),
+# unless the workers registered (then it connected to each as it registered).
 # Later runs (PARLAB_SCALE_RUNS, default 2) find its kept channels (docs/performance.md, "TLS and
 # tokens"): what a long-lived coordinator pays per run.
 runs=${PARLAB_SCALE_RUNS:-2}
@@ -121,15 +156,18 @@ awk -v n="$N" -v code="$code" -v ok="$ok" -v walls="${walls[*]}" \
     -v ws="$start" -v we="$workers_started" \
     -v c0="$cpu_before" -v c1="${cpu_first:-$cpu_after}" -v c2="$cpu_after" \
     -v r0="$rss_before" -v r1="$rss_after" -v hwm="$hwm" \
+    -v first="$([ "${#register[@]}" -gt 0 ] && echo 'channels connected at registration' || echo 'connects to every worker')" \
     -v fds="$fds" -v tls="$([ "${PARLAB_SCALE_TLS:-0}" = 1 ] && echo ', TLS + tokens')" \
     -v cores="$(nproc)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
   split(ok, o, " ")
   nw = split(walls, w, " ")
   printf "workers:                 %d (started in %.1f s)%s\n", n, we - ws, tls
   printf "parlab run exit status:  %d, %s of %s results OK (last run)\n", code, o[1], o[2]
-  printf "run wall time:           %.2f s (run 1: connects to every worker)\n", w[1]
+  printf "run wall time:           %.2f s (run 1: %s)\n", w[1], first
   for (i = 2; i <= nw; ++i)
     printf "run %d wall time:         %.2f s (kept channels: no new connection)\n", i, w[i]
+  if (first ~ /registration/)
+    printf "coordinator CPU time:    %.2f s (before run 1: N registrations, connecting back)\n", c0
   printf "coordinator CPU time:    %.2f s (user + system, during run 1)\n", c1 - c0
   if (nw > 1)
     printf "coordinator CPU time:    %.2f s (runs 2-%d together)\n", c2 - c1, nw

@@ -322,6 +322,9 @@ grpc::Status CoordinatorServiceImpl::RegisterWorker(grpc::ServerContext* context
                                   {"reason", secret.status().message()}});
     return ToGrpcStatus(secret.status());
   }
+  // Connect back now, in the background: the TCP and TLS handshakes are done before the first
+  // run that needs this worker, not inside it (docs/performance.md, "TLS and tokens").
+  cluster::WarmChannel(request->description().address());
   response->set_heartbeat_interval_ms(
       absl::ToInt64Milliseconds(registry_.options().heartbeat_interval));
   response->set_heartbeat_secret(*secret);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -94,7 +95,23 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kAttemptTimeoutMs);
   args.SetMaxReceiveMessageSize(64 << 20);
+  // A kept channel stays connected between runs: gRPC would otherwise drop a connection idle
+  // for 30 minutes, and a lab's next run would pay every worker's handshake again.
+  if (ChannelCache::Global().enabled.load()) {
+    args.SetInt(GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS, std::numeric_limits<int>::max());
+  }
   return security::CreateChannel(address, args);
+}
+
+// The kept channel to `address`, made (not yet connected) when there is none.
+std::shared_ptr<grpc::Channel> KeptOrNewChannel(const std::string& key,
+                                                const std::string& address) {
+  std::shared_ptr<grpc::Channel> channel = ChannelCache::Global().Find(key);
+  if (channel == nullptr) {
+    channel = NewChannel(address);
+    ChannelCache::Global().Put(key, channel);
+  }
+  return channel;
 }
 
 }  // namespace
@@ -117,12 +134,8 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
                                                               bool* reused) {
   if (address.empty()) return absl::InvalidArgumentError(absl::StrCat(role, " address is empty"));
   const std::string key = CacheKey(address);
-  std::shared_ptr<grpc::Channel> channel = ChannelCache::Global().Find(key);
-  if (reused != nullptr) *reused = channel != nullptr;
-  if (channel == nullptr) {
-    channel = NewChannel(address);
-    ChannelCache::Global().Put(key, channel);
-  }
+  if (reused != nullptr) *reused = ChannelCache::Global().Find(key) != nullptr;
+  std::shared_ptr<grpc::Channel> channel = KeptOrNewChannel(key, address);
   const absl::Time start = absl::Now();
   const absl::Time deadline = start + timeout;
   absl::Status failure;
@@ -165,6 +178,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
 
 void ForgetChannel(const std::string& address, const grpc::Channel* channel) {
   ChannelCache::Global().Drop(CacheKey(address), channel);
+}
+
+void WarmChannel(const std::string& address) {
+  if (!ChannelCache::Global().enabled.load() || address.empty()) return;
+  // Starts the TCP connect and the TLS handshake in gRPC's own threads and returns at once.
+  KeptOrNewChannel(CacheKey(address), address)->GetState(/*try_to_connect=*/true);
 }
 
 void KeepChannels(bool keep) {

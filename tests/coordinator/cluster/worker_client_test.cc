@@ -214,6 +214,33 @@ TEST(ConnectChannelTest, AKeptChannelIsReusedAndNotConnectedAgain) {
   EXPECT_EQ(proxy.accepted(), 2);
 }
 
+// A registering worker's channel is warmed: the connection (and its TLS handshake) is made in
+// the background before any call, and the first call reuses it. Without KeepChannels (a
+// one-shot CLI) warming does nothing.
+TEST(ConnectChannelTest, AWarmedChannelConnectsBeforeAnyCall) {
+  BareServer server(grpc::InsecureServerCredentials());
+  SlowProxy proxy(server.port(), absl::ZeroDuration());
+  WarmChannel(proxy.address());
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(proxy.accepted(), 0);
+
+  KeepChannels(true);
+  WarmChannel(proxy.address());
+  for (absl::Time until = absl::Now() + absl::Seconds(20);
+       proxy.accepted() == 0 && absl::Now() < until;) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(proxy.accepted(), 1);
+  bool reused = false;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      ConnectChannel("worker", proxy.address(), absl::Seconds(20), nullptr, &reused);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  EXPECT_TRUE(reused);
+  EXPECT_EQ(proxy.accepted(), 1);
+  channel->reset();
+  KeepChannels(false);
+}
+
 // A kept channel whose worker went away is dropped: the address is called refused, as it
 // would be without keeping, and not waited on for the whole timeout.
 TEST(ConnectChannelTest, AKeptChannelToAStoppedServerIsDroppedAndRefused) {

@@ -44,6 +44,10 @@ std::string FormatSeconds(absl::Duration duration);
 // parlab-coordinator turns it on at start and off (dropping the channels) before it exits. A
 // channel that fails to connect, or whose call fails, is dropped. [thread-safe]
 void KeepChannels(bool keep);
+// Starts connecting the kept channel to `address` in the background (no call, no wait), so
+// that a run finds the TCP and TLS handshakes done: the coordinator calls it when a worker
+// registers. Does nothing unless KeepChannels is on. [thread-safe]
+void WarmChannel(const std::string& address);
 // Drops `channel` if it is the one kept for `address` (a call on it failed). [thread-safe]
 void ForgetChannel(const std::string& address, const grpc::Channel* channel);
 
