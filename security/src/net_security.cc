@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -485,8 +487,11 @@ void ApplyTokenEnvironment(ClientSecurityFiles& files) {
 
 void SetProcessClientSecurity(ClientSecurity security) {
   std::lock_guard<std::mutex> lock(process_mutex);
-  // Kept for the life of the process: channels made earlier keep pointing at the old one.
-  process_security = new ClientSecurity(std::move(security));
+  // Every identity set is kept for the life of the process (channels made earlier keep
+  // pointing at theirs), in a list that stays reachable: intended, so not a leak to LSan.
+  static auto* kept = new std::vector<std::unique_ptr<ClientSecurity>>();
+  kept->push_back(std::make_unique<ClientSecurity>(std::move(security)));
+  process_security = kept->back().get();
 }
 
 const ClientSecurity& ProcessClientSecurity() {

@@ -508,6 +508,11 @@ TEST(WorkerDaemonScratchTest, AKilledRunnerLeavesNoScratchBehind) {
 
 // A job that allocates past --max-job-memory fails naming the limit; the next job runs.
 TEST(WorkerDaemonLimitsTest, AJobOverItsMemoryLimitFailsNamingItAndTheWorkerKeepsServing) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Without a cgroup v2 memory controller the limit is RLIMIT_DATA, and ASan's runtime maps
+  // its shadow memory at start-up: an ASan runner under a 64 MiB limit cannot start at all.
+  GTEST_SKIP() << "ASan's shadow mappings do not fit in a 64 MiB data limit";
+#endif
   auto started = WorkerDaemon::Start({"--plugins", PluginDirs(), "--max-job-memory", "64"});
   ASSERT_TRUE(started.ok()) << started.status();
   WorkerDaemon& worker = **started;

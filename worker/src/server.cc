@@ -145,6 +145,10 @@ void WorkerServer::ReloadPlugins() {
 void WorkerServer::Shutdown(absl::Duration deadline) {
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   service_->BeginShutdown();
+  // With no job running nothing needs the grace: gRPC would otherwise wait all of it for a
+  // client that keeps its connection open and does not answer (a coordinator's kept channel,
+  // the coordinator SIGSTOPped) before it force-closes the connection.
+  if (!service_->busy()) deadline = absl::ZeroDuration();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + deadline));
   server_->Wait();
 }
