@@ -112,9 +112,10 @@ TEST_P(ThreadBoundModelTest, IdleThreadsSleepWhileTasksWait) {
     }
     const auto cpu = CpuTime(after) - CpuTime(before);
     // Spinning threads would burn about twice the wall time on 2 cores. Under a sanitizer,
-    // starting the 50 threads alone costs about half the wall time of CPU (TSan: 57 ms of 111),
-    // so there the bound is the wall time itself.
-    const auto cpu_bound = kSanitized ? wall : wall / 2;
+    // starting the 50 threads alone costs about the wall time of CPU (TSan on a slow VM: 269 ms
+    // of CPU in a 239 ms run, no thread spinning), so there the bound is 1.5x the wall time,
+    // still below what spinning burns; the normal build checks wall / 2.
+    const auto cpu_bound = kSanitized ? wall * 3 / 2 : wall / 2;
     EXPECT_LT(cpu, cpu_bound) << "repetition " << repetition << ": idle threads spin";
   }
 }
