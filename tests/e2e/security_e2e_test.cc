@@ -325,7 +325,7 @@ TEST_F(SecurityE2eTest, MutualTlsNeedsALabClientCertificate) {
       "results",  "list",      "--coordinator", coordinator->address(),
       "--tls-ca", certs_.ca(), "--token-file",  alice_};
   Completed without = Parlab(list);
-  EXPECT_EQ(without.exit_code, 2);
+  EXPECT_EQ(without.exit_code, 2) << without.err;
   EXPECT_THAT(without.err, HasSubstr("TLS handshake failed"));
 
   absl::StatusOr<LabCerts> other = LabCerts::Make({"127.0.0.1"});
@@ -333,7 +333,8 @@ TEST_F(SecurityE2eTest, MutualTlsNeedsALabClientCertificate) {
   std::vector<std::string> foreign = list;
   foreign.insert(foreign.end(),
                  {"--tls-cert", other->client_cert(), "--tls-key", other->client_key()});
-  EXPECT_EQ(Parlab(foreign).exit_code, 2);
+  Completed foreign_run = Parlab(foreign);
+  EXPECT_EQ(foreign_run.exit_code, 2) << foreign_run.err;
 
   std::vector<std::string> with_cert = list;
   with_cert.insert(with_cert.end(),
