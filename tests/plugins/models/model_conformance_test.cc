@@ -32,18 +32,20 @@ const std::vector<std::string> kModels = {"coroutines",   "coroutines_mt", "fibe
 // in-flight cap). Pinned here so a model cannot silently change what its bound means.
 const std::set<std::string> kThreadBoundModels = {"coroutines_mt", "fibers"};
 
-// Every child reaped and every thread gone (a joined thread's /proc entry can trail its
-// join by a moment, hence the short poll).
+// Every child reaped and no thread beyond the baseline (a joined thread's /proc entry can
+// trail its join by a moment, hence the short poll). Fewer is not a leftover: a runtime's own
+// short-lived thread counted in the baseline may be gone (seen under TSan: 2 after a baseline
+// of 3).
 void ExpectNoLeftovers(int baseline_threads) {
   errno = 0;
   EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1) << "a child process was left behind";
   EXPECT_EQ(errno, ECHILD);
   int threads = CountThreads();
-  for (int i = 0; i < 200 && threads != baseline_threads; ++i) {
+  for (int i = 0; i < 200 && threads > baseline_threads; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
     threads = CountThreads();
   }
-  EXPECT_EQ(threads, baseline_threads) << "threads left behind";
+  EXPECT_LE(threads, baseline_threads) << "threads left behind";
 }
 
 class ModelTest : public ::testing::TestWithParam<std::string> {
