@@ -156,17 +156,18 @@ awk -v n="$N" -v code="$code" -v ok="$ok" -v walls="${walls[*]}" \
     -v ws="$start" -v we="$workers_started" \
     -v c0="$cpu_before" -v c1="${cpu_first:-$cpu_after}" -v c2="$cpu_after" \
     -v r0="$rss_before" -v r1="$rss_after" -v hwm="$hwm" \
-    -v first="$([ "${#register[@]}" -gt 0 ] && echo 'channels connected at registration' || echo 'connects to every worker')" \
+    -v registered="${#register[@]}" \
     -v fds="$fds" -v tls="$([ "${PARLAB_SCALE_TLS:-0}" = 1 ] && echo ', TLS + tokens')" \
     -v cores="$(nproc)" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
   split(ok, o, " ")
   nw = split(walls, w, " ")
   printf "workers:                 %d (started in %.1f s)%s\n", n, we - ws, tls
   printf "parlab run exit status:  %d, %s of %s results OK (last run)\n", code, o[1], o[2]
+  first = registered ? "channels connected at registration" : "connects to every worker"
   printf "run wall time:           %.2f s (run 1: %s)\n", w[1], first
   for (i = 2; i <= nw; ++i)
     printf "run %d wall time:         %.2f s (kept channels: no new connection)\n", i, w[i]
-  if (first ~ /registration/)
+  if (registered)
     printf "coordinator CPU time:    %.2f s (before run 1: N registrations, connecting back)\n", c0
   printf "coordinator CPU time:    %.2f s (user + system, during run 1)\n", c1 - c0
   if (nw > 1)

@@ -103,10 +103,12 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& address) {
   return security::CreateChannel(address, args);
 }
 
-// The kept channel to `address`, made (not yet connected) when there is none.
-std::shared_ptr<grpc::Channel> KeptOrNewChannel(const std::string& key,
-                                                const std::string& address) {
+// The kept channel to `address`, made (not yet connected) when there is none; `kept` (may be
+// null): whether it was a kept one.
+std::shared_ptr<grpc::Channel> KeptOrNewChannel(const std::string& key, const std::string& address,
+                                                bool* kept) {
   std::shared_ptr<grpc::Channel> channel = ChannelCache::Global().Find(key);
+  if (kept != nullptr) *kept = channel != nullptr;
   if (channel == nullptr) {
     channel = NewChannel(address);
     ChannelCache::Global().Put(key, channel);
@@ -134,8 +136,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectChannel(absl::string_view 
                                                               bool* reused) {
   if (address.empty()) return absl::InvalidArgumentError(absl::StrCat(role, " address is empty"));
   const std::string key = CacheKey(address);
-  if (reused != nullptr) *reused = ChannelCache::Global().Find(key) != nullptr;
-  std::shared_ptr<grpc::Channel> channel = KeptOrNewChannel(key, address);
+  std::shared_ptr<grpc::Channel> channel = KeptOrNewChannel(key, address, reused);
   const absl::Time start = absl::Now();
   const absl::Time deadline = start + timeout;
   absl::Status failure;
@@ -183,7 +184,7 @@ void ForgetChannel(const std::string& address, const grpc::Channel* channel) {
 void WarmChannel(const std::string& address) {
   if (!ChannelCache::Global().enabled.load() || address.empty()) return;
   // Starts the TCP connect and the TLS handshake in gRPC's own threads and returns at once.
-  KeptOrNewChannel(CacheKey(address), address)->GetState(/*try_to_connect=*/true);
+  KeptOrNewChannel(CacheKey(address), address, nullptr)->GetState(/*try_to_connect=*/true);
 }
 
 void KeepChannels(bool keep) {
