@@ -32,6 +32,14 @@ function(parlab_add_model name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_libraries(${name} PRIVATE parlab::abi Threads::Threads ${ARG_LIBRARIES})
-  target_link_options(${name} PRIVATE -Wl,--no-undefined -Wl,--version-script=${exports_map})
+  # --no-undefined: a symbol that neither the plugin nor its libraries define fails the link
+  # here, not the dlopen in a runner. Not in a clang sanitizer build (scripts/sanitize.sh):
+  # clang links the sanitizer runtime into executables only, and the runner exports it to the
+  # plugins it loads.
+  set(no_undefined -Wl,--no-undefined)
+  if(PARLAB_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    set(no_undefined "")
+  endif()
+  target_link_options(${name} PRIVATE ${no_undefined} -Wl,--version-script=${exports_map})
   set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS ${exports_map})
 endfunction()

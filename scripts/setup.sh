@@ -23,9 +23,10 @@ if [ -z "${PARLAB_SETUP_SKIP_TEST_DEPS:-}" ]; then
   PACKAGES+=(slurmctld slurmd slurm-client munge libyaml-cpp-dev)
   # tests/cluster/netns_test: network namespaces, veth pairs and a bridge (`ip netns`).
   PACKAGES+=(iproute2)
-  # scripts/fuzz.sh: the libFuzzer targets build with clang; libFuzzer and the sanitizer
-  # runtimes for clang are in libclang-rt-14-dev (gcc's own runtimes cover scripts/sanitize.sh).
-  PACKAGES+=(clang libclang-rt-14-dev)
+  # scripts/fuzz.sh and scripts/sanitize.sh asan build with clang-16 (Debian 12's clang 14
+  # cannot compile the coroutine models under ASan); libFuzzer and clang's sanitizer runtimes
+  # are in libclang-rt-16-dev (GCC's own runtimes cover the TSan build).
+  PACKAGES+=(clang-16 libclang-rt-16-dev)
   # docs.PythonClientRunsAPlan: examples/python-client/parlab_client.py (docs/api.md).
   PACKAGES+=(python3-grpcio python3-grpc-tools)
   # tests/report/browser: headless Chromium opens the HTML report, driven by a python3 script

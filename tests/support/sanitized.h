@@ -9,9 +9,11 @@
 #ifndef PARLAB_TESTS_SUPPORT_SANITIZED_H_
 #define PARLAB_TESTS_SUPPORT_SANITIZED_H_
 
+#include "parlab/common/sanitizers.h"
+
 namespace parlab::testing {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(PARLAB_ASAN) || defined(PARLAB_TSAN)
 inline constexpr bool kSanitized = true;
 #else
 inline constexpr bool kSanitized = false;

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "parlab/common/sanitizers.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 #include "support/proc.h"
 #include "worker_harness.h"
@@ -508,7 +509,7 @@ TEST(WorkerDaemonScratchTest, AKilledRunnerLeavesNoScratchBehind) {
 
 // A job that allocates past --max-job-memory fails naming the limit; the next job runs.
 TEST(WorkerDaemonLimitsTest, AJobOverItsMemoryLimitFailsNamingItAndTheWorkerKeepsServing) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(PARLAB_ASAN)
   // Without a cgroup v2 memory controller the limit is RLIMIT_DATA, and ASan's runtime maps
   // its shadow memory at start-up: an ASan runner under a 64 MiB limit cannot start at all.
   GTEST_SKIP() << "ASan's shadow mappings do not fit in a 64 MiB data limit";

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kinds.h"
+#include "parlab/common/sanitizers.h"
 #include "parlab/common/shared_page.h"
 #include "parlab/common/status_macros.h"
 #include "parlab/workloads/params.h"
@@ -50,7 +51,7 @@ struct Shared {
 // only this loop: the attribute removes its instrumentation, so TSan neither reports the
 // intended race nor watches anything else. noinline keeps it from being folded into RunTask,
 // whose other strategies stay instrumented.
-#if defined(__SANITIZE_THREAD__)
+#if defined(PARLAB_TSAN)
 __attribute__((no_sanitize("thread"), noinline))
 #endif
 void RacyIncrements(volatile int64_t* counter, uint64_t increments) {

@@ -86,7 +86,10 @@ uint64_t FactorialModPrime(uint64_t n, uint64_t p) {
 FactorialReference FactorialDigitReference(uint64_t n) {
   const long double log10_factorial = lgammal(static_cast<long double>(n) + 1.0L) / logl(10.0L);
   FactorialReference ref;
-  ref.min_digits = static_cast<uint64_t>(floorl(log10_factorial - kDigitSlack)) + 1;
+  // Not below 0 before the cast: 0! and 1! have log10 0, so the lower side is floor(-slack) =
+  // -1, and a negative long double converted to an unsigned integer is undefined (it wrapped to
+  // 0 digits; clang's UBSan stops on it). Every number has at least one digit.
+  ref.min_digits = static_cast<uint64_t>(fmaxl(0.0L, floorl(log10_factorial - kDigitSlack))) + 1;
   ref.max_digits = static_cast<uint64_t>(floorl(log10_factorial + kDigitSlack)) + 1;
   return ref;
 }

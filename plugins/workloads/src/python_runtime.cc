@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "parlab/common/clock.h"
+#include "parlab/common/sanitizers.h"
 
 namespace parlab::workloads::python {
 namespace {
@@ -171,7 +172,7 @@ absl::Status Start() {
   if (Py_IsInitialized()) {
     return absl::FailedPreconditionError("python: this process already runs an interpreter");
   }
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(PARLAB_ASAN)
   // ASan builds: every Python object from malloc, which LeakSanitizer scans. pymalloc's arenas
   // are mmap'ed, so LSan cannot see the pointers they hold and called the objects they keep
   // alive leaked (PYTHONMALLOC=malloc would do the same, but the isolated config ignores it).

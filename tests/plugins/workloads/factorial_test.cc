@@ -30,9 +30,14 @@ TEST(Factorial, ReferencesAreIndependentlyRight) {
   FactorialReference ref = FactorialDigitReference(111116);
   EXPECT_EQ(ref.min_digits, 512413u);
   EXPECT_EQ(ref.max_digits, 512413u);
-  // log10(1!) = 0 exactly: the estimate cannot decide between 0 and 1 digits, so it allows both.
+  // log10(1!) = 0 exactly: the estimate's lower side, floor(0 - slack) + 1, would be 0 digits,
+  // and before it was clamped that came of converting -1 to uint64_t and wrapping (undefined;
+  // UBSan's float-cast-overflow check stopped on it). Every number has at least one digit.
   ref = FactorialDigitReference(1);
-  EXPECT_EQ(ref.min_digits, 0u);
+  EXPECT_EQ(ref.min_digits, 1u);
+  EXPECT_EQ(ref.max_digits, 1u);
+  ref = FactorialDigitReference(0);
+  EXPECT_EQ(ref.min_digits, 1u);
   EXPECT_EQ(ref.max_digits, 1u);
 }
 
