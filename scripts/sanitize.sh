@@ -41,17 +41,18 @@ san_flags="-O1 -g1 -DNDEBUG"
 # Unity builds: each target compiles as a few merged sources, so the heavy gRPC, protobuf and
 # GoogleTest headers are parsed once per chunk, not once per file: about half the compile time
 # (docs/robustness.md). The targets whose files clash when merged are listed in CMakeLists.txt.
-configure() {  # DIR SANITIZERS CXX_COMPILER [CMAKE ARGUMENTS...]
-  local dir=$1 sanitizers=$2 cxx
-  cxx=$(command -v "$3")
-  shift 3
+configure() {  # DIR SANITIZERS C_COMPILER CXX_COMPILER
+  local dir=$1 sanitizers=$2 cc cxx
+  cc=$(command -v "$3")
+  cxx=$(command -v "$4")
   # A folder configured with another compiler starts afresh (--fresh): CMake would otherwise
   # drop its whole cache on the change, and with it every option given here.
   local fresh=()
   if [ -f "$dir/CMakeCache.txt" ] && ! grep -qx "CMAKE_CXX_COMPILER:[A-Z]*=$cxx" "$dir/CMakeCache.txt"; then
     fresh=(--fresh)
   fi
-  cmake "${fresh[@]}" -S . -B "$dir" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" "$@" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLAB_SANITIZE="$sanitizers" \
+  cmake "${fresh[@]}" -S . -B "$dir" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPARLAB_SANITIZE="$sanitizers" \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="$san_flags" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$san_flags" \
     -DCMAKE_UNITY_BUILD=ON -DPARLAB_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
 }
@@ -81,7 +82,7 @@ run_asan() {
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   # With clang-16, not GCC: the whole-tree build took 606 s instead of 846 s (docs/robustness.md),
   # and clang's UBSan checks more (float-cast-overflow, which GCC's "undefined" leaves out).
-  configure build-asan "address,undefined" clang++-16 -DCMAKE_C_COMPILER=clang-16
+  configure build-asan "address,undefined" clang-16 clang++-16
   # shellcheck disable=SC2086  # a list of targets
   timed "asan build" ninja -C build-asan -j"$jobs" ${PARLAB_ASAN_TARGETS:-}
   # Two at a time: the suite's processes are mostly waiting (daemons, runners, sleeps), and its
@@ -103,7 +104,7 @@ TSAN_EXCLUDE='fibers'
 
 run_tsan() {
   export TSAN_OPTIONS="$common_options:halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp"
-  configure build-tsan "thread" c++ -DCMAKE_C_COMPILER=cc
+  configure build-tsan "thread" cc c++
   timed "tsan build" ninja -C build-tsan -j"$jobs" model_conformance_test child_table_test \
     workloads_test cpu_workloads_test sync_workloads_test sync_models_test http_get_test \
     http_get_models_test runner_test
