@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "parlab/common/flags.h"
+#include "parlab/common/machine_info.h"
 #include "parlab/worker/flags.h"
 #include "parlab/worker/server.h"
 
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
     }
     std::cerr << "parlab-worker: " << options.status().message() << "\n" << parlab::WorkerUsage();
     return parlab::flags::kExitUsage;
+  }
+  if (options->print_version) {
+    std::cout << "parlab-worker " << parlab::kParlabVersion << "\n";
+    return 0;
   }
   absl::Status status = parlab::RunServer(*options);
   if (!status.ok()) {

@@ -22,6 +22,13 @@ TEST(WorkerFlagsTest, DefaultsAreRelativeToTheExecutable) {
   EXPECT_EQ(options->listen, "127.0.0.1:0");
   EXPECT_THAT(options->plugin_dirs, ElementsAre("/opt/parlab/lib/parlab/plugins"));
   EXPECT_EQ(options->runner_path, "/opt/parlab/bin/parlab-runner");
+  EXPECT_FALSE(options->print_version);
+}
+
+TEST(WorkerFlagsTest, VersionIsAskedForNotServed) {
+  auto options = ParseWorkerFlags({"--version"}, "/bin");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->print_version);
 }
 
 TEST(WorkerFlagsTest, ParsesBothFlagForms) {

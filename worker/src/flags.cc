@@ -176,6 +176,10 @@ absl::StatusOr<WorkerOptions> ParseWorkerFlags(const std::vector<std::string>& a
   options.runner_path = exe_dir + "/parlab-runner";
   PARLAB_ASSIGN_OR_RETURN(flags::ParsedFlags parsed, flags::ParseFlags(args, kWorkerFlags));
   if (parsed.help) return absl::CancelledError("help requested");
+  if (parsed.version) {
+    options.print_version = true;
+    return options;
+  }
   if (!parsed.positional.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument \"", parsed.positional[0], "\""));

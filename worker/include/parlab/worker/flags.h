@@ -50,6 +50,7 @@ struct WorkerOptions {
   workloads::HttpAllowList allow_http;
   // --tls-cert, --tls-key, --tls-ca, --tls-client-auth, --tokens, --token-file, --insecure.
   security::DaemonSecurityFlags security;
+  bool print_version = false;  // --version: print the version and exit, serve nothing
 };
 
 // Parses the arguments after argv[0]; `--flag VALUE` and `--flag=VALUE` both work. Defaults
