@@ -299,7 +299,8 @@ TEST_F(E2eTest, HelpAndVersion) {
   for (const char* binary : {PARLAB_WORKER_BIN, PARLAB_COORDINATOR_BIN}) {
     Completed daemon = RunToCompletion({binary, "--version"}, absl::Seconds(20));
     EXPECT_EQ(daemon.exit_code, 0) << binary << ": " << daemon.err;
-    EXPECT_THAT(daemon.out, HasSubstr(std::filesystem::path(binary).filename().string() + " 0.1.0"));
+    EXPECT_THAT(daemon.out,
+                HasSubstr(std::filesystem::path(binary).filename().string() + " 0.1.0"));
     EXPECT_THAT(daemon.err, Not(HasSubstr("event=start"))) << binary;
   }
   Completed bad = Parlab({"run", "p.json", "--format", "xml"});
