@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format
-  lld  # the linker CMakeLists.txt picks when present: links in about a third of GNU ld's time
+  lld  # the linker CMakeLists.txt picks when present: links in about half of GNU ld's time
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libboost-dev libboost-context-dev libboost-fiber-dev
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -223,7 +223,7 @@ TEST_F(HtmlBrowserTest, CpuSievePlanReport) {
   ASSERT_TRUE(worker.ok()) << worker.error();
   // The example plan's models and levels, but 50 tasks instead of 500, 2 repetitions, no
   // warm-up and no extra rounds (as written it adds rounds to noisy rows for up to 45 s): the
-  // report's shape is the same, and the run takes seconds, not a minute (70 s under ASan).
+  // report's shape is the same, and the run takes seconds (it took 70 s under ASan).
   Json plan =
       Json::parse(ReadFile(std::string(PARLAB_SOURCE_DIR) + "/examples/plans/cpu-sieve.json"));
   plan["repetitions"] = 2;

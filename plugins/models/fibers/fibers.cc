@@ -29,13 +29,13 @@
 #include "parlab/common/sanitizers.h"
 #include "parlab/model_abi.h"
 #include "stack_pool.h"
+#include "work_sharing.h"
 
 #if PARLAB_ASAN
 // The ASan runtime's switch for stack-use-after-return detection, read by every instrumented
 // function as it starts (not in ASan's public header, but part of its ABI with the compiler).
 extern "C" __attribute__((weak)) int __asan_option_detect_stack_use_after_return;
 #endif
-#include "work_sharing.h"
 
 namespace parlab::models {
 namespace {
@@ -169,9 +169,13 @@ void Worker(RunState& run, uint64_t t, uint64_t threads) noexcept {
 // ones it thinks returned by comparing addresses on the real stack; Boost.Fiber switches
 // stacks without telling ASan (Debian's Boost is built without BOOST_USE_ASAN), so a thread
 // freed live frames of fibers on other stacks and a task crashed, about one repetition in 20
-// on 4 threads. Restored once every fiber thread is joined. A no-op in other builds.
+// on 4 threads. Restored once every fiber thread is joined. The switch is process-wide: it is
+// off for any other thread too meanwhile (the runner runs one job at a time, on one thread),
+// and two guards must not overlap. A no-op in other builds.
 class NoFakeStacksWhileFibersRun {
  public:
+  NoFakeStacksWhileFibersRun(const NoFakeStacksWhileFibersRun&) = delete;
+  NoFakeStacksWhileFibersRun& operator=(const NoFakeStacksWhileFibersRun&) = delete;
 #if PARLAB_ASAN
   NoFakeStacksWhileFibersRun() {
     if (&__asan_option_detect_stack_use_after_return == nullptr) return;
@@ -185,12 +189,14 @@ class NoFakeStacksWhileFibersRun {
 
  private:
   int saved_ = 0;
+#else
+  NoFakeStacksWhileFibersRun() = default;
 #endif
 };
 
 int32_t Run(const parlab_job_t* job, parlab_error_t* error) {
   return GuardRun(job, error, [&] {
-    NoFakeStacksWhileFibersRun asan_guard;
+    [[maybe_unused]] NoFakeStacksWhileFibersRun asan_guard;
     const uint64_t threads = std::min<uint64_t>(job->concurrency, job->task_count);
     RunState run(threads);
     run.job = job;
