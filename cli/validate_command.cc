@@ -72,10 +72,12 @@ class ReportPrinter {
       std::cerr << "parlab-runner: " << line << "\n";
     }
   }
-  // A check that never reported (the runner crashed or was killed during it).
+  // A check that never reported (the runner crashed, exited or was killed during it).
   void FailCurrent(const std::string& detail) {
     Print("FAIL", current_.empty() ? "runner" : current_, detail);
   }
+  bool InCheck() const { return !current_.empty(); }
+  bool AnyFailed() const { return !failed_.empty(); }
   int Finish() {
     const int total = passed_ + static_cast<int>(failed_.size()) + skipped_;
     if (!failed_.empty()) {
@@ -157,11 +159,19 @@ int ValidateCommand(const CliOptions& options, Interrupt& interrupt) {
   kill(-*pid, SIGKILL);  // anything the plugin forked and left behind
   interrupt.local_worker_pgid = 0;
   if (interrupt.signals.load() > 0) return kExitInterrupted;
+  // The runner exits 0 (every check passed) or 1 (one failed) after reporting every check it
+  // started. Status 1 is also how a sanitizer report or a plugin's exit(1) ends it, so the
+  // status alone proves nothing: a check left open, or a 1 with no failure reported, fails.
+  const bool normal_exit = WIFEXITED(status) && (WEXITSTATUS(status) == 0 ||
+                                                 (WEXITSTATUS(status) == 1 && printer.AnyFailed()));
   if (gave_up) {
     printer.FailCurrent(absl::StrCat("the runner did not finish within ",
                                      absl::FormatDuration(kRunnerLimit), "; killed"));
-  } else if (!WIFEXITED(status) || (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 1)) {
+  } else if (printer.InCheck()) {
     printer.FailCurrent(absl::StrCat("parlab-runner ", DescribeExit(status), " during this check"));
+  } else if (!normal_exit) {
+    printer.FailCurrent(
+        absl::StrCat("parlab-runner ", DescribeExit(status), " after its last check"));
   }
   return printer.Finish();
 }

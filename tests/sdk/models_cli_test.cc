@@ -54,6 +54,16 @@ TEST(ModelsValidate, CrashingPluginFailsTheCheckItCrashedIn) {
   EXPECT_THAT(run.out, HasSubstr("died from signal 11"));
 }
 
+// Exit status 1 is also how the runner says "a check failed" — and how a sanitizer or a plugin
+// calling exit(1) ends it. A check that started and never reported must fail, not vanish.
+TEST(ModelsValidate, RunnerExitingMidCheckFailsThatCheck) {
+  Completed run = Validate(TestPlugin("exits_midway"));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_EQ(ReportVerdicts(run.out)["results.cpu.c1"], "FAIL") << run.out;
+  EXPECT_THAT(run.out, HasSubstr("parlab-runner exited with status 1 during this check"));
+  EXPECT_THAT(run.out, HasSubstr("FAILED: results.cpu.c1")) << run.out;
+}
+
 TEST(ModelsValidate, MissingFileIsAUsageError) {
   Completed run = Validate("/nonexistent/model.so");
   EXPECT_EQ(run.exit_code, 2);
