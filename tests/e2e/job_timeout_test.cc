@@ -37,9 +37,10 @@ TEST(JobTimeoutTest, AStoppedRunnersJobFailsAtItsTimeoutAndTheRunReportsTheOther
   ASSERT_TRUE(coordinator->ok() && worker->ok());
 
   v1::SubmitRunRequest request;
-  // Each job sleeps 10 × 100 ms: well inside its 5 s unless it is stopped.
+  // Each job sleeps 20 × 100 ms: well inside its 5 s unless it is stopped, and long enough for
+  // the stopper to find the first runner on a loaded machine (10 × 100 ms once ended first).
   *request.mutable_plan() =
-      MakePlan("sleep", {{"tasks", "10"}, {"ms", "100"}}, {"sequential", "threads"}, {2}, 1);
+      MakePlan("sleep", {{"tasks", "20"}, {"ms", "100"}}, {"sequential", "threads"}, {2}, 1);
   request.mutable_plan()->set_job_timeout_s(5);
   request.add_workers(worker->address());
 

@@ -657,6 +657,97 @@ TEST(WorkerDaemonLimitsTest, AJobForkingPastItsCgroupsPidsMaxFailsNamingIt) {
   EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
 }
 
+// A workload check imports the plan's python module, whose top level is user code that runs in
+// the check's runner: the runner is confined as a job's is (limits, lifeline, cgroup).
+v1::CheckWorkloadRequest PythonCheck(const std::string& module) {
+  v1::CheckWorkloadRequest request;
+  request.mutable_workload()->set_kind("python");
+  (*request.mutable_workload()->mutable_params())["module"] = module;
+  (*request.mutable_workload()->mutable_params())["function"] = "f";
+  (*request.mutable_workload()->mutable_params())["range"] = "[1, 3]";
+  return request;
+}
+
+void WriteModule(const std::filesystem::path& path, const std::string& top_level) {
+  std::ofstream(path) << "import os\nimport time\n" << top_level << "\n\ndef f(n):\n    return n\n";
+}
+
+// kill -9 of the worker while a check's module sleeps at its top level (and a child it forked
+// sleeps too): the check's runner and the child are gone within 5 s, as a job's would be.
+TEST(WorkerDaemonDeathTest, KillingTheWorkerEndsAWorkloadCheckAndWhatItForked) {
+  TempDir modules;
+  WriteModule(modules.path() / "slow.py",
+              "if os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\ntime.sleep(60)");
+  auto started =
+      WorkerDaemon::Start({"--plugins", PluginDirs(), "--python-path", modules.path().string()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::CheckWorkloadResponse response;
+  std::future<grpc::Status> call = std::async(std::launch::async, [&] {
+    return worker.stub().CheckWorkload(&context, PythonCheck("slow.py"), &response);
+  });
+  std::vector<pid_t> children;
+  std::vector<test_support::ProcInfo> members;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(20);
+       members.size() < 2 && absl::Now() < give_up; absl::SleepFor(absl::Milliseconds(20))) {
+    children = ChildrenOf(worker.pid());
+    if (children.size() == 1) members = LiveGroupMembers(children[0]);
+  }
+  ASSERT_GE(members.size(), 2u) << "expected the check's runner and the child its module forked";
+
+  absl::StatusOr<int> status = worker.StopWith(SIGKILL, absl::Seconds(10));
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WaitForNoLiveGroupMembers(children[0], absl::Seconds(5)))
+      << "still running 5 s after the worker died: " << LiveGroupMembers(children[0]).size();
+  EXPECT_FALSE(call.get().ok());
+}
+
+// The job limits hold during a check: a module that opens 100 files at its top level cannot be
+// imported under --max-job-files 32, and the check says why.
+TEST(WorkerDaemonLimitsTest, AWorkloadCheckIsHeldToTheOpenFileLimit) {
+  TempDir modules;
+  WriteModule(modules.path() / "files.py", "handles = [open(os.devnull) for _ in range(100)]");
+  auto started = WorkerDaemon::Start({"--plugins", PluginDirs(), "--python-path",
+                                      modules.path().string(), "--max-job-files", "32"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::CheckWorkloadResponse response;
+  grpc::Status status = worker.stub().CheckWorkload(&context, PythonCheck("files.py"), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(response.error(), AllOf(HasSubstr("cannot import"), HasSubstr("files.py"),
+                                      HasSubstr("Too many open files")));
+}
+
+// And its cgroup: a module that forks 40 children at its top level, under pids.max 16 + 16,
+// fails naming the limit; no cgroup of the check is left. Needs cgroups this worker may create.
+TEST(WorkerDaemonLimitsTest, AWorkloadCheckForkingPastItsCgroupsPidsMaxFailsNamingIt) {
+  TempDir modules;
+  WriteModule(modules.path() / "forks.py",
+              "for _ in range(40):\n    if os.fork() == 0:\n        time.sleep(30)\n"
+              "        os._exit(0)");
+  auto started = WorkerDaemon::Start({"--plugins", PluginDirs(), "--python-path",
+                                      modules.path().string(), "--max-job-processes", "16"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  if (DescribeWorker(worker).job_process_limit() == "check") {
+    GTEST_SKIP() << "the worker may create no cgroup here; its event=job_limits log line says why";
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::CheckWorkloadResponse response;
+  grpc::Status status = worker.stub().CheckWorkload(&context, PythonCheck("forks.py"), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(response.error(),
+              AllOf(HasSubstr("reached its process limit: pids.max 32 (--max-job-processes 16, "
+                              "plus 16 for the runner itself)"),
+                    HasSubstr("cannot import"), HasSubstr("forks.py")));
+  EXPECT_TRUE(ChildrenOf(worker.pid()).empty()) << "the check's runner was reaped";
+}
+
 TEST(WorkerDaemonStartTest, ABusyPortIsRefusedWithExit2) {
   auto first = WorkerDaemon::Start({"--plugins", PluginDirs()});
   ASSERT_TRUE(first.ok()) << first.status();

@@ -8,6 +8,7 @@
 //                 [--allow-http loopback,IPV4[:PORT],...]
 //   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
 //   parlab-runner --check-workload  < Job frame  > one RunnerEvent (done or error)
+//                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N]
 //   [--python-path DIR]...   (with --job and --check-workload: where python modules may be)
 #include <fcntl.h>
 #include <signal.h>
@@ -42,6 +43,7 @@ constexpr char kUsage[] =
     "                     [--allow-http LIST]   (where http.get may go; default loopback)\n"
     "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n"
     "       parlab-runner --check-workload   (reads one Job frame; imports python modules)\n"
+    "                     [--lifeline FD] [--max-memory-mib N] [--max-open-files N]\n"
     "       [--python-path DIR]...   (--job, --check-workload: where python code may be)\n";
 
 struct Args {
@@ -138,9 +140,26 @@ int Describe(const std::string& plugin_dirs, const EventSink& sink) {
   return 0;
 }
 
+// The lifeline and the job limits, before anything the plan names is loaded or imported (a
+// model plugin, a python module whose top level runs), so that nothing it does escapes them.
+absl::Status ConfineThisRunner(const Args& args, int frame_fd) {
+  if (args.lifeline_fd >= 0) {
+    // The worker holds the other end: when it dies (even by SIGKILL) this runner's whole
+    // process group, the runner and everything it forked, goes with it.
+    WatchLifeline(args.lifeline_fd, [] { ::kill(0, SIGKILL); });
+  }
+  if (absl::Status limited = ApplyJobLimits(args.limits); !limited.ok()) return limited;
+  ReportOutOfMemoryAs(frame_fd, args.limits);
+  return absl::OkStatus();
+}
+
 // Reads a Job frame and checks its workload the way a job would build it, importing what it
-// names (python): the coordinator's check before any job runs (CheckWorkloadOnWorker).
-int CheckOneWorkload(const EventSink& sink) {
+// names (python): the coordinator's check before any job runs (CheckWorkloadOnWorker). The
+// import runs the module's top level, user code: confined as a job is.
+int CheckOneWorkload(const Args& args, int frame_fd, const EventSink& sink) {
+  if (absl::Status confined = ConfineThisRunner(args, frame_fd); !confined.ok()) {
+    return static_cast<int>(ReportError(sink, confined.message()));
+  }
   v1::Job job;
   absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
   if (!got.ok() || !*got) {
@@ -153,16 +172,9 @@ int CheckOneWorkload(const EventSink& sink) {
 
 int RunOneJob(const Args& args, int frame_fd, const EventSink& sink) {
   InstallCancelHandler();
-  if (args.lifeline_fd >= 0) {
-    // The worker holds the other end: when it dies (even by SIGKILL) this job's whole process
-    // group, the runner and everything a model forked, goes with it.
-    WatchLifeline(args.lifeline_fd, [] { ::kill(0, SIGKILL); });
+  if (absl::Status confined = ConfineThisRunner(args, frame_fd); !confined.ok()) {
+    return static_cast<int>(ReportError(sink, confined.message()));
   }
-  // Before the plugin is loaded, so that nothing the plugin does escapes the limits.
-  if (absl::Status limited = ApplyJobLimits(args.limits); !limited.ok()) {
-    return static_cast<int>(ReportError(sink, limited.message()));
-  }
-  ReportOutOfMemoryAs(frame_fd, args.limits);
   v1::Job job;
   absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
   if (!got.ok() || !*got) {
@@ -195,7 +207,7 @@ int Main(int argc, char** argv) {
   if (frame_fd < 0) return 1;
   const EventSink sink = FrameSink(frame_fd);
   workloads::SetPythonPath(args.python_path);
-  if (args.check) return CheckOneWorkload(sink);
+  if (args.check) return CheckOneWorkload(args, frame_fd, sink);
   if (args.validate) return ValidatePlugin(args.plugin, frame_fd);
   return args.describe ? Describe(args.plugins, sink) : RunOneJob(args, frame_fd, sink);
 }

@@ -151,42 +151,17 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
     return result;
   }
   const ScratchDir scratch{*scratch_path};
-  // Declared after the scratch directory: everything in the cgroup is dead before it goes.
-  std::unique_ptr<JobCgroup> cgroup;
-  if (target.cgroups != nullptr && target.cgroups->available()) {
-    absl::StatusOr<std::unique_ptr<JobCgroup>> created =
-        target.cgroups->Create(target.cgroup_max_tasks, target.cgroup_limit_words);
-    if (!created.ok()) {
-      result.set_status(v1::JOB_STATUS_FAILED);
-      result.set_error(std::string(created.status().message()));
-      return result;
-    }
-    cgroup = *std::move(created);
-  }
-
-  std::vector<std::string> args = {"--job", "--plugin", target.plugin_path};
-  args.insert(args.end(), target.runner_limit_args.begin(), target.runner_limit_args.end());
-  RunnerProcess::Options options;
-  options.env = RunnerEnvironment(scratch.path);
-  options.lifeline = true;
-  absl::StatusOr<std::unique_ptr<RunnerProcess>> spawned =
-      RunnerProcess::Spawn(target.runner_path, std::move(args), options);
-  if (!spawned.ok()) {
+  // After the scratch directory: everything in the cgroup is dead before the directory goes.
+  absl::StatusOr<ConfinedRunner> confined =
+      SpawnConfinedRunner(target.runner_path, {"--job", "--plugin", target.plugin_path},
+                          RunnerEnvironment(scratch.path), target.confinement);
+  if (!confined.ok()) {
     result.set_status(v1::JOB_STATUS_FAILED);
-    result.set_error(std::string(spawned.status().message()));
+    result.set_error(std::string(confined.status().message()));
     return result;
   }
-  RunnerProcess& runner = **spawned;
-  // Into the job's cgroup before it has its job: it has forked nothing yet.
-  if (cgroup != nullptr) {
-    absl::Status placed = cgroup->Add(runner.pid());
-    if (!placed.ok()) {
-      runner.Terminate(absl::ZeroDuration());
-      result.set_status(v1::JOB_STATUS_FAILED);
-      result.set_error(std::string(placed.message()));
-      return result;
-    }
-  }
+  RunnerProcess& runner = *confined->process;
+  JobCgroup* const cgroup = confined->cgroup.get();
   // A failed write means the runner is already gone; how it ended tells the real story.
   absl::Status sent = runner.SendFrame(job);
   runner.CloseStdin();

@@ -17,12 +17,11 @@ constexpr absl::Duration kCheckTimeout = absl::Seconds(30);
 }  // namespace
 
 absl::Status CheckWorkloadWithRunner(const std::string& runner_path,
-                                     const std::vector<std::string>& runner_args,
+                                     const RunnerConfinement& confinement,
                                      const v1::WorkloadSpec& workload) {
-  std::vector<std::string> args = {"--check-workload"};
-  args.insert(args.end(), runner_args.begin(), runner_args.end());
-  PARLAB_ASSIGN_OR_RETURN(std::unique_ptr<RunnerProcess> runner,
-                          RunnerProcess::Spawn(runner_path, args));
+  PARLAB_ASSIGN_OR_RETURN(ConfinedRunner confined,
+                          SpawnConfinedRunner(runner_path, {"--check-workload"}, {}, confinement));
+  RunnerProcess* const runner = confined.process.get();
   v1::Job job;
   *job.mutable_workload() = workload;
   PARLAB_RETURN_IF_ERROR(runner->SendFrame(job));
@@ -48,15 +47,28 @@ absl::Status CheckWorkloadWithRunner(const std::string& runner_path,
     if (*got == RunnerProcess::Read::kTimeout) continue;
     if (event.event_case() == v1::RunnerEvent::kError) error = event.error();
     if (event.done()) done = true;
+    // Its one event is in. Not waiting for the end of the stream: a process the module forked
+    // holds a copy of the runner's stdout until Finish() kills the group.
+    if (done || !error.empty()) {
+      timed_out = false;
+      break;
+    }
   }
   const RunnerExit exit = runner->Finish(absl::Seconds(2));
-  if (!error.empty()) return absl::InvalidArgumentError(error);
+  std::string limit_hit;
+  if (confined.cgroup != nullptr) {
+    confined.cgroup->KillAll();
+    limit_hit = confined.cgroup->LimitsHit();
+  }
+  // A limit the cgroup enforced is the likeliest reason of a failure, so it comes first.
+  const std::string limit = limit_hit.empty() ? "" : absl::StrCat(limit_hit, ": ");
+  if (!error.empty()) return absl::InvalidArgumentError(absl::StrCat(limit, error));
   if (done) return absl::OkStatus();
   const std::string what =
       timed_out ? absl::StrCat("took longer than ", absl::FormatDuration(kCheckTimeout))
                 : (read_error.empty() ? exit.ToString() : read_error);
   return absl::InternalError(
-      WithRunnerStderr(absl::StrCat("runner \"", runner_path, "\" --check-workload: ", what),
+      WithRunnerStderr(absl::StrCat(limit, "runner \"", runner_path, "\" --check-workload: ", what),
                        runner->stderr_tail()));
 }
 

@@ -139,16 +139,18 @@ void WorkerServiceImpl::SetJobEnvironment(std::string scratch_root,
                                           std::vector<std::string> runner_limit_args,
                                           std::string limits_description) {
   scratch_root_ = std::move(scratch_root);
-  runner_limit_args_ = std::move(runner_limit_args);
+  confinement_.runner_args = std::move(runner_limit_args);
   limits_description_ = std::move(limits_description);
 }
 
 void WorkerServiceImpl::SetJobCgroups(std::unique_ptr<JobCgroups> cgroups,
                                       int32_t max_job_processes) {
   cgroups_ = std::move(cgroups);
-  cgroup_max_tasks_ = max_job_processes + kRunnerOwnTasks;
-  cgroup_limit_words_ = absl::StrCat("--max-job-processes ", max_job_processes, ", plus ",
-                                     kRunnerOwnTasks, " for the runner itself");
+  confinement_.cgroups = cgroups_.get();
+  confinement_.cgroup_max_tasks = max_job_processes + kRunnerOwnTasks;
+  confinement_.cgroup_limit_words =
+      absl::StrCat("--max-job-processes ", max_job_processes, ", plus ", kRunnerOwnTasks,
+                   " for the runner itself");
 }
 
 grpc::Status WorkerServiceImpl::CheckWorkload(grpc::ServerContext* context,
@@ -160,8 +162,7 @@ grpc::Status WorkerServiceImpl::CheckWorkload(grpc::ServerContext* context,
         security_->Authorize(*context, security::Role::kSubmit, "CheckWorkload", nullptr);
     if (!allowed.ok()) return allowed;
   }
-  absl::Status checked =
-      CheckWorkloadWithRunner(runner_path_, runner_limit_args_, request->workload());
+  absl::Status checked = CheckWorkloadWithRunner(runner_path_, confinement_, request->workload());
   if (absl::IsInvalidArgument(checked)) {
     response->set_error(std::string(checked.message()));
     return grpc::Status::OK;
@@ -192,11 +193,8 @@ grpc::Status WorkerServiceImpl::RunJob(grpc::ServerContext* context,
   if (!model.ok()) return ToGrpcStatus(model.status());
   target.runner_path = runner_path_;
   target.scratch_root = scratch_root_;
-  target.runner_limit_args = runner_limit_args_;
+  target.confinement = confinement_;
   target.limits_description = limits_description_;
-  target.cgroups = cgroups_.get();
-  target.cgroup_max_tasks = cgroup_max_tasks_;
-  target.cgroup_limit_words = cgroup_limit_words_;
   target.plugin_path = model->path();
 
   auto stop = [&] { return shutting_down_.load() || context->IsCancelled(); };

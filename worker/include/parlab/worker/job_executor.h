@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "parlab/v1/parlab.pb.h"
-#include "parlab/worker/job_cgroup.h"
+#include "parlab/worker/confined_runner.h"
 
 namespace parlab {
 
@@ -27,17 +27,13 @@ struct JobTarget {
   // removed once the runner has ended however it ended (file.write's files included).
   // Empty: $TMPDIR, else /tmp.
   std::string scratch_root;
-  // Extra runner flags: the job limits (--max-memory-mib N, --max-open-files N).
-  std::vector<std::string> runner_limit_args;
+  // The runner's flags, limits and cgroup (parlab/worker/confined_runner.h): everything left in
+  // its cgroup is killed when the job ends, and a limit the cgroup enforced is named in the
+  // job's error.
+  RunnerConfinement confinement;
   // The limits in words ("memory limit 512 MiB (--max-job-memory)"), added to the error of a
   // runner that dies from a signal, since a limit is a likely reason. Empty: no limits.
   std::string limits_description;
-  // The job's cgroup (parlab/worker/job_cgroup.h), or null: the runner is moved into a fresh
-  // cgroup with pids.max `cgroup_max_tasks` before it receives its job, everything left in it
-  // is killed when the job ends, and a limit it reached is named in the job's error.
-  JobCgroups* cgroups = nullptr;
-  int32_t cgroup_max_tasks = 0;
-  std::string cgroup_limit_words;  // "--max-job-processes 64, plus 16 for the runner itself"
 };
 
 // Receives each progress and sample event as it arrives; returns false when nobody listens any

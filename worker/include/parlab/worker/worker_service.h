@@ -19,6 +19,7 @@
 #include "parlab/security/net_security.h"
 #include "parlab/v1/parlab.grpc.pb.h"
 #include "parlab/v1/parlab.pb.h"
+#include "parlab/worker/confined_runner.h"
 #include "parlab/worker/job_cgroup.h"
 
 namespace parlab {
@@ -36,13 +37,15 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   // `description` is what the runner reported at start-up; its machine is filled in here.
   WorkerServiceImpl(std::string runner_path, v1::WorkerDescription description);
 
-  // What every job's runner gets besides its job: limits and the scratch root (the
-  // JobTarget fields of the same names). Set before the server starts.
+  // What every job's runner gets besides its job: the scratch root, the runner flags (limits,
+  // --allow-http, --python-path; a workload check's runner gets them too) and the limits in
+  // words (JobTarget's fields). Set before the server starts.
   void SetJobEnvironment(std::string scratch_root, std::vector<std::string> runner_limit_args,
                          std::string limits_description);
 
-  // Each job's cgroup comes from `cgroups` (none when it is not available()), with pids.max
-  // max_job_processes + kRunnerOwnTasks. Set before the server starts.
+  // Each job's (and workload check's) cgroup comes from `cgroups` (none when it is not
+  // available()), with pids.max max_job_processes + kRunnerOwnTasks. Set before the server
+  // starts.
   void SetJobCgroups(std::unique_ptr<JobCgroups> cgroups, int32_t max_job_processes);
 
   // Who may call (TLS, tokens; docs/security.md): Describe and RunJob need the submit role.
@@ -75,11 +78,9 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   const std::string runner_path_;
   const security::ServerSecurity* security_ = nullptr;
   std::string scratch_root_;
-  std::vector<std::string> runner_limit_args_;
   std::string limits_description_;
   std::unique_ptr<JobCgroups> cgroups_;
-  int32_t cgroup_max_tasks_ = 0;
-  std::string cgroup_limit_words_;
+  RunnerConfinement confinement_;  // its cgroups point into cgroups_
   std::mutex description_mutex_;
   v1::WorkerDescription description_;  // guarded by description_mutex_
   // One job at a time: benchmarks running side by side would disturb each other's timings.
