@@ -19,6 +19,7 @@
 namespace parlab::e2e {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
@@ -78,8 +79,10 @@ TEST_F(WorkerLimitsTest, WithoutCgroupsALevelAboveMaxJobProcessesIsRefusedBefore
   ASSERT_TRUE(worker.ok()) << worker.error();
   // Which mechanism holds jobs to the limit is logged once, at start.
   EXPECT_TRUE(WaitForText(log, "event=job_limits", absl::Seconds(5)));
-  EXPECT_THAT(ReadFile(log), HasSubstr("max_job_processes=16 mechanism=check "
-                                       "reason=\"--job-cgroups off\""));
+  EXPECT_THAT(ReadFile(log), AllOf(HasSubstr("max_job_processes=16 mechanism=check rlimit_nproc="),
+                                   HasSubstr(getuid() == 0 ? "rlimit_nproc=\"no (root is exempt)\""
+                                                           : "rlimit_nproc=yes"),
+                                   HasSubstr("reason=\"--job-cgroups off\"")));
   Completed refused = RunToCompletion({PARLAB_CLI_BIN, "run", WritePlan(SleepPlan(17)), "--workers",
                                        worker.address(), "--no-store"});
   EXPECT_EQ(refused.exit_code, 2) << refused.err;

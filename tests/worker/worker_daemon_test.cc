@@ -748,6 +748,63 @@ TEST(WorkerDaemonLimitsTest, AWorkloadCheckForkingPastItsCgroupsPidsMaxFailsNami
   EXPECT_TRUE(ChildrenOf(worker.pid()).empty()) << "the check's runner was reaped";
 }
 
+// Without cgroups, a worker that is not root gives each runner RLIMIT_NPROC above its user's
+// own processes: user code that forks past --max-job-processes (a python task forking 80
+// children at concurrency 1, which the concurrency check lets through) fails naming the limit, and
+// the worker keeps serving. As root (exempt from RLIMIT_NPROC) the worker runs as nobody.
+TEST(WorkerDaemonLimitsTest, WithoutCgroupsAnOrdinaryUsersJobIsHeldToAProcessRlimit) {
+  std::vector<std::string> wrapper;
+  if (getuid() == 0) {
+    wrapper = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+    if (access(wrapper[0].c_str(), X_OK) != 0) GTEST_SKIP() << "no /usr/bin/setpriv";
+  }
+  TempDir modules;
+  std::filesystem::permissions(modules.path(), std::filesystem::perms::all);  // nobody's too
+  std::ofstream(modules.path() / "forker.py") << R"PY(import os
+import time
+
+
+def f(n):
+    children = []
+    try:
+        for _ in range(80):
+            pid = os.fork()
+            if pid == 0:
+                time.sleep(0.3)
+                os._exit(0)
+            children.append(pid)
+    finally:
+        for pid in children:
+            os.waitpid(pid, 0)
+    return n
+)PY";
+  auto started = WorkerDaemon::Start(
+      {"--plugins", PluginDirs(), "--python-path", modules.path().string(), "--job-cgroups", "off",
+       "--max-job-processes", "16", "--scratch", modules.path().string()},
+      wrapper);
+  ASSERT_TRUE(started.ok()) << started.status();
+  WorkerDaemon& worker = **started;
+  v1::Job job;
+  job.set_job_id("forker");
+  job.mutable_workload()->set_kind("python");
+  (*job.mutable_workload()->mutable_params())["module"] = "forker.py";
+  (*job.mutable_workload()->mutable_params())["function"] = "f";
+  (*job.mutable_workload()->mutable_params())["range"] = "[1, 2]";
+  job.set_model("sequential");
+  job.set_concurrency(1);
+  job.set_repetitions(1);
+  JobOutcome outcome = RunJob(worker.stub(), job);
+  ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_FAILED);
+  EXPECT_THAT(outcome.result.error(),
+              AllOf(HasSubstr("Resource temporarily unavailable"),
+                    HasSubstr("(the job's process limit: RLIMIT_NPROC "),
+                    HasSubstr(" plus 32 (--max-job-processes, with the runner's own threads))")));
+  outcome = RunJob(worker.stub(), SieveJob("thread_pool", 2));
+  ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
+}
+
 TEST(WorkerDaemonStartTest, ABusyPortIsRefusedWithExit2) {
   auto first = WorkerDaemon::Start({"--plugins", PluginDirs()});
   ASSERT_TRUE(first.ok()) << first.status();

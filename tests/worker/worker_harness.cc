@@ -23,8 +23,9 @@ constexpr char kListeningPrefix[] = "parlab-worker listening on ";
 std::string PluginDirs() { return absl::StrCat(PARLAB_PLUGIN_DIR, ":", PARLAB_TEST_PLUGIN_DIR); }
 
 absl::StatusOr<std::unique_ptr<WorkerDaemon>> WorkerDaemon::Start(
-    const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {PARLAB_WORKER_EXE, "--listen", "127.0.0.1:0"};
+    const std::vector<std::string>& args, const std::vector<std::string>& wrapper) {
+  std::vector<std::string> argv = wrapper;
+  argv.insert(argv.end(), {PARLAB_WORKER_EXE, "--listen", "127.0.0.1:0"});
   argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(
       argv, {.in = Stdio::kInherit, .out = Stdio::kPipe, .err = Stdio::kInherit});

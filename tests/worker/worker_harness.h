@@ -29,8 +29,9 @@ std::string PluginDirs();
 class WorkerDaemon {
  public:
   // Spawns parlab-worker with `args` (plus --listen 127.0.0.1:0) in its own process group and
-  // waits up to 30 s for its line.
-  static absl::StatusOr<std::unique_ptr<WorkerDaemon>> Start(const std::vector<std::string>& args);
+  // waits up to 30 s for its line. `wrapper`: a command that runs it (setpriv, as another user).
+  static absl::StatusOr<std::unique_ptr<WorkerDaemon>> Start(
+      const std::vector<std::string>& args, const std::vector<std::string>& wrapper = {});
   ~WorkerDaemon();  // SIGKILL, if it still runs
 
   // -1 once it has exited (StopWith).

@@ -4,7 +4,7 @@
 //
 //   parlab-runner --describe --plugins DIR[:DIR...]
 //   parlab-runner --job --plugin PATH.so  < Job frame  > RunnerEvent frames
-//                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N]
+//                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N] [--max-processes N]
 //                 [--allow-http loopback,IPV4[:PORT],...]
 //   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
 //   parlab-runner --check-workload  < Job frame  > one RunnerEvent (done or error)
@@ -39,7 +39,7 @@ constexpr char kUsage[] =
     "usage: parlab-runner --describe --plugins DIR[:DIR...]\n"
     "       parlab-runner --job --plugin PATH.so   (reads one Job frame from stdin)\n"
     "                     [--lifeline FD]   (the job's process group dies at EOF on FD)\n"
-    "                     [--max-memory-mib N] [--max-open-files N]\n"
+    "                     [--max-memory-mib N] [--max-open-files N] [--max-processes N]\n"
     "                     [--allow-http LIST]   (where http.get may go; default loopback)\n"
     "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n"
     "       parlab-runner --check-workload   (reads one Job frame; imports python modules)\n"
@@ -96,6 +96,9 @@ bool Parse(int argc, char** argv, Args& args) {
         return false;
       }
       args.allow_http = *std::move(allow);
+    } else if (flag == "--max-processes" && i + 1 < argc) {
+      if (!ParseCount(argv[i], argv[i + 1], args.limits.max_processes)) return false;
+      ++i;
     } else if (flag == "--max-open-files" && i + 1 < argc) {
       if (!ParseCount(argv[i], argv[i + 1], args.limits.max_open_files)) return false;
       ++i;
@@ -153,13 +156,26 @@ absl::Status ConfineThisRunner(const Args& args, int frame_fd) {
   return absl::OkStatus();
 }
 
+// `sink`, with the process limit named in an error that it may explain (ProcessLimitNote).
+EventSink NotingProcessLimit(const EventSink& sink) {
+  return [sink](const v1::RunnerEvent& event) {
+    const std::string note =
+        event.event_case() == v1::RunnerEvent::kError ? ProcessLimitNote(event.error()) : "";
+    if (note.empty()) return sink(event);
+    v1::RunnerEvent noted = event;
+    noted.set_error(event.error() + note);
+    sink(noted);
+  };
+}
+
 // Reads a Job frame and checks its workload the way a job would build it, importing what it
 // names (python): the coordinator's check before any job runs (CheckWorkloadOnWorker). The
 // import runs the module's top level, user code: confined as a job is.
-int CheckOneWorkload(const Args& args, int frame_fd, const EventSink& sink) {
+int CheckOneWorkload(const Args& args, int frame_fd, const EventSink& unnoted_sink) {
   if (absl::Status confined = ConfineThisRunner(args, frame_fd); !confined.ok()) {
-    return static_cast<int>(ReportError(sink, confined.message()));
+    return static_cast<int>(ReportError(unnoted_sink, confined.message()));
   }
+  const EventSink sink = NotingProcessLimit(unnoted_sink);
   v1::Job job;
   absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
   if (!got.ok() || !*got) {
@@ -170,11 +186,12 @@ int CheckOneWorkload(const Args& args, int frame_fd, const EventSink& sink) {
   return static_cast<int>(CheckWorkload(job, sink));
 }
 
-int RunOneJob(const Args& args, int frame_fd, const EventSink& sink) {
+int RunOneJob(const Args& args, int frame_fd, const EventSink& unnoted_sink) {
   InstallCancelHandler();
   if (absl::Status confined = ConfineThisRunner(args, frame_fd); !confined.ok()) {
-    return static_cast<int>(ReportError(sink, confined.message()));
+    return static_cast<int>(ReportError(unnoted_sink, confined.message()));
   }
+  const EventSink sink = NotingProcessLimit(unnoted_sink);
   v1::Job job;
   absl::StatusOr<bool> got = ReadFrame(STDIN_FILENO, &job);
   if (!got.ok() || !*got) {

@@ -13,9 +13,9 @@ absl::StatusOr<ConfinedRunner> SpawnConfinedRunner(const std::string& runner_pat
                                                    const RunnerConfinement& confinement) {
   ConfinedRunner runner;
   if (confinement.cgroups != nullptr && confinement.cgroups->available()) {
-    PARLAB_ASSIGN_OR_RETURN(runner.cgroup,
-                            confinement.cgroups->Create(confinement.cgroup_max_tasks,
-                                                        confinement.cgroup_limit_words));
+    PARLAB_ASSIGN_OR_RETURN(
+        runner.cgroup,
+        confinement.cgroups->Create(confinement.cgroup_max_tasks, confinement.cgroup_limit_words));
   }
   args.insert(args.end(), confinement.runner_args.begin(), confinement.runner_args.end());
   RunnerProcess::Options options;

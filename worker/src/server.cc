@@ -41,9 +41,17 @@ void LogDescription(const v1::WorkerDescription& description) {
 }
 
 // The runner flags and their description in words for the job limits of `options`.
-std::pair<std::vector<std::string>, std::string> JobLimitFlags(const WorkerOptions& options) {
+// `process_rlimit`: no cgroup counts a job's processes, so the runner sets RLIMIT_NPROC.
+std::pair<std::vector<std::string>, std::string> JobLimitFlags(const WorkerOptions& options,
+                                                               bool process_rlimit) {
   std::vector<std::string> args;
   std::vector<std::string> words;
+  if (process_rlimit) {
+    const int64_t allowance = int64_t{options.max_job_processes} + kRunnerOwnTasks;
+    args.insert(args.end(), {"--max-processes", absl::StrCat(allowance)});
+    words.push_back(absl::StrCat("process limit RLIMIT_NPROC: the user's own plus ", allowance,
+                                 " (--max-job-processes, with the runner's own threads)"));
+  }
   if (options.max_job_memory_mib > 0) {
     args.insert(args.end(), {"--max-memory-mib", absl::StrCat(options.max_job_memory_mib)});
     words.push_back(
@@ -77,6 +85,10 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
                           : JobCgroups::None("--job-cgroups off");
   description.set_job_process_limit(cgroups->available() ? cgroups->mechanism()
                                                          : limits::kProcessLimitCheck);
+  // Without a cgroup, the runners of a worker that is not root also get RLIMIT_NPROC (the kernel
+  // does not apply it to root): user code (a python task, a plugin) that forks past the ABI's
+  // promise is then stopped too, not only a job whose concurrency asks for too much.
+  const bool process_rlimit = !cgroups->available() && getuid() != 0;
   // Once, which mechanism holds each job to --max-job-processes and why.
   if (cgroups->available()) {
     log::Event("job_limits", {{"max_concurrency", options.max_concurrency},
@@ -87,6 +99,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
     log::Event("job_limits", {{"max_concurrency", options.max_concurrency},
                               {"max_job_processes", options.max_job_processes},
                               {"mechanism", limits::kProcessLimitCheck},
+                              {"rlimit_nproc", process_rlimit ? "yes" : "no (root is exempt)"},
                               {"reason", cgroups->reason()}});
   }
 
@@ -95,7 +108,7 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
   server->security_ = *std::move(security);
   server->service_ =
       std::make_unique<WorkerServiceImpl>(options.runner_path, std::move(description));
-  auto [limit_args, limit_words] = JobLimitFlags(options);
+  auto [limit_args, limit_words] = JobLimitFlags(options, process_rlimit);
   // Where a python workload's modules may come from: every runner (job or check) is told.
   for (const std::string& dir : options.python_path) {
     limit_args.insert(limit_args.end(), {"--python-path", dir});

@@ -16,14 +16,17 @@ namespace {
 
 using test_support::ChildProcess;
 using test_support::Stdio;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 // A parlab-runner child with pipes on stdin and stdout; stderr is inherited (logs show in the
 // test output). In its own process group, as the worker daemon starts it.
 class RunnerProcess {
  public:
-  explicit RunnerProcess(std::vector<std::string> args) {
+  // `wrapper`: a command that runs the runner (setpriv, to run it as another user).
+  explicit RunnerProcess(std::vector<std::string> args, std::vector<std::string> wrapper = {}) {
     args.insert(args.begin(), PARLAB_RUNNER_PATH);
+    args.insert(args.begin(), wrapper.begin(), wrapper.end());
     absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(
         args, {.in = Stdio::kPipe, .out = Stdio::kPipe, .err = Stdio::kInherit});
     EXPECT_TRUE(child.ok()) << child.status();
@@ -130,6 +133,27 @@ TEST(RunnerBinary, SigtermCancelsWithExit2) {
   EXPECT_EQ(runner.Wait(), 2);
   ASSERT_FALSE(events.empty());
   EXPECT_EQ(events.back().error(), "cancelled");
+}
+
+// A worker without cgroups that is not root gives each runner --max-processes: RLIMIT_NPROC a
+// few above the user's own processes. A processes job that forks 40 children under 8 fails, and
+// its error names the limit. As root (exempt from RLIMIT_NPROC) the runner runs as nobody.
+TEST(RunnerBinary, AProcessLimitStopsAJobForkingPastIt) {
+  std::vector<std::string> wrapper;
+  if (getuid() == 0) {
+    wrapper = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
+    if (access(wrapper[0].c_str(), X_OK) != 0) GTEST_SKIP() << "no /usr/bin/setpriv";
+  }
+  RunnerProcess runner({"--job", "--plugin", ModelPlugin("processes"), "--max-processes", "8"},
+                       wrapper);
+  runner.SendJob(MakeJob("sleep", {{"tasks", "40"}, {"ms", "300"}}, 40));
+  std::vector<v1::RunnerEvent> events = runner.Rest();
+  EXPECT_EQ(runner.Wait(), 1);
+  ASSERT_FALSE(events.empty());
+  EXPECT_THAT(events.back().error(),
+              AllOf(HasSubstr("Resource temporarily unavailable"),
+                    HasSubstr("(the job's process limit: RLIMIT_NPROC "),
+                    HasSubstr(" plus 8 (--max-job-processes, with the runner's own threads))")));
 }
 
 TEST(RunnerBinary, DescribeWritesOneDescriptionFrame) {

@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <new>
 #include <vector>
 
@@ -33,6 +36,41 @@ void WriteOutOfMemoryFrame() {
   static constexpr char kLog[] = "parlab-runner: out of memory under the job's memory limit\n";
   (void)!::write(STDERR_FILENO, kLog, sizeof(kLog) - 1);
   _exit(3);
+}
+
+// Set by ApplyJobLimits when it sets RLIMIT_NPROC, for ProcessLimitNote.
+int64_t nproc_limit = 0;
+int64_t nproc_user_tasks = 0;
+
+// Processes and threads whose real user is `uid`: what RLIMIT_NPROC counts ("Uid:" real id and
+// "Threads:" of each /proc/PID/status). A process that ends during the scan is skipped.
+int64_t TasksOfUser(uid_t uid) {
+  int64_t tasks = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream status(entry.path() / "status");
+    bool mine = false;
+    int64_t threads = 0;
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("Uid:", 0) == 0) {
+        const size_t start = line.find_first_not_of(" \t", 4);
+        uint64_t real = 0;
+        if (start != std::string::npos) {
+          std::from_chars(line.data() + start, line.data() + line.size(), real);
+        }
+        mine = start != std::string::npos && real == uid;
+      } else if (line.rfind("Threads:", 0) == 0) {
+        const size_t start = line.find_first_not_of(" \t", 8);
+        if (start != std::string::npos) {
+          std::from_chars(line.data() + start, line.data() + line.size(), threads);
+        }
+      }
+    }
+    if (mine) tasks += threads;
+  }
+  return tasks;
 }
 
 absl::Status SetLimit(int resource, const char* name, int64_t value) {
@@ -70,7 +108,21 @@ absl::Status ApplyJobLimits(const JobLimits& limits) {
     absl::Status status = SetLimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", limits.max_open_files);
     if (!status.ok()) return status;
   }
+  if (limits.max_processes > 0 && getuid() != 0) {
+    nproc_user_tasks = TasksOfUser(getuid());
+    nproc_limit = nproc_user_tasks + limits.max_processes;
+    absl::Status status = SetLimit(RLIMIT_NPROC, "RLIMIT_NPROC", nproc_limit);
+    if (!status.ok()) return status;
+  }
   return absl::OkStatus();
+}
+
+std::string ProcessLimitNote(const std::string& error) {
+  if (nproc_limit == 0 || error.find(std::strerror(EAGAIN)) == std::string::npos) return "";
+  return absl::StrCat(" (the job's process limit: RLIMIT_NPROC ", nproc_limit, ", the user's ",
+                      nproc_user_tasks, " processes and threads at its start plus ",
+                      nproc_limit - nproc_user_tasks,
+                      " (--max-job-processes, with the runner's own threads))");
 }
 
 void ReportOutOfMemoryAs(int frame_fd, const JobLimits& limits) {

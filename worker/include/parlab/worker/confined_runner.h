@@ -5,7 +5,8 @@
 // the runner enters before it is given any work.
 //
 //   PARLAB_ASSIGN_OR_RETURN(ConfinedRunner runner,
-//                           SpawnConfinedRunner(runner_path, {"--check-workload"}, {}, confinement));
+//                           SpawnConfinedRunner(runner_path, {"--check-workload"}, {},
+//                           confinement));
 //   PARLAB_RETURN_IF_ERROR(runner.process->SendFrame(job));
 //   ... read its events ...
 //   runner.process->Finish(absl::Seconds(2));

@@ -1,7 +1,9 @@
 // Per-job resource limits, applied by the runner to itself before it loads a plugin, so that a
 // job that allocates without bound or leaks file descriptors fails alone, naming the limit,
 // while the worker keeps serving. The worker passes them as flags (parlab-worker
-// --max-job-memory / --max-job-files become parlab-runner --max-memory-mib / --max-open-files).
+// --max-job-memory / --max-job-files become parlab-runner --max-memory-mib / --max-open-files;
+// --max-job-processes becomes --max-processes where no cgroup counts a job's processes and the
+// worker is not root).
 //
 //   JobLimits limits{.max_memory_mib = 1024, .max_open_files = 4096};
 //   if (absl::Status s = ApplyJobLimits(limits); !s.ok()) return ReportError(sink, s.message());
@@ -19,6 +21,10 @@ namespace parlab::runner {
 struct JobLimits {
   int64_t max_memory_mib = 0;  // RLIMIT_DATA (heap and private mappings); 0: unlimited
   int64_t max_open_files = 0;  // RLIMIT_NOFILE; 0: unlimited (the inherited limit)
+  // RLIMIT_NPROC counts every process and thread of the real user, so the limit set is this
+  // many above the user's count when the runner starts. Root is exempt from it (the kernel
+  // ignores it for root), so it is set only for another user. 0: none.
+  int64_t max_processes = 0;
 };
 
 // "memory limit 512 MiB (--max-job-memory)", "open-file limit 64 (--max-job-files)", joined
@@ -28,6 +34,12 @@ std::string DescribeJobLimits(const JobLimits& limits);
 
 // setrlimit() for each limit that is set (soft and hard: the plugin cannot raise it back).
 [[nodiscard]] absl::Status ApplyJobLimits(const JobLimits& limits);
+
+// " (the job's process limit: RLIMIT_NPROC 37, the user's 5 processes and threads at its start
+// plus 32 (--max-job-processes, with the runner's own threads))" when ApplyJobLimits set
+// RLIMIT_NPROC and `error` reports EAGAIN, what fork() and pthread_create() fail with at that
+// limit; "" otherwise.
+std::string ProcessLimitNote(const std::string& error);
 
 // Makes a failed operator new write one RunnerEvent error frame to `frame_fd` ("runner: out of
 // memory: the job reached its memory limit 512 MiB (--max-job-memory)") and exit with status
