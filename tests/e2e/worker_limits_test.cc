@@ -90,6 +90,40 @@ TEST_F(WorkerLimitsTest, WithoutCgroupsALevelAboveMaxJobProcessesIsRefusedBefore
                                      worker.address() + " (its --max-job-processes"));
 }
 
+// RLIMIT_NPROC where it binds and can be counted. A worker run as an ordinary user gets it; the
+// same worker in a PID namespace of its own (a container: /proc shows only the namespace's tasks,
+// the kernel counts every task of the uid) leaves it off and says why. Needs root, for the user
+// switch and the namespace.
+TEST_F(WorkerLimitsTest, AWorkerInAPidNamespaceOfItsOwnLeavesRlimitNprocOffAndSaysWhy) {
+  const std::vector<std::string> unshare = {"/usr/bin/unshare", "--pid",   "--fork",
+                                            "--kill-child",     "--mount", "--mount-proc"};
+  if (getuid() != 0 || !test_support::AsOrdinaryUser(65531) ||
+      RunToCompletion({unshare[0], "--pid", "--fork", "--mount", "--mount-proc", "true"})
+              .exit_code != 0) {
+    GTEST_SKIP() << "needs root, /usr/bin/setpriv and a PID namespace of its own (unshare)";
+  }
+  std::vector<std::string> argv = *test_support::AsOrdinaryUser(65531);
+  argv.insert(argv.end(), {PARLAB_WORKER_BIN, "--listen", "127.0.0.1:0", "--job-cgroups", "off"});
+  const std::filesystem::path plain_log = dir_ / "plain.log";
+  {
+    Daemon worker(argv, plain_log.string());
+    ASSERT_TRUE(worker.ok()) << worker.error();
+    EXPECT_TRUE(WaitForText(plain_log, "event=job_limits", absl::Seconds(5)));
+  }
+  EXPECT_THAT(ReadFile(plain_log), HasSubstr("mechanism=check rlimit_nproc=yes "));
+
+  argv.insert(argv.begin(), unshare.begin(), unshare.end());
+  const std::filesystem::path namespaced_log = dir_ / "namespaced.log";
+  {
+    Daemon worker(argv, namespaced_log.string());
+    ASSERT_TRUE(worker.ok()) << worker.error();
+    EXPECT_TRUE(WaitForText(namespaced_log, "event=job_limits", absl::Seconds(5)));
+  }
+  EXPECT_THAT(ReadFile(namespaced_log),
+              HasSubstr("rlimit_nproc=\"no (in a PID or user namespace of its own, /proc hides "
+                        "some of the tasks the kernel counts)\""));
+}
+
 TEST_F(WorkerLimitsTest, TheCoordinatorLogsARegisteredWorkerLostWhileIdle) {
   const std::filesystem::path log = dir_ / "coordinator.log";
   Daemon coordinator(

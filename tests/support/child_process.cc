@@ -214,4 +214,12 @@ absl::StatusOr<Finished> RunToCompletion(const std::vector<std::string>& argv,
   return finished;
 }
 
+std::optional<std::vector<std::string>> AsOrdinaryUser(uid_t uid) {
+  if (getuid() != 0) return std::vector<std::string>{};
+  const std::string setpriv = "/usr/bin/setpriv";
+  if (access(setpriv.c_str(), X_OK) != 0) return std::nullopt;
+  return std::vector<std::string>{setpriv, absl::StrCat("--reuid=", uid),
+                                  absl::StrCat("--regid=", uid), "--clear-groups", "--"};
+}
+
 }  // namespace parlab::test_support

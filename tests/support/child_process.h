@@ -120,6 +120,13 @@ struct Finished {
     const std::vector<std::string>& argv, absl::Duration timeout,
     const std::function<void(const std::string&)>& on_stderr = nullptr);
 
+// A command that runs the rest of an argv as `uid` (its group too, no supplementary groups)
+// when the test runs as root, else nothing (the test's own user is no root already). For limits
+// that bind only users other than root (RLIMIT_NPROC). Each test gets a uid of its own, so that
+// tests running side by side do not share one user's count. Empty optional: root, but no
+// /usr/bin/setpriv to switch with.
+std::optional<std::vector<std::string>> AsOrdinaryUser(uid_t uid);
+
 }  // namespace parlab::test_support
 
 #endif  // PARLAB_TESTS_SUPPORT_CHILD_PROCESS_H_

@@ -616,6 +616,28 @@ TEST(WorkerDaemonLimitsTest, WithoutCgroupsAJobAboveMaxJobProcessesIsRefusedBefo
   EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
 }
 
+// The job cgroups of worker `pid` still present on any cgroup mount (parlab-job-<pid>-N, at most
+// three levels down).
+std::vector<std::string> JobCgroupsOf(pid_t pid) {
+  std::vector<std::string> found;
+  const std::string prefix = "parlab-job-" + std::to_string(pid) + "-";
+  std::ifstream mounts("/proc/self/mounts");
+  for (std::string dev, dir, type, rest;
+       mounts >> dev >> dir >> type && std::getline(mounts, rest);) {
+    if (type != "cgroup" && type != "cgroup2") continue;
+    std::error_code error;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+      std::error_code ignored;
+      if (it->is_directory(ignored) && it->path().filename().string().rfind(prefix, 0) == 0) {
+        found.push_back(it->path().string());
+      }
+      if (it.depth() >= 3) it.disable_recursion_pending();
+    }
+  }
+  return found;
+}
+
 // Issue 12, item 3 ("one plan makes a runner hold 2,000 forked children"): with a cgroup per
 // job, a process model that forks past --max-job-processes fails naming pids.max, its cgroup
 // is removed, and the worker keeps serving. Needs cgroups this worker may create.
@@ -636,22 +658,7 @@ TEST(WorkerDaemonLimitsTest, AJobForkingPastItsCgroupsPidsMaxFailsNamingIt) {
   EXPECT_THAT(outcome.result.error(),
               HasSubstr("the job reached its process limit: pids.max 32 (--max-job-processes 16, "
                         "plus 16 for the runner itself)"));
-  // Its cgroup is gone: no parlab-job-<worker pid>-N is left on any cgroup mount.
-  const std::string prefix = "parlab-job-" + std::to_string(worker.pid()) + "-";
-  std::ifstream mounts("/proc/self/mounts");
-  for (std::string dev, dir, type, rest;
-       mounts >> dev >> dir >> type && std::getline(mounts, rest);) {
-    if (type != "cgroup" && type != "cgroup2") continue;
-    std::error_code error;
-    for (auto it = std::filesystem::recursive_directory_iterator(dir, error);
-         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-      std::error_code ignored;
-      if (it->is_directory(ignored) && it->path().filename().string().rfind(prefix, 0) == 0) {
-        ADD_FAILURE() << "left behind: " << it->path();
-      }
-      if (it.depth() >= 3) it.disable_recursion_pending();
-    }
-  }
+  EXPECT_THAT(JobCgroupsOf(worker.pid()), ::testing::IsEmpty()) << "left behind";
   outcome = RunJob(worker.stub(), SieveJob("thread_pool", 2));
   ASSERT_TRUE(outcome.has_result) << outcome.status.error_message();
   EXPECT_EQ(outcome.result.status(), v1::JOB_STATUS_OK) << outcome.result.error();
@@ -746,20 +753,18 @@ TEST(WorkerDaemonLimitsTest, AWorkloadCheckForkingPastItsCgroupsPidsMaxFailsNami
                               "plus 16 for the runner itself)"),
                     HasSubstr("cannot import"), HasSubstr("forks.py")));
   EXPECT_TRUE(ChildrenOf(worker.pid()).empty()) << "the check's runner was reaped";
+  EXPECT_THAT(JobCgroupsOf(worker.pid()), ::testing::IsEmpty()) << "left behind";
 }
 
 // Without cgroups, a worker that is not root gives each runner RLIMIT_NPROC above its user's
 // own processes: user code that forks past --max-job-processes (a python task forking 80
 // children at concurrency 1, which the concurrency check lets through) fails naming the limit, and
-// the worker keeps serving. As root (exempt from RLIMIT_NPROC) the worker runs as nobody.
+// the worker keeps serving. As root (exempt from RLIMIT_NPROC) the worker runs as uid 65533.
 TEST(WorkerDaemonLimitsTest, WithoutCgroupsAnOrdinaryUsersJobIsHeldToAProcessRlimit) {
-  std::vector<std::string> wrapper;
-  if (getuid() == 0) {
-    wrapper = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
-    if (access(wrapper[0].c_str(), X_OK) != 0) GTEST_SKIP() << "no /usr/bin/setpriv";
-  }
+  const std::optional<std::vector<std::string>> as_user = test_support::AsOrdinaryUser(65533);
+  if (!as_user) GTEST_SKIP() << "root, and no /usr/bin/setpriv to run the worker as another user";
   TempDir modules;
-  std::filesystem::permissions(modules.path(), std::filesystem::perms::all);  // nobody's too
+  std::filesystem::permissions(modules.path(), std::filesystem::perms::all);  // uid 65533's too
   std::ofstream(modules.path() / "forker.py") << R"PY(import os
 import time
 
@@ -781,7 +786,7 @@ def f(n):
   auto started = WorkerDaemon::Start(
       {"--plugins", PluginDirs(), "--python-path", modules.path().string(), "--job-cgroups", "off",
        "--max-job-processes", "16", "--scratch", modules.path().string()},
-      wrapper);
+      *as_user);
   ASSERT_TRUE(started.ok()) << started.status();
   WorkerDaemon& worker = **started;
   v1::Job job;

@@ -8,7 +8,8 @@
 //                 [--allow-http loopback,IPV4[:PORT],...]
 //   parlab-runner --validate --plugin PATH.so   (conformance report lines, see validate.h)
 //   parlab-runner --check-workload  < Job frame  > one RunnerEvent (done or error)
-//                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N]
+//                 [--lifeline FD] [--max-memory-mib N] [--max-open-files N] [--max-processes N]
+//                 [--allow-http loopback,IPV4[:PORT],...]
 //   [--python-path DIR]...   (with --job and --check-workload: where python modules may be)
 #include <fcntl.h>
 #include <signal.h>
@@ -44,6 +45,7 @@ constexpr char kUsage[] =
     "       parlab-runner --validate --plugin PATH.so   (conformance checks, one line each)\n"
     "       parlab-runner --check-workload   (reads one Job frame; imports python modules)\n"
     "                     [--lifeline FD] [--max-memory-mib N] [--max-open-files N]\n"
+    "                     [--max-processes N] [--allow-http LIST]\n"
     "       [--python-path DIR]...   (--job, --check-workload: where python code may be)\n";
 
 struct Args {

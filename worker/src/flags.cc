@@ -43,8 +43,9 @@ const std::vector<flags::Flag> kWorkerOwnFlags = {
     {"--max-job-processes", "N",
      "processes and threads one job may hold at once: a cgroup per job\n"
      "with pids.max N where the worker may create cgroups, else a job\n"
-     "whose concurrency exceeds N is refused (and, unless root, each runner\n"
-     "gets RLIMIT_NPROC N above the user's own); a job that reaches it fails",
+     "whose concurrency exceeds N is refused (and, where it binds, each\n"
+     "runner gets RLIMIT_NPROC N + 16 above the user's own); a job that\n"
+     "reaches it fails",
      "max(1024, 32 x PUs)"},
     {"--job-cgroups", "auto|off",
      "auto: a cgroup per job (pids.max, memory.max) when cgroups can be\n"

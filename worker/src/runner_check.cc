@@ -24,7 +24,9 @@ absl::Status CheckWorkloadWithRunner(const std::string& runner_path,
   RunnerProcess* const runner = confined.process.get();
   v1::Job job;
   *job.mutable_workload() = workload;
-  PARLAB_RETURN_IF_ERROR(runner->SendFrame(job));
+  // A failed write means the runner is already gone (its limits could not be set, say): what it
+  // reported and how it ended tell the real story, so they are read all the same.
+  const absl::Status sent = runner->SendFrame(job);
   runner->CloseStdin();
 
   const absl::Time deadline = absl::Now() + kCheckTimeout;
@@ -67,9 +69,10 @@ absl::Status CheckWorkloadWithRunner(const std::string& runner_path,
   const std::string what =
       timed_out ? absl::StrCat("took longer than ", absl::FormatDuration(kCheckTimeout))
                 : (read_error.empty() ? exit.ToString() : read_error);
-  return absl::InternalError(
-      WithRunnerStderr(absl::StrCat(limit, "runner \"", runner_path, "\" --check-workload: ", what),
-                       runner->stderr_tail()));
+  const std::string unsent = sent.ok() ? "" : absl::StrCat(" (", sent.message(), ")");
+  return absl::InternalError(WithRunnerStderr(
+      absl::StrCat(limit, "runner \"", runner_path, "\" --check-workload: ", what, unsent),
+      runner->stderr_tail()));
 }
 
 }  // namespace parlab

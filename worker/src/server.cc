@@ -3,15 +3,20 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -38,6 +43,33 @@ void LogDescription(const v1::WorkerDescription& description) {
   for (const auto& refused : description.refused()) {
     log::Event("plugin_refused", {{"path", refused.path()}, {"reason", refused.reason()}});
   }
+}
+
+// Why RLIMIT_NPROC cannot hold this worker's runners, or "" when it can. The kernel exempts root
+// and a process with CAP_SYS_RESOURCE or CAP_SYS_ADMIN. And the runner sets the limit above its
+// user's tasks as counted in /proc, which shows them all only in the initial PID and user
+// namespaces (in a container the host's tasks of the same uid count too, unseen). The initial
+// namespaces have fixed inode numbers (PROC_PID_INIT_INO, PROC_USER_INIT_INO in the kernel).
+std::string WhyNoProcessRlimit() {
+  if (getuid() == 0) return "root is exempt";
+  constexpr ino_t kInitialPidNamespace = 0xEFFFFFFC;
+  constexpr ino_t kInitialUserNamespace = 0xEFFFFFFD;
+  struct stat pid_ns {
+  }, user_ns{};
+  if (stat("/proc/self/ns/pid", &pid_ns) != 0 || stat("/proc/self/ns/user", &user_ns) != 0 ||
+      pid_ns.st_ino != kInitialPidNamespace || user_ns.st_ino != kInitialUserNamespace) {
+    return "in a PID or user namespace of its own, /proc hides some of the tasks the kernel counts";
+  }
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    uint64_t effective = 0;
+    if (absl::SimpleHexAtoi(absl::StripAsciiWhitespace(line.substr(7)), &effective) &&
+        (effective & ((uint64_t{1} << CAP_SYS_RESOURCE) | (uint64_t{1} << CAP_SYS_ADMIN)))) {
+      return "CAP_SYS_RESOURCE or CAP_SYS_ADMIN exempts it";
+    }
+  }
+  return "";
 }
 
 // The runner flags and their description in words for the job limits of `options`.
@@ -85,10 +117,11 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
                           : JobCgroups::None("--job-cgroups off");
   description.set_job_process_limit(cgroups->available() ? cgroups->mechanism()
                                                          : limits::kProcessLimitCheck);
-  // Without a cgroup, the runners of a worker that is not root also get RLIMIT_NPROC (the kernel
-  // does not apply it to root): user code (a python task, a plugin) that forks past the ABI's
-  // promise is then stopped too, not only a job whose concurrency asks for too much.
-  const bool process_rlimit = !cgroups->available() && getuid() != 0;
+  // Without a cgroup, the runners also get RLIMIT_NPROC where it binds: user code (a python
+  // task, a plugin) that forks past the ABI's promise is then stopped too, not only a job whose
+  // concurrency asks for too much.
+  const std::string no_process_rlimit = cgroups->available() ? "" : WhyNoProcessRlimit();
+  const bool process_rlimit = !cgroups->available() && no_process_rlimit.empty();
   // Once, which mechanism holds each job to --max-job-processes and why.
   if (cgroups->available()) {
     log::Event("job_limits", {{"max_concurrency", options.max_concurrency},
@@ -96,11 +129,13 @@ absl::StatusOr<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOp
                               {"mechanism", cgroups->mechanism()},
                               {"cgroup", cgroups->parent()}});
   } else {
-    log::Event("job_limits", {{"max_concurrency", options.max_concurrency},
-                              {"max_job_processes", options.max_job_processes},
-                              {"mechanism", limits::kProcessLimitCheck},
-                              {"rlimit_nproc", process_rlimit ? "yes" : "no (root is exempt)"},
-                              {"reason", cgroups->reason()}});
+    log::Event("job_limits",
+               {{"max_concurrency", options.max_concurrency},
+                {"max_job_processes", options.max_job_processes},
+                {"mechanism", limits::kProcessLimitCheck},
+                {"rlimit_nproc", process_rlimit ? std::string("yes")
+                                                : absl::StrCat("no (", no_process_rlimit, ")")},
+                {"reason", cgroups->reason()}});
   }
 
   std::unique_ptr<WorkerServer> server(new WorkerServer());

@@ -137,15 +137,12 @@ TEST(RunnerBinary, SigtermCancelsWithExit2) {
 
 // A worker without cgroups that is not root gives each runner --max-processes: RLIMIT_NPROC a
 // few above the user's own processes. A processes job that forks 40 children under 8 fails, and
-// its error names the limit. As root (exempt from RLIMIT_NPROC) the runner runs as nobody.
+// its error names the limit. As root (exempt from RLIMIT_NPROC) the runner runs as uid 65532.
 TEST(RunnerBinary, AProcessLimitStopsAJobForkingPastIt) {
-  std::vector<std::string> wrapper;
-  if (getuid() == 0) {
-    wrapper = {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
-    if (access(wrapper[0].c_str(), X_OK) != 0) GTEST_SKIP() << "no /usr/bin/setpriv";
-  }
+  const std::optional<std::vector<std::string>> as_user = test_support::AsOrdinaryUser(65532);
+  if (!as_user) GTEST_SKIP() << "root, and no /usr/bin/setpriv to run the runner as another user";
   RunnerProcess runner({"--job", "--plugin", ModelPlugin("processes"), "--max-processes", "8"},
-                       wrapper);
+                       *as_user);
   runner.SendJob(MakeJob("sleep", {{"tasks", "40"}, {"ms", "300"}}, 40));
   std::vector<v1::RunnerEvent> events = runner.Rest();
   EXPECT_EQ(runner.Wait(), 1);

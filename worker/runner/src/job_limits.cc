@@ -42,33 +42,38 @@ void WriteOutOfMemoryFrame() {
 int64_t nproc_limit = 0;
 int64_t nproc_user_tasks = 0;
 
+// The number after `prefix` at the start of `line` ("Uid:\t1000\t..." -> 1000), or -1.
+int64_t FieldNumber(const std::string& line, const char* prefix) {
+  const size_t length = std::strlen(prefix);
+  if (line.compare(0, length, prefix) != 0) return -1;
+  const size_t start = line.find_first_not_of(" \t", length);
+  int64_t value = -1;
+  if (start != std::string::npos) {
+    std::from_chars(line.data() + start, line.data() + line.size(), value);
+  }
+  return value;
+}
+
 // Processes and threads whose real user is `uid`: what RLIMIT_NPROC counts ("Uid:" real id and
-// "Threads:" of each /proc/PID/status). A process that ends during the scan is skipped.
+// "Threads:" of each /proc/PID/status; the worker sets the limit only where /proc shows every
+// such task: not in a PID namespace of its own). A process that ends during the scan is skipped.
 int64_t TasksOfUser(uid_t uid) {
   int64_t tasks = 0;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename().string();
+  for (std::filesystem::directory_iterator it("/proc", error), end; !error && it != end;
+       it.increment(error)) {
+    const std::string name = it->path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream status(entry.path() / "status");
-    bool mine = false;
-    int64_t threads = 0;
+    std::ifstream status(it->path() / "status");
     for (std::string line; std::getline(status, line);) {
-      if (line.rfind("Uid:", 0) == 0) {
-        const size_t start = line.find_first_not_of(" \t", 4);
-        uint64_t real = 0;
-        if (start != std::string::npos) {
-          std::from_chars(line.data() + start, line.data() + line.size(), real);
-        }
-        mine = start != std::string::npos && real == uid;
-      } else if (line.rfind("Threads:", 0) == 0) {
-        const size_t start = line.find_first_not_of(" \t", 8);
-        if (start != std::string::npos) {
-          std::from_chars(line.data() + start, line.data() + line.size(), threads);
-        }
+      if (const int64_t real = FieldNumber(line, "Uid:"); real >= 0 && real != int64_t{uid}) {
+        break;  // another user's ("Uid:" comes before "Threads:")
+      }
+      if (const int64_t threads = FieldNumber(line, "Threads:"); threads >= 0) {
+        tasks += threads;
+        break;
       }
     }
-    if (mine) tasks += threads;
   }
   return tasks;
 }
@@ -108,9 +113,16 @@ absl::Status ApplyJobLimits(const JobLimits& limits) {
     absl::Status status = SetLimit(RLIMIT_NOFILE, "RLIMIT_NOFILE", limits.max_open_files);
     if (!status.ok()) return status;
   }
-  if (limits.max_processes > 0 && getuid() != 0) {
+  if (limits.max_processes > 0) {
     nproc_user_tasks = TasksOfUser(getuid());
     nproc_limit = nproc_user_tasks + limits.max_processes;
+    // Never above the limit inherited (systemd's LimitNPROC=, docker --ulimit): raising a hard
+    // limit needs privileges, and the lower one already binds.
+    rlimit inherited{};
+    if (getrlimit(RLIMIT_NPROC, &inherited) == 0 && inherited.rlim_max != RLIM_INFINITY &&
+        static_cast<rlim_t>(nproc_limit) > inherited.rlim_max) {
+      nproc_limit = static_cast<int64_t>(inherited.rlim_max);
+    }
     absl::Status status = SetLimit(RLIMIT_NPROC, "RLIMIT_NPROC", nproc_limit);
     if (!status.ok()) return status;
   }

@@ -26,8 +26,9 @@
 namespace parlab {
 
 struct RunnerConfinement {
-  // Extra runner flags: the job limits (--max-memory-mib N, --max-open-files N), where http.get
-  // may go (--allow-http) and where python modules may come from (--python-path DIR).
+  // Extra runner flags: the job limits (--max-memory-mib N, --max-open-files N, --max-processes
+  // N), where http.get may go (--allow-http) and where python modules may come from
+  // (--python-path DIR).
   std::vector<std::string> runner_args;
   // Where each runner's cgroup comes from (parlab/worker/job_cgroup.h), or null / not
   // available(): none. pids.max `cgroup_max_tasks`; a reached limit is named with

@@ -22,8 +22,8 @@ struct JobLimits {
   int64_t max_memory_mib = 0;  // RLIMIT_DATA (heap and private mappings); 0: unlimited
   int64_t max_open_files = 0;  // RLIMIT_NOFILE; 0: unlimited (the inherited limit)
   // RLIMIT_NPROC counts every process and thread of the real user, so the limit set is this
-  // many above the user's count when the runner starts. Root is exempt from it (the kernel
-  // ignores it for root), so it is set only for another user. 0: none.
+  // many above the user's count when the runner starts (at most the inherited hard limit). The
+  // worker passes it only where it binds and the count can be taken (server.cc). 0: none.
   int64_t max_processes = 0;
 };
 
