@@ -9,10 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <new>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "parlab/v1/parlab.pb.h"
 
 namespace parlab::runner {
@@ -88,18 +86,6 @@ absl::Status SetLimit(int resource, const char* name, int64_t value) {
 }
 
 }  // namespace
-
-std::string DescribeJobLimits(const JobLimits& limits) {
-  std::vector<std::string> parts;
-  if (limits.max_memory_mib > 0) {
-    parts.push_back(
-        absl::StrCat("memory limit ", limits.max_memory_mib, " MiB (--max-job-memory)"));
-  }
-  if (limits.max_open_files > 0) {
-    parts.push_back(absl::StrCat("open-file limit ", limits.max_open_files, " (--max-job-files)"));
-  }
-  return absl::StrJoin(parts, ", ");
-}
 
 absl::Status ApplyJobLimits(const JobLimits& limits) {
   // RLIMIT_DATA, not RLIMIT_AS: every thread's glibc arena reserves 64 MiB of address space

@@ -27,11 +27,6 @@ struct JobLimits {
   int64_t max_processes = 0;
 };
 
-// "memory limit 512 MiB (--max-job-memory)", "open-file limit 64 (--max-job-files)", joined
-// with ", "; empty when there are none. Names the worker's flags, which is where an operator
-// changes them.
-std::string DescribeJobLimits(const JobLimits& limits);
-
 // setrlimit() for each limit that is set (soft and hard: the plugin cannot raise it back).
 [[nodiscard]] absl::Status ApplyJobLimits(const JobLimits& limits);
 
