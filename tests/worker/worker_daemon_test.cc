@@ -666,13 +666,23 @@ TEST(WorkerDaemonLimitsTest, AJobForkingPastItsCgroupsPidsMaxFailsNamingIt) {
 
 // A workload check imports the plan's python module, whose top level is user code that runs in
 // the check's runner: the runner is confined as a job's is (limits, lifeline, cgroup).
-v1::CheckWorkloadRequest PythonCheck(const std::string& module) {
+struct CheckOutcome {
+  grpc::Status status;
+  std::string error;  // the response's: empty when the workload can run
+};
+
+// CheckWorkload of python module `module` (its function f over 1..3) on `worker`.
+CheckOutcome CheckPython(WorkerDaemon& worker, const std::string& module) {
   v1::CheckWorkloadRequest request;
   request.mutable_workload()->set_kind("python");
   (*request.mutable_workload()->mutable_params())["module"] = module;
   (*request.mutable_workload()->mutable_params())["function"] = "f";
   (*request.mutable_workload()->mutable_params())["range"] = "[1, 3]";
-  return request;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::CheckWorkloadResponse response;
+  grpc::Status status = worker.stub().CheckWorkload(&context, request, &response);
+  return {status, response.error()};
 }
 
 void WriteModule(const std::filesystem::path& path, const std::string& top_level) {
@@ -689,12 +699,8 @@ TEST(WorkerDaemonDeathTest, KillingTheWorkerEndsAWorkloadCheckAndWhatItForked) {
       WorkerDaemon::Start({"--plugins", PluginDirs(), "--python-path", modules.path().string()});
   ASSERT_TRUE(started.ok()) << started.status();
   WorkerDaemon& worker = **started;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  v1::CheckWorkloadResponse response;
-  std::future<grpc::Status> call = std::async(std::launch::async, [&] {
-    return worker.stub().CheckWorkload(&context, PythonCheck("slow.py"), &response);
-  });
+  std::future<CheckOutcome> call =
+      std::async(std::launch::async, [&] { return CheckPython(worker, "slow.py"); });
   std::vector<pid_t> children;
   std::vector<test_support::ProcInfo> members;
   for (const absl::Time give_up = absl::Now() + absl::Seconds(20);
@@ -708,7 +714,7 @@ TEST(WorkerDaemonDeathTest, KillingTheWorkerEndsAWorkloadCheckAndWhatItForked) {
   ASSERT_TRUE(status.ok()) << status.status();
   EXPECT_TRUE(WaitForNoLiveGroupMembers(children[0], absl::Seconds(5)))
       << "still running 5 s after the worker died: " << LiveGroupMembers(children[0]).size();
-  EXPECT_FALSE(call.get().ok());
+  EXPECT_FALSE(call.get().status.ok());
 }
 
 // The job limits hold during a check: a module that opens 100 files at its top level cannot be
@@ -720,13 +726,10 @@ TEST(WorkerDaemonLimitsTest, AWorkloadCheckIsHeldToTheOpenFileLimit) {
                                       modules.path().string(), "--max-job-files", "32"});
   ASSERT_TRUE(started.ok()) << started.status();
   WorkerDaemon& worker = **started;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  v1::CheckWorkloadResponse response;
-  grpc::Status status = worker.stub().CheckWorkload(&context, PythonCheck("files.py"), &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_THAT(response.error(), AllOf(HasSubstr("cannot import"), HasSubstr("files.py"),
-                                      HasSubstr("Too many open files")));
+  CheckOutcome check = CheckPython(worker, "files.py");
+  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
+  EXPECT_THAT(check.error, AllOf(HasSubstr("cannot import"), HasSubstr("files.py"),
+                                 HasSubstr("Too many open files")));
 }
 
 // And its cgroup: a module that forks 40 children at its top level, under pids.max 16 + 16,
@@ -743,12 +746,9 @@ TEST(WorkerDaemonLimitsTest, AWorkloadCheckForkingPastItsCgroupsPidsMaxFailsNami
   if (DescribeWorker(worker).job_process_limit() == "check") {
     GTEST_SKIP() << "the worker may create no cgroup here; its event=job_limits log line says why";
   }
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  v1::CheckWorkloadResponse response;
-  grpc::Status status = worker.stub().CheckWorkload(&context, PythonCheck("forks.py"), &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_THAT(response.error(),
+  CheckOutcome check = CheckPython(worker, "forks.py");
+  ASSERT_TRUE(check.status.ok()) << check.status.error_message();
+  EXPECT_THAT(check.error,
               AllOf(HasSubstr("reached its process limit: pids.max 32 (--max-job-processes 16, "
                               "plus 16 for the runner itself)"),
                     HasSubstr("cannot import"), HasSubstr("forks.py")));

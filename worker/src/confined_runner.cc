@@ -33,4 +33,10 @@ absl::StatusOr<ConfinedRunner> SpawnConfinedRunner(const std::string& runner_pat
   return runner;
 }
 
+std::string ConfinedRunner::KillLeftovers() {
+  if (cgroup == nullptr) return "";
+  cgroup->KillAll();
+  return cgroup->LimitsHit();
+}
+
 }  // namespace parlab

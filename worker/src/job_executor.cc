@@ -161,7 +161,6 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
     return result;
   }
   RunnerProcess& runner = *confined->process;
-  JobCgroup* const cgroup = confined->cgroup.get();
   // A failed write means the runner is already gone; how it ended tells the real story.
   absl::Status sent = runner.SendFrame(job);
   runner.CloseStdin();
@@ -177,11 +176,7 @@ v1::JobResult ExecuteJob(const JobTarget& target, const v1::Job& job, const JobE
                               : runner.Finish(kExitGrace);
   // What the runner's group did not take with it (a child that left the group) dies here; and
   // a limit the cgroup enforced is the likeliest reason of a failure, so it comes first.
-  std::string limit_hit;
-  if (cgroup != nullptr) {
-    cgroup->KillAll();
-    limit_hit = cgroup->LimitsHit();
-  }
+  const std::string limit_hit = confined->KillLeftovers();
 
   result.set_status(v1::JOB_STATUS_FAILED);
   if (report.timed_out) {

@@ -35,34 +35,23 @@ absl::Status CheckWorkloadWithRunner(const std::string& runner_path,
   std::string error;
   std::string read_error;
   bool timed_out = true;
+  // Until its one event, the end of its stream, or the deadline. Not until the end of the stream
+  // after the event: a process the module forked holds a copy of the runner's stdout until
+  // Finish() kills the group.
   while (absl::Now() < deadline) {
     absl::StatusOr<RunnerProcess::Read> got = runner->Next(&event, absl::Milliseconds(100));
+    if (got.ok() && *got == RunnerProcess::Read::kTimeout) continue;
+    timed_out = false;
     if (!got.ok()) {
       read_error = std::string(got.status().message());
-      timed_out = false;
-      break;
+    } else if (*got == RunnerProcess::Read::kEvent) {
+      if (event.event_case() == v1::RunnerEvent::kError) error = event.error();
+      done = event.done();
     }
-    if (*got == RunnerProcess::Read::kEnd) {
-      timed_out = false;
-      break;
-    }
-    if (*got == RunnerProcess::Read::kTimeout) continue;
-    if (event.event_case() == v1::RunnerEvent::kError) error = event.error();
-    if (event.done()) done = true;
-    // Its one event is in. Not waiting for the end of the stream: a process the module forked
-    // holds a copy of the runner's stdout until Finish() kills the group.
-    if (done || !error.empty()) {
-      timed_out = false;
-      break;
-    }
+    break;
   }
   const RunnerExit exit = runner->Finish(absl::Seconds(2));
-  std::string limit_hit;
-  if (confined.cgroup != nullptr) {
-    confined.cgroup->KillAll();
-    limit_hit = confined.cgroup->LimitsHit();
-  }
-  // A limit the cgroup enforced is the likeliest reason of a failure, so it comes first.
+  const std::string limit_hit = confined.KillLeftovers();
   const std::string limit = limit_hit.empty() ? "" : absl::StrCat(limit_hit, ": ");
   if (!error.empty()) return absl::InvalidArgumentError(absl::StrCat(limit, error));
   if (done) return absl::OkStatus();

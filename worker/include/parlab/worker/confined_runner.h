@@ -10,7 +10,7 @@
 //   PARLAB_RETURN_IF_ERROR(runner.process->SendFrame(job));
 //   ... read its events ...
 //   runner.process->Finish(absl::Seconds(2));
-//   if (runner.cgroup != nullptr) runner.cgroup->KillAll();
+//   std::string limit_hit = runner.KillLeftovers();  // "the job reached its process limit ..."
 #ifndef PARLAB_WORKER_CONFINED_RUNNER_H_
 #define PARLAB_WORKER_CONFINED_RUNNER_H_
 
@@ -43,6 +43,11 @@ struct ConfinedRunner {
   // is left in its cgroup is killed and the cgroup removed. Null without cgroups.
   std::unique_ptr<JobCgroup> cgroup;
   std::unique_ptr<RunnerProcess> process;
+
+  // Once the runner has ended: kills what is left in its cgroup (a child that left the runner's
+  // process group) and returns the limit the cgroup enforced, in words, or "" (also without a
+  // cgroup). A reached limit is the likeliest reason of a failure: callers name it first.
+  std::string KillLeftovers();
 };
 
 // Starts `runner_path` with `args` plus the confinement's flags, `env` as its environment
